@@ -1,0 +1,65 @@
+package model
+
+// Status is a package version's status (PackageVersionStatus).
+type Status string
+
+const (
+	StatusPublished  Status = "Published"
+	StatusUnfinished Status = "Unfinished"
+	StatusUnlisted   Status = "Unlisted"
+	StatusArchived   Status = "Archived"
+	StatusDisposed   Status = "Disposed"
+	StatusDeleted    Status = "Deleted"
+)
+
+// Statuses lists every status in the service model's order.
+var Statuses = []Status{StatusPublished, StatusUnfinished, StatusUnlisted, StatusArchived, StatusDisposed, StatusDeleted}
+
+func (s Status) Valid() bool {
+	for _, t := range Statuses {
+		if s == t {
+			return true
+		}
+	}
+	return false
+}
+
+// Downloadable reports whether a version's assets may be fetched: only
+// Published and Unlisted ones (Unlisted keeps lockfile-pinned installs
+// working).
+func (s Status) Downloadable() bool { return s == StatusPublished || s == StatusUnlisted }
+
+// Listed reports whether package managers see the version in their
+// listings (packuments, simple pages, maven-metadata.xml).
+func (s Status) Listed() bool { return s == StatusPublished }
+
+// HiddenByDefault reports whether ListPackageVersions omits the version
+// when no status filter is given.
+func (s Status) HiddenByDefault() bool { return s == StatusArchived }
+
+// BlocksRepublish reports whether a package manager may not publish into
+// an existing version with this status.
+func (s Status) BlocksRepublish() bool {
+	return s == StatusArchived || s == StatusDisposed
+}
+
+// ValidTarget reports whether UpdatePackageVersionsStatus may move a
+// version to s.
+func ValidTarget(s Status) bool {
+	return s == StatusPublished || s == StatusUnlisted || s == StatusArchived
+}
+
+// CanTransition reports whether UpdatePackageVersionsStatus may move a
+// version from one status to another. Nothing leaves Disposed except a
+// delete, and nothing goes back to Unfinished.
+func CanTransition(from, to Status) bool {
+	if !ValidTarget(to) {
+		return false
+	}
+	switch from {
+	case StatusPublished, StatusUnlisted, StatusArchived, StatusUnfinished:
+		return true
+	default:
+		return false
+	}
+}
