@@ -1,0 +1,96 @@
+package sqlite
+
+// migrations are applied in order; PRAGMA user_version records how many
+// have run. Never edit a released migration: append a new one.
+var migrations = []string{`
+CREATE TABLE domains (
+	id INTEGER PRIMARY KEY,
+	owner TEXT NOT NULL,
+	name TEXT NOT NULL,
+	encryption_key TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL,
+	UNIQUE (name, owner)
+);
+CREATE TABLE repositories (
+	id INTEGER PRIMARY KEY,
+	domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	description TEXT NOT NULL DEFAULT '',
+	admin_account TEXT NOT NULL,
+	upstreams TEXT NOT NULL DEFAULT '[]',
+	external_connections TEXT NOT NULL DEFAULT '[]',
+	created INTEGER NOT NULL,
+	UNIQUE (domain_id, name)
+);
+CREATE INDEX repositories_name ON repositories(name, id);
+CREATE TABLE packages (
+	id INTEGER PRIMARY KEY,
+	repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+	format TEXT NOT NULL,
+	namespace TEXT NOT NULL,
+	name TEXT NOT NULL,
+	origin_publish TEXT NOT NULL,
+	origin_upstream TEXT NOT NULL,
+	generation INTEGER NOT NULL DEFAULT 1,
+	UNIQUE (repository_id, format, namespace, name)
+);
+CREATE TABLE versions (
+	id INTEGER PRIMARY KEY,
+	package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	version TEXT NOT NULL,
+	display_name TEXT NOT NULL DEFAULT '',
+	revision TEXT NOT NULL,
+	status TEXT NOT NULL,
+	published INTEGER NOT NULL,
+	origin_type TEXT NOT NULL,
+	origin_repository TEXT NOT NULL DEFAULT '',
+	origin_external TEXT NOT NULL DEFAULT '',
+	summary TEXT NOT NULL DEFAULT '',
+	home_page TEXT NOT NULL DEFAULT '',
+	source_code_repo TEXT NOT NULL DEFAULT '',
+	licenses TEXT NOT NULL DEFAULT '[]',
+	dependencies TEXT NOT NULL DEFAULT '[]',
+	readme TEXT NOT NULL DEFAULT '',
+	format_meta BLOB,
+	UNIQUE (package_id, version)
+);
+CREATE INDEX versions_published ON versions(package_id, published DESC, version);
+CREATE TABLE assets (
+	id INTEGER PRIMARY KEY,
+	version_id INTEGER NOT NULL REFERENCES versions(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	size INTEGER NOT NULL,
+	md5 TEXT NOT NULL,
+	sha1 TEXT NOT NULL,
+	sha256 TEXT NOT NULL,
+	sha512 TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	UNIQUE (version_id, name)
+);
+CREATE INDEX assets_sha256 ON assets(sha256);
+CREATE TABLE dist_tags (
+	package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	tag TEXT NOT NULL,
+	version TEXT NOT NULL,
+	PRIMARY KEY (package_id, tag)
+);
+CREATE TABLE tags (
+	arn TEXT NOT NULL,
+	key TEXT NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (arn, key)
+);
+CREATE TABLE blobs (
+	digest TEXT PRIMARY KEY,
+	size INTEGER NOT NULL
+);
+CREATE TABLE blob_leases (
+	digest TEXT NOT NULL,
+	until INTEGER NOT NULL
+);
+CREATE INDEX blob_leases_digest ON blob_leases(digest);
+CREATE TABLE settings (
+	key TEXT PRIMARY KEY,
+	value TEXT NOT NULL
+);
+`}
