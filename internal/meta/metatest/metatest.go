@@ -477,20 +477,20 @@ func testBlobReferences(t *testing.T, s meta.Store) {
 
 func testTags(t *testing.T, s meta.Store) {
 	update(t, s, func(tx meta.Tx) error {
-		if err := tx.SetTags("arn:d", []meta.Tag{{"b", "2"}, {"a", "1"}}); err != nil {
+		if err := tx.SetTags("arn:d", []meta.Tag{{Key: "b", Value: "2"}, {Key: "a", Value: "1"}}); err != nil {
 			return err
 		}
-		if err := tx.SetTags("arn:d/r", []meta.Tag{{"k", "v"}}); err != nil {
+		if err := tx.SetTags("arn:d/r", []meta.Tag{{Key: "k", Value: "v"}}); err != nil {
 			return err
 		}
-		if err := tx.SetTags("arn:d", []meta.Tag{{"a", "changed"}}); err != nil {
+		if err := tx.SetTags("arn:d", []meta.Tag{{Key: "a", Value: "changed"}}); err != nil {
 			return err
 		}
 		if err := tx.RemoveTags("arn:d", []string{"b", "missing"}); err != nil {
 			return err
 		}
 		got, err := tx.GetTags("arn:d")
-		if err != nil || len(got) != 1 || got[0] != (meta.Tag{"a", "changed"}) {
+		if err != nil || len(got) != 1 || got[0] != (meta.Tag{Key: "a", Value: "changed"}) {
 			return fmt.Errorf("GetTags = %v, %v", got, err)
 		}
 		if err := tx.DeleteTagsUnder("arn:d"); err != nil {
