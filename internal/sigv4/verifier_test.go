@@ -76,13 +76,17 @@ func TestVerifyAccepts(t *testing.T) {
 			req := clientRequest(t, "POST", publishPath, streamBody, "X-Amz-Content-Sha256", strings.ToUpper(h))
 			return toServer(t, signHeader(t, req, streamBody, signing{payloadHash: h}))
 		}, check: readsBack(streamBody)},
-		{name: "any region", req: func(t *testing.T, _ *Verifier) *http.Request { return toServer(t, getWithQuery(t, signing{region: "wharf-local-1"})) },
+		{name: "any region", req: func(t *testing.T, _ *Verifier) *http.Request {
+			return toServer(t, getWithQuery(t, signing{region: "wharf-local-1"}))
+		},
 			check: func(t *testing.T, _ *http.Request, id Identity) {
 				if id.Region != "wharf-local-1" {
 					t.Fatalf("region %q", id.Region)
 				}
 			}},
-		{name: "session token signed", req: func(t *testing.T, _ *Verifier) *http.Request { return toServer(t, postJSON(t, signing{token: "FQoGZXIvYXdzEBY"})) }},
+		{name: "session token signed", req: func(t *testing.T, _ *Verifier) *http.Request {
+			return toServer(t, postJSON(t, signing{token: "FQoGZXIvYXdzEBY"}))
+		}},
 		{name: "14 minutes old", req: func(t *testing.T, _ *Verifier) *http.Request {
 			return toServer(t, getWithQuery(t, signing{at: testNow.Add(-14 * time.Minute)}))
 		}},
