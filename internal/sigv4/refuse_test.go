@@ -170,7 +170,9 @@ func TestVerifyRefuses(t *testing.T) {
 			setup: func(v *Verifier) {
 				v.Lookup = func(context.Context, string) (string, error) { return "", nil }
 			},
-			req: func(t *testing.T, _ *Verifier) *http.Request { return toServer(t, getWithQuery(t, signing{secret: " "})) }},
+			req: func(t *testing.T, _ *Verifier) *http.Request {
+				return toServer(t, getWithQuery(t, signing{secret: " "}))
+			}},
 		{name: "header and query auth together", code: CodeIncompleteSignature,
 			req: header(func(r *http.Request) { setRawQuery(r, r.URL.RawQuery+"&X-Amz-Signature=00") })},
 		{name: "presign expired", code: CodeAccessDenied, msg: "Request has expired",
