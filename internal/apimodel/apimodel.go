@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-
-	"github.com/wharf-dev/wharf/internal/model"
 )
 
 //go:embed operations.json
@@ -68,10 +66,6 @@ func Lookup(method, path string) (*Operation, error) {
 			method, path, path, strings.Join(methods, ", "))
 	}
 	return nil, unknownOperation("No operation is bound to %s %s", method, path)
-}
-
-func unknownOperation(format string, args ...any) error {
-	return &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation, Message: fmt.Sprintf(format, args...)}
 }
 
 func mustLoad(data []byte) *index {

@@ -20,7 +20,15 @@ import (
 //	2 validation errors detected: Value null at 'domain' failed to satisfy
 //	constraint: Member must not be null; Value 'A' at 'repository' ...
 //
-// Violations are reported in member order, depth first. Each value reports
+// Paths name members as AWS does: member names joined with dots
+// (restrictions.publish), list items as NAME.N.member counting from 1
+// (versions.2.member, tags.1.member.key), and map entries by their key as
+// NAME.KEY.key for a bad key and NAME.KEY.value for a bad value
+// (versionRevisions.1.0.value); keys may contain dots, the path is for
+// people, not for parsing.
+//
+// Violations are reported in member order, depth first, map entries in key
+// order. Each value reports
 // only its first failing constraint (null, length, range, pattern, enum),
 // which is why 'A' for a repository name yields the length error alone.
 func validateInput(in *shape, obj map[string]any) error {
