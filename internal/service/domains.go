@@ -1,0 +1,141 @@
+package service
+
+import (
+	"context"
+	"errors"
+
+	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+type CreateDomainInput struct {
+	Domain        string `json:"domain"`
+	EncryptionKey string `json:"encryptionKey"`
+	Tags          []Tag  `json:"tags"`
+}
+
+type DomainOutput struct {
+	Domain DomainDescription `json:"domain"`
+}
+
+func (s *Service) describeDomain(tx meta.Tx, d *model.Domain) (DomainDescription, error) {
+	repos, size, err := tx.DomainUsage(d.ID)
+	if err != nil {
+		return DomainDescription{}, err
+	}
+	return DomainDescription{
+		Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active",
+		CreatedTime: ts(d.CreatedTime), EncryptionKey: d.EncryptionKey,
+		RepositoryCount: repos, AssetSizeBytes: size,
+	}, nil
+}
+
+func (s *Service) CreateDomain(ctx context.Context, c Caller, in CreateDomainInput) (*DomainOutput, error) {
+	d := &model.Domain{Name: in.Domain, Owner: c.Account, EncryptionKey: in.EncryptionKey, CreatedTime: s.now()}
+	if err := s.authorize(ctx, c, "CreateDomain", s.domainARN(d), c.Account); err != nil {
+		return nil, err
+	}
+	if err := checkTags(in.Tags); err != nil {
+		return nil, err
+	}
+	var out DomainOutput
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		if err := tx.CreateDomain(d); err != nil {
+			if errors.Is(err, meta.ErrExists) {
+				return model.Conflict(model.ResourceDomain, d.Name, "Domain %s already exists in account %s", d.Name, d.Owner)
+			}
+			return err
+		}
+		if err := tx.SetTags(s.domainARN(d), toMetaTags(in.Tags)); err != nil {
+			return err
+		}
+		var err error
+		out.Domain, err = s.describeDomain(tx, d)
+		return err
+	})
+	return &out, wrap("create domain", err)
+}
+
+type DomainInput struct {
+	Domain      string `json:"domain"`
+	DomainOwner string `json:"domainOwner"`
+}
+
+func (s *Service) DescribeDomain(ctx context.Context, c Caller, in DomainInput) (*DomainOutput, error) {
+	var out DomainOutput
+	err := s.meta.View(ctx, func(tx meta.Tx) error {
+		d, err := s.getDomain(tx, ownerOr(in.DomainOwner, c), in.Domain)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(ctx, c, "DescribeDomain", s.domainARN(d), d.Owner); err != nil {
+			return err
+		}
+		out.Domain, err = s.describeDomain(tx, d)
+		return err
+	})
+	return &out, wrap("describe domain", err)
+}
+
+func (s *Service) DeleteDomain(ctx context.Context, c Caller, in DomainInput) (*DomainOutput, error) {
+	var out DomainOutput
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		d, err := s.getDomain(tx, ownerOr(in.DomainOwner, c), in.Domain)
+		if err != nil {
+			return err
+		}
+		if err := s.authorize(ctx, c, "DeleteDomain", s.domainARN(d), d.Owner); err != nil {
+			return err
+		}
+		if out.Domain, err = s.describeDomain(tx, d); err != nil {
+			return err
+		}
+		if out.Domain.RepositoryCount > 0 {
+			return model.Conflict(model.ResourceDomain, d.Name, "Domain %s cannot be deleted because it contains %d repositories. Delete its repositories first.", d.Name, out.Domain.RepositoryCount)
+		}
+		out.Domain.Status = "Deleted"
+		if err := tx.DeleteTags(s.domainARN(d)); err != nil {
+			return err
+		}
+		return tx.DeleteDomain(d.ID)
+	})
+	return &out, wrap("delete domain", err)
+}
+
+type ListDomainsInput struct {
+	MaxResults int    `json:"maxResults"`
+	NextToken  string `json:"nextToken"`
+}
+
+type ListDomainsOutput struct {
+	Domains   []DomainSummary `json:"domains"`
+	NextToken string          `json:"nextToken,omitempty"`
+}
+
+func (s *Service) ListDomains(ctx context.Context, c Caller, in ListDomainsInput) (*ListDomainsOutput, error) {
+	if err := s.authorize(ctx, c, "ListDomains", "*", c.Account); err != nil {
+		return nil, err
+	}
+	after, err := decodeToken("domains", in.NextToken)
+	if err != nil {
+		return nil, err
+	}
+	limit := pageSize(in.MaxResults, 100)
+	out := ListDomainsOutput{Domains: []DomainSummary{}}
+	err = s.meta.View(ctx, func(tx meta.Tx) error {
+		ds, err := tx.ListDomains(c.Account, after, limit+1)
+		if err != nil {
+			return err
+		}
+		if len(ds) > limit {
+			ds = ds[:limit]
+			last := ds[limit-1]
+			out.NextToken = encodeToken("domains", last.Name+"/"+last.Owner)
+		}
+		for _, d := range ds {
+			out.Domains = append(out.Domains, DomainSummary{Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active", CreatedTime: ts(d.CreatedTime), EncryptionKey: d.EncryptionKey})
+		}
+		return nil
+	})
+	return &out, wrap("list domains", err)
+}

@@ -1,0 +1,116 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/meta"
+)
+
+// GCStats reports one collection.
+type GCStats struct {
+	Deleted      int   // blobs whose bytes were removed
+	DeletedBytes int64 // their size
+	Orphans      int   // bytes without metadata, left by a crashed upload
+}
+
+// kickGC asks the background collector to run soon; deletes and disposals
+// call it so bytes go away promptly.
+func (s *Service) kickGC() {
+	select {
+	case s.gc <- struct{}{}:
+	default:
+	}
+}
+
+// RunGC collects garbage every interval and whenever kicked, until ctx
+// ends.
+func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		case <-s.gc:
+		}
+		if st, err := s.CollectGarbage(ctx); err != nil {
+			if ctx.Err() == nil {
+				s.log.Error("garbage collection", "err", err)
+			}
+		} else if st.Deleted+st.Orphans > 0 {
+			s.log.Info("garbage collection", "deleted", st.Deleted, "bytes", st.DeletedBytes, "orphans", st.Orphans)
+		}
+	}
+}
+
+// CollectGarbage removes the bytes of blobs nothing refers to. Each
+// deletion happens inside a write transaction that finds the blob neither
+// referenced nor leased; a publish leases in its own write transaction
+// first, so the two are ordered and a blob being published is never
+// removed.
+func (s *Service) CollectGarbage(ctx context.Context) (GCStats, error) {
+	var st GCStats
+	now := s.now()
+	for {
+		var batch int
+		err := s.meta.Update(ctx, func(tx meta.Tx) error {
+			if err := tx.PruneBlobLeases(now); err != nil {
+				return err
+			}
+			ds, err := tx.UnreferencedBlobs(now, 200)
+			if err != nil {
+				return err
+			}
+			for _, d := range ds {
+				size, mod, err := s.blobs.Stat(ctx, blob.Digest(d))
+				if err == nil && now.Sub(mod) < s.cfg.GCGrace {
+					continue // re-uploaded moments ago; its lease is coming
+				}
+				if err != nil && !errors.Is(err, blob.ErrNotFound) {
+					return err
+				}
+				if err == nil {
+					if err := s.blobs.Delete(ctx, blob.Digest(d)); err != nil {
+						return err
+					}
+					st.Deleted++
+					st.DeletedBytes += size
+				}
+				if err := tx.ForgetBlob(d); err != nil {
+					return err
+				}
+				batch++
+			}
+			return nil
+		})
+		if err != nil {
+			return st, err
+		}
+		if batch == 0 {
+			break
+		}
+	}
+	// Bytes a crashed upload wrote but never recorded.
+	err := s.blobs.Walk(ctx, func(d blob.Digest, size int64, mod time.Time) error {
+		if now.Sub(mod) < s.cfg.BlobLease {
+			return nil
+		}
+		return s.meta.Update(ctx, func(tx meta.Tx) error {
+			known, err := tx.KnownBlob(string(d))
+			if err != nil || known {
+				return err
+			}
+			ref, err := tx.BlobReferenced(string(d), now)
+			if err != nil || ref {
+				return err
+			}
+			st.Orphans++
+			return s.blobs.Delete(ctx, d)
+		})
+	})
+	return st, err
+}

@@ -1,0 +1,161 @@
+package service
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// The types in this file are the operations' response members, shaped
+// and named as in the CodeArtifact service model so that handlers encode
+// them as they are.
+
+// Timestamp encodes as epoch seconds, the rest-json default the SDKs
+// expect.
+type Timestamp time.Time
+
+func (t Timestamp) MarshalJSON() ([]byte, error) {
+	tt := time.Time(t)
+	return strconv.AppendFloat(nil, float64(tt.UnixMilli())/1000, 'f', -1, 64), nil
+}
+
+func ts(t time.Time) *Timestamp {
+	if t.IsZero() {
+		return nil
+	}
+	v := Timestamp(t)
+	return &v
+}
+
+type DomainDescription struct {
+	Name            string     `json:"name"`
+	Owner           string     `json:"owner"`
+	Arn             string     `json:"arn"`
+	Status          string     `json:"status"`
+	CreatedTime     *Timestamp `json:"createdTime,omitempty"`
+	EncryptionKey   string     `json:"encryptionKey,omitempty"`
+	RepositoryCount int        `json:"repositoryCount"`
+	AssetSizeBytes  int64      `json:"assetSizeBytes"`
+	S3BucketArn     string     `json:"s3BucketArn,omitempty"`
+}
+
+type DomainSummary struct {
+	Name          string     `json:"name"`
+	Owner         string     `json:"owner"`
+	Arn           string     `json:"arn"`
+	Status        string     `json:"status"`
+	CreatedTime   *Timestamp `json:"createdTime,omitempty"`
+	EncryptionKey string     `json:"encryptionKey,omitempty"`
+}
+
+type UpstreamRepositoryInfo struct {
+	RepositoryName string `json:"repositoryName"`
+}
+
+type ExternalConnectionInfo struct {
+	ExternalConnectionName string `json:"externalConnectionName"`
+	PackageFormat          string `json:"packageFormat,omitempty"`
+	Status                 string `json:"status"`
+}
+
+type RepositoryDescription struct {
+	Name                 string                   `json:"name"`
+	AdministratorAccount string                   `json:"administratorAccount"`
+	DomainName           string                   `json:"domainName"`
+	DomainOwner          string                   `json:"domainOwner"`
+	Arn                  string                   `json:"arn"`
+	Description          string                   `json:"description,omitempty"`
+	Upstreams            []UpstreamRepositoryInfo `json:"upstreams"`
+	ExternalConnections  []ExternalConnectionInfo `json:"externalConnections"`
+	CreatedTime          *Timestamp               `json:"createdTime,omitempty"`
+}
+
+type RepositorySummary struct {
+	Name                 string     `json:"name"`
+	AdministratorAccount string     `json:"administratorAccount"`
+	DomainName           string     `json:"domainName"`
+	DomainOwner          string     `json:"domainOwner"`
+	Arn                  string     `json:"arn"`
+	Description          string     `json:"description,omitempty"`
+	CreatedTime          *Timestamp `json:"createdTime,omitempty"`
+}
+
+type OriginConfiguration struct {
+	Restrictions model.OriginRestrictions `json:"restrictions"`
+}
+
+type PackageSummary struct {
+	Format              model.Format         `json:"format"`
+	Namespace           string               `json:"namespace,omitempty"`
+	Package             string               `json:"package"`
+	OriginConfiguration *OriginConfiguration `json:"originConfiguration,omitempty"`
+}
+
+type PackageDescription struct {
+	Format              model.Format         `json:"format"`
+	Namespace           string               `json:"namespace,omitempty"`
+	Name                string               `json:"name"`
+	OriginConfiguration *OriginConfiguration `json:"originConfiguration,omitempty"`
+}
+
+type DomainEntryPoint struct {
+	RepositoryName         string `json:"repositoryName,omitempty"`
+	ExternalConnectionName string `json:"externalConnectionName,omitempty"`
+}
+
+type VersionOrigin struct {
+	DomainEntryPoint *DomainEntryPoint `json:"domainEntryPoint,omitempty"`
+	OriginType       string            `json:"originType"`
+}
+
+type PackageVersionSummary struct {
+	Version  string         `json:"version"`
+	Revision string         `json:"revision,omitempty"`
+	Status   model.Status   `json:"status"`
+	Origin   *VersionOrigin `json:"origin,omitempty"`
+}
+
+type PackageVersionDescription struct {
+	Format               model.Format    `json:"format"`
+	Namespace            string          `json:"namespace,omitempty"`
+	PackageName          string          `json:"packageName"`
+	DisplayName          string          `json:"displayName,omitempty"`
+	Version              string          `json:"version"`
+	Summary              string          `json:"summary,omitempty"`
+	HomePage             string          `json:"homePage,omitempty"`
+	SourceCodeRepository string          `json:"sourceCodeRepository,omitempty"`
+	PublishedTime        *Timestamp      `json:"publishedTime,omitempty"`
+	Licenses             []model.License `json:"licenses,omitempty"`
+	Revision             string          `json:"revision,omitempty"`
+	Status               model.Status    `json:"status"`
+	Origin               *VersionOrigin  `json:"origin,omitempty"`
+}
+
+type AssetSummary struct {
+	Name   string            `json:"name"`
+	Size   int64             `json:"size"`
+	Hashes map[string]string `json:"hashes,omitempty"`
+}
+
+func assetSummary(a *model.Asset) AssetSummary {
+	return AssetSummary{Name: a.Name, Size: a.Size, Hashes: map[string]string{
+		"MD5": a.Hashes.MD5, "SHA-1": a.Hashes.SHA1, "SHA-256": a.Hashes.SHA256, "SHA-512": a.Hashes.SHA512,
+	}}
+}
+
+type Tag struct {
+	Key   string `json:"key"`
+	Value string `json:"value"`
+}
+
+func versionOrigin(v *model.Version) *VersionOrigin {
+	o := &VersionOrigin{OriginType: v.OriginType}
+	switch {
+	case v.OriginExternal != "":
+		o.DomainEntryPoint = &DomainEntryPoint{ExternalConnectionName: v.OriginExternal}
+	case v.OriginRepository != "":
+		o.DomainEntryPoint = &DomainEntryPoint{RepositoryName: v.OriginRepository}
+	}
+	return o
+}
