@@ -1,0 +1,137 @@
+// Command wharf runs the Wharf package repository server.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/wharf-dev/wharf/internal/identity"
+	"github.com/wharf-dev/wharf/internal/server"
+)
+
+const usage = `Usage: wharf <command> [flags]
+
+Commands:
+  serve    run the server
+
+Run 'wharf serve -h' for the flags.
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	var err error
+	switch os.Args[1] {
+	case "serve":
+		err = serve(os.Args[2:])
+	case "-h", "--help", "help":
+		fmt.Print(usage)
+		return
+	default:
+		fmt.Fprintf(os.Stderr, "wharf: unknown command %q\n\n%s", os.Args[1], usage)
+		os.Exit(2)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "wharf:", err)
+		os.Exit(1)
+	}
+}
+
+func env(name, def string) string {
+	if v, ok := os.LookupEnv(name); ok && v != "" {
+		return v
+	}
+	return def
+}
+
+func serve(args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	listen := fs.String("listen", env("WHARF_LISTEN", "127.0.0.1:8470"), "address to listen on (WHARF_LISTEN)")
+	dataDir := fs.String("data-dir", env("WHARF_DATA_DIR", "wharf-data"), "data directory (WHARF_DATA_DIR)")
+	publicURL := fs.String("public-url", env("WHARF_PUBLIC_URL", ""), "URL clients reach the server at; default http://LISTEN (WHARF_PUBLIC_URL)")
+	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
+	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
+		return fmt.Errorf("--log-level: %w", err)
+	}
+	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+
+	admin, err := adminCredential(*dataDir)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	pub := strings.TrimSuffix(*publicURL, "/")
+	if pub == "" {
+		pub = "http://" + ln.Addr().String()
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	log.Info("wharf listening", "addr", ln.Addr().String(), "public_url", pub, "data_dir", *dataDir, "account", admin.AccountID)
+	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
+}
+
+// adminCredential takes the administrator from the environment, or from
+// the data directory, generating and printing it once on first start.
+func adminCredential(dataDir string) (identity.Credential, error) {
+	c := identity.Credential{
+		AccountID:       os.Getenv("WHARF_ACCOUNT_ID"),
+		AccessKeyID:     os.Getenv("WHARF_ACCESS_KEY_ID"),
+		SecretAccessKey: os.Getenv("WHARF_SECRET_ACCESS_KEY"),
+	}
+	if c.AccessKeyID != "" || c.SecretAccessKey != "" {
+		if c.AccountID == "" {
+			c.AccountID = "000000000000"
+		}
+		if err := c.Validate(); err != nil {
+			return c, fmt.Errorf("WHARF_* credentials: %w", err)
+		}
+		return c, nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return c, err
+	}
+	c, created, err := identity.LoadOrCreateAdmin(dataDir)
+	if err != nil {
+		return c, err
+	}
+	if created {
+		fmt.Fprintf(os.Stderr, `
+================================================================
+ Wharf generated administrator credentials (shown only once;
+ stored in %s/admin-credentials.json, mode 0600):
+
+   export AWS_ACCESS_KEY_ID=%s
+   export AWS_SECRET_ACCESS_KEY=%s
+   account id: %s
+================================================================
+
+`, dataDir, c.AccessKeyID, c.SecretAccessKey, c.AccountID)
+	}
+	return c, nil
+}

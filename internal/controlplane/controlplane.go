@@ -1,0 +1,146 @@
+// Package controlplane serves the CodeArtifact API over rest-json: it
+// authenticates each request with SigV4, decodes and validates it against
+// the service model (internal/apimodel), dispatches to the service layer
+// through one table of operations, and encodes results and errors as the
+// AWS SDKs expect.
+package controlplane
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/apimodel"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/sigv4"
+)
+
+// Identities maps access keys to their secret and principal.
+type Identities interface {
+	LookupKey(ctx context.Context, accessKeyID string) (secret string, c service.Caller, err error)
+}
+
+// maxJSONBody bounds control-plane JSON bodies; the largest legitimate
+// one is a 7168-character policy document.
+const maxJSONBody = 1 << 20
+
+// Handler serves the control plane.
+type Handler struct {
+	svc      *service.Service
+	ids      Identities
+	verifier *sigv4.Verifier
+	log      *slog.Logger
+	ops      map[string]opFunc // by operation name
+}
+
+// opFunc runs one operation on decoded input and writes the response.
+type opFunc func(ctx context.Context, c service.Caller, in json.RawMessage, w http.ResponseWriter, r *http.Request) error
+
+// Options configure the handler.
+type Options struct {
+	MaxSkew time.Duration
+	Now     func() time.Time
+	Replay  sigv4.ReplayCache
+	Logger  *slog.Logger
+}
+
+// New builds the control-plane handler.
+func New(svc *service.Service, ids Identities, opt Options) *Handler {
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	h := &Handler{svc: svc, ids: ids, log: opt.Logger}
+	h.verifier = &sigv4.Verifier{
+		Service: "codeartifact",
+		Lookup: func(ctx context.Context, akid string) (string, error) {
+			secret, _, err := ids.LookupKey(ctx, akid)
+			return secret, err
+		},
+		MaxSkew: opt.MaxSkew,
+		Now:     opt.Now,
+		Replay:  opt.Replay,
+	}
+	h.ops = h.table()
+	return h
+}
+
+// Routes registers every operation's method and path on mux.
+func (h *Handler) Routes(mux *http.ServeMux) {
+	for _, op := range apimodel.Operations() {
+		mux.Handle(op.Method+" "+op.Path, h)
+	}
+}
+
+func requestID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	s := hex.EncodeToString(b[:])
+	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("X-Amzn-RequestId", requestID())
+	op, err := apimodel.Lookup(r.Method, r.URL.Path)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	id, err := h.verifier.Verify(r)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	in, err := op.Decode(r, maxJSONBody)
+	if err != nil {
+		writeError(w, r, h.log, err)
+		return
+	}
+	fn := h.ops[op.Name]
+	if fn == nil {
+		writeError(w, r, h.log, &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation,
+			Message: "Operation " + op.Name + " is not available on this server yet."})
+		return
+	}
+	if err := fn(r.Context(), caller, in, w, r); err != nil {
+		if errors.Is(err, sigv4.ErrBodyHashMismatch) {
+			err = &sigv4.Error{Code: "InvalidSignatureException", Status: http.StatusForbidden, Message: "The request body does not match its signed payload hash."}
+		}
+		writeError(w, r, h.log, err)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_, err = w.Write(b)
+	return err
+}
+
+// call adapts a service method to an opFunc: decode input, run, encode.
+func call[In, Out any](fn func(context.Context, service.Caller, In) (*Out, error)) opFunc {
+	return func(ctx context.Context, c service.Caller, raw json.RawMessage, w http.ResponseWriter, r *http.Request) error {
+		var in In
+		if err := json.Unmarshal(raw, &in); err != nil {
+			return model.InvalidParameter("Cannot parse request: %v", err)
+		}
+		out, err := fn(ctx, c, in)
+		if err != nil {
+			return err
+		}
+		return writeJSON(w, out)
+	}
+}

@@ -1,0 +1,89 @@
+package controlplane
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// table maps operation names to their implementation. Operations absent
+// here answer with an UNKNOWN_OPERATION ValidationException.
+func (h *Handler) table() map[string]opFunc {
+	s := h.svc
+	return map[string]opFunc{
+		"CreateDomain":                   call(s.CreateDomain),
+		"DescribeDomain":                 call(s.DescribeDomain),
+		"DeleteDomain":                   call(s.DeleteDomain),
+		"ListDomains":                    call(s.ListDomains),
+		"CreateRepository":               call(s.CreateRepository),
+		"DescribeRepository":             call(s.DescribeRepository),
+		"UpdateRepository":               call(s.UpdateRepository),
+		"DeleteRepository":               call(s.DeleteRepository),
+		"ListRepositories":               call(s.ListRepositories),
+		"ListRepositoriesInDomain":       call(s.ListRepositoriesInDomain),
+		"GetRepositoryEndpoint":          call(s.GetRepositoryEndpoint),
+		"GetAuthorizationToken":          call(s.GetAuthorizationToken),
+		"ListPackages":                   call(s.ListPackages),
+		"DescribePackage":                call(s.DescribePackage),
+		"DeletePackage":                  call(s.DeletePackage),
+		"PutPackageOriginConfiguration":  call(s.PutPackageOriginConfiguration),
+		"ListPackageVersions":            call(s.ListPackageVersions),
+		"DescribePackageVersion":         call(s.DescribePackageVersion),
+		"ListPackageVersionAssets":       call(s.ListPackageVersionAssets),
+		"GetPackageVersionReadme":        call(s.GetPackageVersionReadme),
+		"ListPackageVersionDependencies": call(s.ListPackageVersionDependencies),
+		"UpdatePackageVersionsStatus":    call(s.UpdatePackageVersionsStatus),
+		"DisposePackageVersions":         call(s.DisposePackageVersions),
+		"DeletePackageVersions":          call(s.DeletePackageVersions),
+		"CopyPackageVersions":            call(s.CopyPackageVersions),
+		"TagResource":                    call(s.TagResource),
+		"UntagResource":                  call(s.UntagResource),
+		"ListTagsForResource":            call(s.ListTagsForResource),
+		"PublishPackageVersion":          h.publishPackageVersion,
+		"GetPackageVersionAsset":         h.getPackageVersionAsset,
+	}
+}
+
+// publishPackageVersion streams the request body (the asset) into the
+// service; the SigV4 layer has wrapped it to fail at EOF if it does not
+// match the signed x-amz-content-sha256.
+func (h *Handler) publishPackageVersion(ctx context.Context, c service.Caller, raw json.RawMessage, w http.ResponseWriter, r *http.Request) error {
+	var in service.PublishPackageVersionInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return model.InvalidParameter("Cannot parse request: %v", err)
+	}
+	out, err := h.svc.PublishPackageVersion(ctx, c, in, r.Body)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, out)
+}
+
+func (h *Handler) getPackageVersionAsset(ctx context.Context, c service.Caller, raw json.RawMessage, w http.ResponseWriter, r *http.Request) error {
+	var in service.GetPackageVersionAssetInput
+	if err := json.Unmarshal(raw, &in); err != nil {
+		return model.InvalidParameter("Cannot parse request: %v", err)
+	}
+	a, err := h.svc.GetPackageVersionAsset(ctx, c, in)
+	if err != nil {
+		return err
+	}
+	defer a.Body.Close()
+	hd := w.Header()
+	hd.Set("Content-Type", "application/octet-stream")
+	hd.Set("Content-Length", strconv.FormatInt(a.Body.Size(), 10))
+	hd.Set("X-AssetName", a.Asset.Name)
+	hd.Set("X-PackageVersion", a.Version)
+	hd.Set("X-PackageVersionRevision", a.Revision)
+	w.WriteHeader(http.StatusOK)
+	_, err = copyBody(w, a.Body)
+	if err != nil {
+		// Headers are gone; all that is left is to cut the stream short.
+		h.log.WarnContext(ctx, "asset stream interrupted", "asset", a.Asset.Name, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,145 @@
+// Package server assembles a Wharf server from its configuration: the
+// stores in the data directory, the service, the control plane and the
+// repository endpoints on one HTTP listener.
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/controlplane"
+	"github.com/wharf-dev/wharf/internal/identity"
+	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/token"
+)
+
+// Config is everything a server needs to start.
+type Config struct {
+	DataDir   string
+	PublicURL string // base of repository endpoints, no trailing slash
+	Region    string
+	Admin     identity.Credential
+	Logger    *slog.Logger
+	// GCInterval is how often unreferenced blobs are collected.
+	GCInterval time.Duration
+}
+
+// Server is a running Wharf.
+type Server struct {
+	cfg     Config
+	meta    meta.Store
+	svc     *service.Service
+	handler http.Handler
+	log     *slog.Logger
+}
+
+// Open opens the data directory and builds the server.
+func Open(ctx context.Context, cfg Config) (*Server, error) {
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.GCInterval == 0 {
+		cfg.GCInterval = 10 * time.Minute
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	m, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	if err != nil {
+		return nil, err
+	}
+	b, err := fs.New(filepath.Join(cfg.DataDir, "blobs"))
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	key, err := tokenKey(ctx, m)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	ids := identity.NewStatic(cfg.Admin)
+	svc := service.New(m, b, nil, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger})
+	svc.SetTokenIssuer(token.NewIssuer(key))
+	svc.SetKeyCheck(func(ctx context.Context, c token.Claims) error {
+		if !ids.KnowsKey(ctx, c.AccessKeyID) {
+			return errors.New("access key no longer valid")
+		}
+		return nil
+	})
+	mux := http.NewServeMux()
+	controlplane.New(svc, ids, controlplane.Options{Logger: cfg.Logger}).Routes(mux)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain")
+		fmt.Fprintln(w, "ok")
+	})
+	return &Server{cfg: cfg, meta: m, svc: svc, handler: mux, log: cfg.Logger}, nil
+}
+
+// tokenKey returns the key that signs authorization tokens, created on
+// first start and kept in the metadata store so every replica shares it.
+func tokenKey(ctx context.Context, m meta.Store) ([]byte, error) {
+	var key []byte
+	err := m.Update(ctx, func(tx meta.Tx) error {
+		v, err := tx.GetSetting("token-key")
+		if errors.Is(err, meta.ErrNotFound) {
+			b := make([]byte, 32)
+			rand.Read(b)
+			v = hex.EncodeToString(b)
+			err = tx.PutSetting("token-key", v)
+		}
+		if err != nil {
+			return err
+		}
+		key, err = hex.DecodeString(v)
+		return err
+	})
+	return key, err
+}
+
+// Handler is the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Service is the server's service layer.
+func (s *Server) Service() *service.Service { return s.svc }
+
+// Serve serves on ln until ctx ends, then drains in-flight requests.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	gcCtx, stopGC := context.WithCancel(ctx)
+	defer stopGC()
+	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(shutCtx); err != nil {
+		return err
+	}
+	return nil
+}
+
+// Close releases the stores.
+func (s *Server) Close() error { return s.meta.Close() }
