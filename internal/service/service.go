@@ -35,7 +35,7 @@ type Config struct {
 	// covering an upload between writing its bytes and leasing them.
 	GCGrace time.Duration
 	Now     func() time.Time
-	Logger    *slog.Logger
+	Logger  *slog.Logger
 }
 
 // Caller is the authenticated principal making a request.

@@ -32,7 +32,9 @@ func (s *Service) SetTokenIssuer(iss *token.Issuer) { s.tokens = iss }
 
 // SetKeyCheck sets the check that a token's access key and principal are
 // still valid, so a token dies with its key or user.
-func (s *Service) SetKeyCheck(check func(ctx context.Context, c token.Claims) error) { s.keyCheck = check }
+func (s *Service) SetKeyCheck(check func(ctx context.Context, c token.Claims) error) {
+	s.keyCheck = check
+}
 
 func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, in GetAuthorizationTokenInput) (*GetAuthorizationTokenOutput, error) {
 	life := defaultTokenLifetime
