@@ -5,6 +5,18 @@
 // The package is pure: no I/O, no clocks (aws:CurrentTime comes from the
 // request context), and a parsed *Policy is immutable and safe for
 // concurrent use.
+//
+// Where AWS leaves room, the choices are:
+//   - Policy variables (${aws:username}, ${key, 'default'}, and the escapes
+//     ${*}, ${?}, ${$}) are recognised only with Version "2012-10-17", in
+//     Resource, NotResource and the values of String and Arn conditions. A
+//     variable whose key is missing or multivalued, and has no default, makes
+//     that one value match nothing.
+//   - Principals are "*" or {"AWS": ...}; Service, Federated and
+//     CanonicalUser principals cannot call Wharf and are rejected, as is
+//     BinaryEquals.
+//   - Operator names and set prefixes are matched case-insensitively, like
+//     condition keys.
 package policy
 
 import "strconv"
