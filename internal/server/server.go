@@ -81,6 +81,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	})
 	mux := http.NewServeMux()
 	controlplane.New(svc, ids, controlplane.Options{Logger: cfg.Logger}).Routes(mux)
+	mountFormats(mux, svc, cfg.Logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")

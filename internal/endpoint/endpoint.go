@@ -1,0 +1,163 @@
+// Package endpoint is the plumbing every package-format endpoint shares:
+// it parses /FORMAT/DOMAIN-OWNER/REPO/..., authenticates the
+// authorization token the client presents (Bearer, or Basic with user
+// "aws"), and answers errors with the status codes package managers act
+// on. Formats get a Request and only speak their protocol.
+package endpoint
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// Request is a repository-endpoint request after routing and
+// authentication.
+type Request struct {
+	Repo   service.RepoRef
+	Caller service.Caller
+	// Rest is the escaped path after the endpoint's base, without a
+	// leading slash ("left-pad", "@types%2fnode", "simple/requests/").
+	Rest string
+	// Base is the endpoint's absolute URL, ending in "/".
+	Base string
+}
+
+// Handler serves one format.
+type Handler func(w http.ResponseWriter, r *http.Request, req *Request)
+
+// Scheme is how a format's clients present the token and which challenge
+// makes them send it.
+type Scheme int
+
+const (
+	// Bearer: npm and Cargo send "Authorization: Bearer TOKEN".
+	Bearer Scheme = iota
+	// Basic: pip, twine, Maven and NuGet send Basic with user "aws" and the
+	// token as password, after a Basic challenge.
+	Basic
+)
+
+// Mount registers h for format f on mux under /f/.
+func Mount(mux *http.ServeMux, svc *service.Service, f model.Format, scheme Scheme, h Handler) {
+	prefix := "/" + string(f) + "/"
+	mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+		req, ok := parse(r, prefix)
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		req.Base = svc.PublicURL() + service.EndpointPath(f, req.Repo.Domain, req.Repo.DomainOwner, req.Repo.Repository)
+		tok := credential(r)
+		if tok == "" {
+			challenge(w, scheme, "Authentication required: use a token from GetAuthorizationToken.")
+			return
+		}
+		c, err := svc.Authenticate(r.Context(), tok, req.Repo.Domain, req.Repo.DomainOwner)
+		if err != nil {
+			challenge(w, scheme, "The authorization token is invalid or has expired.")
+			return
+		}
+		req.Caller = c
+		h(w, r, req)
+	})
+}
+
+// parse splits /FORMAT/DOMAIN-OWNER/REPO/REST. Owners are 12 digits, so
+// the last "-" separates them from domain names that contain dashes.
+func parse(r *http.Request, prefix string) (*Request, bool) {
+	p := r.URL.EscapedPath()
+	rest, ok := strings.CutPrefix(p, prefix)
+	if !ok {
+		return nil, false
+	}
+	domOwner, rest, ok := strings.Cut(rest, "/")
+	if !ok {
+		return nil, false
+	}
+	repo, rest, _ := strings.Cut(rest, "/")
+	i := strings.LastIndexByte(domOwner, '-')
+	if i <= 0 || len(domOwner)-i-1 != 12 || repo == "" {
+		return nil, false
+	}
+	return &Request{Repo: service.RepoRef{Domain: domOwner[:i], DomainOwner: domOwner[i+1:], Repository: repo}, Rest: rest}, true
+}
+
+// credential extracts the token from Bearer or Basic authorization.
+func credential(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	scheme, value, ok := strings.Cut(h, " ")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		return strings.TrimSpace(value)
+	case "basic":
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
+		if err != nil {
+			return ""
+		}
+		_, pass, ok := strings.Cut(string(b), ":")
+		if !ok {
+			return ""
+		}
+		return pass
+	}
+	return ""
+}
+
+func challenge(w http.ResponseWriter, scheme Scheme, msg string) {
+	if scheme == Basic {
+		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
+	} else {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf"`)
+	}
+	writeJSON(w, http.StatusUnauthorized, msg)
+}
+
+func writeJSON(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]string{"error": msg, "message": msg})
+}
+
+// Status maps an error to the HTTP status package managers expect.
+func Status(err error) int {
+	var me *model.Error
+	if !errors.As(err, &me) {
+		return http.StatusInternalServerError
+	}
+	switch me.Kind {
+	case model.KindQuotaExceeded:
+		return http.StatusRequestEntityTooLarge
+	default:
+		return me.Kind.Status()
+	}
+}
+
+// Error answers err as JSON ({"error": ...}, which npm prints) with the
+// mapped status. Internal errors are logged, not shown.
+func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	st := Status(err)
+	msg := model.AsError(err).Message
+	if st == http.StatusInternalServerError {
+		log.ErrorContext(r.Context(), "repository endpoint error", "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+	if e := model.AsError(err); e.Kind == model.KindThrottling && e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	writeJSON(w, st, msg)
+}
+
+// Errorf answers a format-level error (a malformed upload, say) with
+// status and message.
+func Errorf(w http.ResponseWriter, status int, msg string) { writeJSON(w, status, msg) }

@@ -1,0 +1,14 @@
+package server
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// mountFormats registers each package format's repository endpoint.
+func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
+	// formats: one line per format package, e.g. npm.Mount(mux, svc, log)
+	_, _, _ = mux, svc, log
+}

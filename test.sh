@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# The whole test suite: static checks, then every Go test (unit, contract,
+# end-to-end with real clients) under the race detector.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt needed:"; echo "$unformatted"; exit 1
+fi
+go vet ./...
+go test -race -count=1 -timeout 20m ./... "$@"
