@@ -146,7 +146,7 @@ func parseConditions(v *jsonValue, vars bool) ([]condition, error) {
 		}
 		seen := map[string]string{}
 		for j, key := range body.keys {
-			if i := strings.IndexByte(key, ':'); i <= 0 || i == len(key)-1 {
+			if colon := strings.IndexByte(key, ':'); colon <= 0 || colon == len(key)-1 {
 				return nil, fmt.Errorf("Condition key %q must be of the form service:key, e.g. aws:SourceIp", key)
 			}
 			lk := strings.ToLower(key)
