@@ -12,14 +12,22 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 )
 
-// signer is aws-sdk-go-v2's. Header hoisting is off so that presigned
-// requests are rebuilt from the query exactly as it arrived, and the session
-// token is never added by the signer: if the client sent one, it is copied
-// from the request like any other signed value.
-var signer = v4.NewSigner(func(o *v4.SignerOptions) {
-	o.DisableHeaderHoisting = true
-	o.DisableSessionToken = true
-})
+// newSigner returns aws-sdk-go-v2's signer, set up for verifying. Header
+// hoisting is off so that presigned requests are rebuilt from the query
+// exactly as it arrived, and the session token is never added by the signer:
+// if the client sent one, it is copied from the request like any other
+// signed value.
+//
+// A signer must not outlive one Verify call: it caches the derived signing
+// key by access key id, region, service and day, not by secret, so a shared
+// one would go on accepting a replaced secret for the rest of the day (and
+// refuse the new one). Deriving the key afresh costs four HMACs.
+func newSigner() *v4.Signer {
+	return v4.NewSigner(func(o *v4.SignerOptions) {
+		o.DisableHeaderHoisting = true
+		o.DisableSessionToken = true
+	})
+}
 
 // sign rebuilds what the client signed and returns the signature the Go
 // signer computes for it with secret and payloadHash.
@@ -44,7 +52,7 @@ var signer = v4.NewSigner(func(o *v4.SignerOptions) {
 //   - It escapes the already escaped path once more, as every AWS service
 //     but S3 expects (botocore does the same); the path is taken from the
 //     request line so that it is byte for byte what the client sent.
-func sign(ctx context.Context, r *http.Request, q url.Values, a *auth, secret, payloadHash string) (string, error) {
+func sign(ctx context.Context, signer *v4.Signer, r *http.Request, q url.Values, a *auth, secret, payloadHash string) (string, error) {
 	req := &http.Request{
 		Method: r.Method,
 		Host:   r.Host,

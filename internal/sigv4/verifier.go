@@ -111,8 +111,9 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 		return Identity{}, perr
 	}
 	matched := false
+	signer := newSigner()
 	for _, h := range p.hashes {
-		sig, err := sign(r.Context(), r, q, a, secret, h)
+		sig, err := sign(r.Context(), signer, r, q, a, secret, h)
 		if err != nil {
 			return Identity{}, internal("An internal error occurred.", err)
 		}
