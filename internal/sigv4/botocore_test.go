@@ -73,10 +73,8 @@ func TestBotocoreClient(t *testing.T) {
 	if err := exec.Command(py, "-c", "import boto3").Run(); err != nil {
 		t.Skip("boto3 not installed")
 	}
-	svc, srv := newTestService(t, realVerifier())
+	svc, srv := newTestService(t, realVerifier(), map[string]bool{"/v1/repositories": false, "/v1/packages": true})
 	defer svc.logSigned(t)
-	svc.failFirst["/v1/repositories"] = false
-	svc.failFirst["/v1/packages"] = true
 
 	cmd := exec.Command(py, "-c", botocoreScript)
 	cmd.Env = append(os.Environ(), "WHARF_URL="+srv.URL, "WHARF_AKID="+testAKID, "WHARF_SECRET="+testSecret,
@@ -134,7 +132,7 @@ func TestAWSCLI(t *testing.T) {
 	if err != nil {
 		t.Skip("aws CLI not installed")
 	}
-	svc, srv := newTestService(t, realVerifier())
+	svc, srv := newTestService(t, realVerifier(), nil)
 	defer svc.logSigned(t)
 	env := append(os.Environ(), "AWS_ACCESS_KEY_ID="+testAKID, "AWS_SECRET_ACCESS_KEY="+testSecret,
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_DEFAULT_REGION=ap-south-1")

@@ -43,7 +43,7 @@ func apiCode(err error) string {
 // TestGoSDKClient drives the real aws-sdk-go-v2 CodeArtifact client against
 // a server that verifies with Verify.
 func TestGoSDKClient(t *testing.T) {
-	svc, srv := newTestService(t, realVerifier())
+	svc, srv := newTestService(t, realVerifier(), nil)
 	defer svc.logSigned(t)
 	ctx := context.Background()
 	c := goClient(srv.URL, testAKID, testSecret, "")
@@ -101,9 +101,9 @@ func TestGoSDKClient(t *testing.T) {
 // for replays: the Go SDK signs amz-sdk-request, whose attempt number
 // changes, so its retry carries a new signature even within one second.
 func TestGoSDKRetryNotAReplay(t *testing.T) {
-	svc, srv := newTestService(t, realVerifier())
+	// Fail the first attempt, without Release.
+	svc, srv := newTestService(t, realVerifier(), map[string]bool{"/v1/domains": false})
 	defer svc.logSigned(t)
-	svc.failFirst["/v1/domains"] = false // fail once, no Release
 	_, err := goClient(srv.URL, testAKID, testSecret, "").ListDomains(context.Background(), &codeartifact.ListDomainsInput{})
 	if err != nil {
 		t.Fatalf("retried call failed: %v", err)

@@ -28,8 +28,9 @@ type testService struct {
 	refusals []string
 }
 
-func newTestService(t *testing.T, v *Verifier) (*testService, *httptest.Server) {
-	s := &testService{v: v, failFirst: map[string]bool{}, attempts: map[string]int{}, signed: map[string]string{}}
+// newTestService starts the service; failFirst is fixed from then on.
+func newTestService(t *testing.T, v *Verifier, failFirst map[string]bool) (*testService, *httptest.Server) {
+	s := &testService{v: v, failFirst: failFirst, attempts: map[string]int{}, signed: map[string]string{}}
 	srv := httptest.NewServer(s)
 	t.Cleanup(srv.Close)
 	return s, srv

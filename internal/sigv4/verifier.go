@@ -39,7 +39,10 @@ type Verifier struct {
 
 	// Replay, when set, refuses a header-signed request whose signature was
 	// already accepted. Presigned URLs are meant to be reused until they
-	// expire and are not checked.
+	// expire and are not checked. The Go SDK signs amz-sdk-request, so its
+	// retries always differ; botocore does not, so its retry within the same
+	// second repeats the signature: a handler that answers with an error the
+	// SDKs retry should call Release.
 	Replay ReplayCache
 }
 
