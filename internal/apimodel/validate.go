@@ -151,9 +151,10 @@ func renderValue(val any) string {
 	case string:
 		return "'" + x + "'"
 	case int64:
-		return strconv.FormatInt(x, 10)
+		// AWS quotes scalars of every type: Value '100' at 'maxResults'.
+		return "'" + strconv.FormatInt(x, 10) + "'"
 	case bool:
-		return strconv.FormatBool(x)
+		return "'" + strconv.FormatBool(x) + "'"
 	}
 	var b strings.Builder
 	b.WriteByte('\'')
