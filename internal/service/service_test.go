@@ -1,0 +1,286 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/token"
+)
+
+var admin = Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", AccessKeyID: "AKIDADMIN"}
+
+// newTestService builds a service on real stores in a temp dir. The GC
+// grace is zero so collection is observable at once.
+func newTestService(t *testing.T) (*Service, blob.Store) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	b, err := fs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(m, b, nil, Config{GCGrace: time.Nanosecond, PublicURL: "http://wharf.test"})
+	s.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
+	if _, err := s.CreateDomain(ctx, admin, CreateDomainInput{Domain: "dom"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []string{"repo", "other"} {
+		if _, err := s.CreateRepository(ctx, admin, CreateRepositoryInput{RepositoryInput: RepositoryInput{Domain: "dom", Repository: r}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return s, b
+}
+
+func genericRef(pkg string) PackageRef {
+	return PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatGeneric, Namespace: "ns", Package: pkg}
+}
+
+func sha(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+func publish(ctx context.Context, s *Service, pkg, version, asset string, content []byte, unfinished bool) (*PublishResult, error) {
+	return s.Publish(ctx, admin, PublishRequest{Ref: genericRef(pkg), Version: version, Unfinished: unfinished,
+		Assets: []Upload{{Name: asset, Body: bytes.NewReader(content), SHA256: sha(content)}}})
+}
+
+func TestPublishRules(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := publish(ctx, s, "p", "1.0", "a", []byte("one"), true); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		version string
+		asset   string
+		content []byte
+		unfin   bool
+		want    error // nil, or a sentinel kind
+		status  model.Status
+	}{
+		{"second asset into unfinished", "1.0", "b", []byte("two"), true, nil, model.StatusUnfinished},
+		{"identical re-upload is idempotent", "1.0", "a", []byte("one"), true, nil, model.StatusUnfinished},
+		{"different bytes conflict", "1.0", "a", []byte("changed"), true, model.ErrConflict, ""},
+		{"finishing publishes", "1.0", "c", []byte("three"), false, nil, model.StatusPublished},
+		{"new asset into published conflicts", "1.0", "d", []byte("four"), false, model.ErrConflict, ""},
+		{"identical re-upload into published", "1.0", "c", []byte("three"), false, nil, model.StatusPublished},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			res, err := publish(ctx, s, "p", tt.version, tt.asset, tt.content, tt.unfin)
+			if tt.want != nil {
+				if !errors.Is(err, tt.want) {
+					t.Fatalf("Publish = %v, want %v", err, tt.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.Status != tt.status {
+				t.Errorf("status = %s, want %s", res.Status, tt.status)
+			}
+		})
+	}
+
+	// A digest that does not match the bytes stores nothing.
+	_, err := s.Publish(ctx, admin, PublishRequest{Ref: genericRef("p"), Version: "2.0",
+		Assets: []Upload{{Name: "x", Body: bytes.NewReader([]byte("abc")), SHA256: sha([]byte("xyz"))}}})
+	if !errors.Is(err, model.ErrValidation) {
+		t.Fatalf("mismatched SHA256: %v", err)
+	}
+	if _, err := s.DescribePackageVersion(ctx, admin, VersionRef{PackageRef: genericRef("p"), PackageVersion: "2.0"}); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("version after failed publish: %v", err)
+	}
+
+	// Archived versions refuse publishes; publish=BLOCK refuses them all.
+	if _, err := s.UpdatePackageVersionsStatus(ctx, admin, UpdatePackageVersionsStatusInput{PackageRef: genericRef("p"), Versions: []string{"1.0"}, TargetStatus: model.StatusArchived}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish(ctx, s, "p", "1.0", "c", []byte("three"), false); !errors.Is(err, model.ErrConflict) {
+		t.Fatalf("publish into Archived: %v", err)
+	}
+	if _, err := s.PutPackageOriginConfiguration(ctx, admin, PutPackageOriginConfigurationInput{PackageRef: genericRef("p"), Restrictions: model.OriginRestrictions{Publish: model.Block, Upstream: model.Allow}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish(ctx, s, "p", "3.0", "a", []byte("new"), false); !errors.Is(err, model.ErrAccessDenied) {
+		t.Fatalf("publish with publish=BLOCK: %v", err)
+	}
+}
+
+// Disposed and deleted versions' bytes are collected; bytes still used by
+// another version are not.
+func TestGarbageCollection(t *testing.T) {
+	ctx := context.Background()
+	s, b := newTestService(t)
+	shared, only := []byte("shared bytes"), []byte("only in 1.0")
+	for _, v := range []string{"1.0", "2.0"} {
+		if _, err := publish(ctx, s, "p", v, "shared", shared, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := publish(ctx, s, "p", "1.0", "only", only, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.DisposePackageVersions(ctx, admin, DisposePackageVersionsInput{PackageRef: genericRef("p"), Versions: []string{"1.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := s.CollectGarbage(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Deleted != 1 || st.DeletedBytes != int64(len(only)) {
+		t.Fatalf("GC = %+v, want the one unshared blob", st)
+	}
+	if _, _, err := b.Stat(ctx, blob.Digest(sha(only))); !errors.Is(err, blob.ErrNotFound) {
+		t.Fatalf("disposed blob still stored: %v", err)
+	}
+	if _, _, err := b.Stat(ctx, blob.Digest(sha(shared))); err != nil {
+		t.Fatalf("shared blob removed: %v", err)
+	}
+	// The disposed version is still described, its asset no longer served.
+	d, err := s.DescribePackageVersion(ctx, admin, VersionRef{PackageRef: genericRef("p"), PackageVersion: "1.0"})
+	if err != nil || d.PackageVersion.Status != model.StatusDisposed {
+		t.Fatalf("disposed version: %+v, %v", d, err)
+	}
+	if _, err := s.GetPackageVersionAsset(ctx, admin, GetPackageVersionAssetInput{VersionRef: VersionRef{PackageRef: genericRef("p"), PackageVersion: "1.0"}, Asset: "only"}); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("asset of disposed version: %v", err)
+	}
+	if _, err := s.DeletePackageVersions(ctx, admin, DeletePackageVersionsInput{PackageRef: genericRef("p"), Versions: []string{"2.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err = s.CollectGarbage(ctx); err != nil || st.Deleted != 1 {
+		t.Fatalf("GC after delete = %+v, %v", st, err)
+	}
+}
+
+// A collector running flat out never removes bytes that a concurrent
+// publish of the same content is about to commit.
+func TestGarbageCollectionRacesPublish(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	content := []byte("contended content")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if _, err := s.CollectGarbage(ctx); err != nil {
+				t.Error(err)
+				return
+			}
+		}
+	}()
+	for i := 0; i < 30; i++ {
+		v := fmt.Sprintf("1.%d", i)
+		if _, err := publish(ctx, s, "p", v, "a", content, false); err != nil {
+			t.Fatal(err)
+		}
+		// Delete it again at once, so the blob keeps becoming garbage.
+		if _, err := s.DeletePackageVersions(ctx, admin, DeletePackageVersionsInput{PackageRef: genericRef("p"), Versions: []string{v}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := publish(ctx, s, "p", "keep", "a", content, false); err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.GetPackageVersionAsset(ctx, admin, GetPackageVersionAssetInput{VersionRef: VersionRef{PackageRef: genericRef("p"), PackageVersion: "keep"}, Asset: "a"})
+		if err != nil {
+			t.Fatalf("round %d: committed asset unreadable: %v", i, err)
+		}
+		a.Body.Close()
+		if _, err := s.DeletePackageVersions(ctx, admin, DeletePackageVersionsInput{PackageRef: genericRef("p"), Versions: []string{"keep"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	close(stop)
+	wg.Wait()
+}
+
+// Concurrent batches over the same versions never both succeed for one.
+func TestConcurrentDeletesOneWinner(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	var versions []string
+	for i := 0; i < 20; i++ {
+		v := fmt.Sprintf("1.%d", i)
+		versions = append(versions, v)
+		if _, err := publish(ctx, s, "p", v, "a", []byte(v), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var mu sync.Mutex
+	wins := map[string]int{}
+	var wg sync.WaitGroup
+	for w := 0; w < 8; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < len(versions); i++ {
+				batch := []string{versions[i], versions[(i+w)%len(versions)]}
+				out, err := s.DeletePackageVersions(ctx, admin, DeletePackageVersionsInput{PackageRef: genericRef("p"), Versions: batch})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				mu.Lock()
+				for v := range out.SuccessfulVersions {
+					wins[v]++
+				}
+				mu.Unlock()
+			}
+		}(w)
+	}
+	wg.Wait()
+	for _, v := range versions {
+		if wins[v] != 1 {
+			t.Errorf("version %s deleted %d times", v, wins[v])
+		}
+	}
+}
+
+func TestAuthenticateToken(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	out, err := s.GetAuthorizationToken(ctx, admin, GetAuthorizationTokenInput{Domain: "dom"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.Authenticate(ctx, out.AuthorizationToken, "dom", admin.Account)
+	if err != nil || c != admin {
+		t.Fatalf("Authenticate = %+v, %v", c, err)
+	}
+	if _, err := s.Authenticate(ctx, out.AuthorizationToken, "otherdom", admin.Account); !errors.Is(err, ErrBadToken) {
+		t.Fatalf("token used on another domain: %v", err)
+	}
+	for _, d := range []int64{1, 899, 43201} {
+		if _, err := s.GetAuthorizationToken(ctx, admin, GetAuthorizationTokenInput{Domain: "dom", DurationSeconds: &d}); !errors.Is(err, model.ErrValidation) {
+			t.Errorf("duration %d: %v", d, err)
+		}
+	}
+}
