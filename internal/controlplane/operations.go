@@ -3,11 +3,13 @@ package controlplane
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"strconv"
 
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/sigv4"
 )
 
 // table maps operation names to their implementation. Operations absent
@@ -57,6 +59,11 @@ func (h *Handler) publishPackageVersion(ctx context.Context, c service.Caller, r
 		return model.InvalidParameter("Cannot parse request: %v", err)
 	}
 	out, err := h.svc.PublishPackageVersion(ctx, c, in, r.Body)
+	if errors.Is(err, sigv4.ErrBodyHashMismatch) {
+		// x-amz-content-sha256 is the asset's declared hash: a body that
+		// differs from it is a wrong assetSHA256 as much as a bad signature.
+		return model.InvalidParameter("The SHA256 hash of the content of asset %s does not match the assetSHA256 provided.", in.AssetName)
+	}
 	if err != nil {
 		return err
 	}
