@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/server"
@@ -54,6 +55,27 @@ func env(name, def string) string {
 	return def
 }
 
+// durationFlag defines a non-negative duration flag whose default comes
+// from the environment variable; a malformed variable lands in *errs so
+// it is refused like a malformed flag.
+func durationFlag(fs *flag.FlagSet, name, envName, usage string, errs *[]error) *time.Duration {
+	d := new(time.Duration)
+	fs.Func(name, usage, func(v string) error {
+		p, err := time.ParseDuration(v)
+		if err != nil || p < 0 {
+			return fmt.Errorf("want a non-negative duration like 30s, got %q", v)
+		}
+		*d = p
+		return nil
+	})
+	if v := env(envName, ""); v != "" {
+		if err := fs.Set(name, v); err != nil {
+			*errs = append(*errs, fmt.Errorf("%s: %w", envName, err))
+		}
+	}
+	return d
+}
+
 func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	listen := fs.String("listen", env("WHARF_LISTEN", "127.0.0.1:8470"), "address to listen on (WHARF_LISTEN)")
@@ -61,6 +83,13 @@ func serve(args []string) error {
 	publicURL := fs.String("public-url", env("WHARF_PUBLIC_URL", ""), "URL clients reach the server at; default http://LISTEN (WHARF_PUBLIC_URL)")
 	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
+	var envErrs []error
+	gcInterval := durationFlag(fs, "gc-interval", "WHARF_GC_INTERVAL", "how often unreferenced blobs are collected; 0 for 10m (WHARF_GC_INTERVAL)", &envErrs)
+	gcGrace := durationFlag(fs, "gc-grace", "WHARF_GC_GRACE", "the collector spares blobs written more recently than this; 0 for 10m (WHARF_GC_GRACE)", &envErrs)
+	blobLease := durationFlag(fs, "blob-lease", "WHARF_BLOB_LEASE", "longest a publish may hold uploaded bytes before committing them; 0 for 6h (WHARF_BLOB_LEASE)", &envErrs)
+	if err := errors.Join(envErrs...); err != nil {
+		return err
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -84,7 +113,8 @@ func serve(args []string) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log})
+	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
+		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease})
 	if err != nil {
 		return err
 	}

@@ -34,6 +34,10 @@ type Config struct {
 	Logger    *slog.Logger
 	// GCInterval is how often unreferenced blobs are collected.
 	GCInterval time.Duration
+	// GCGrace and BlobLease are passed to the service (zero: its
+	// defaults); tests shorten them to watch the collector work.
+	GCGrace   time.Duration
+	BlobLease time.Duration
 }
 
 // Server is a running Wharf.
@@ -71,7 +75,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		return nil, err
 	}
 	ids := identity.NewStatic(cfg.Admin)
-	svc := service.New(m, b, nil, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger})
+	svc := service.New(m, b, nil, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease})
 	svc.SetTokenIssuer(token.NewIssuer(key))
 	svc.SetKeyCheck(func(ctx context.Context, c token.Claims) error {
 		if !ids.KnowsKey(ctx, c.AccessKeyID) {
