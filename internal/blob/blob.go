@@ -174,7 +174,7 @@ type Store interface {
 	// collector can merge-join it against a sorted list of referenced
 	// digests). Blobs being written, or left over from a crashed Put, are
 	// never listed. Blobs stored or deleted while Walk runs may or may not
-	// be listed. If fn returns an error, Walk stops and returns an error
-	// wrapping it; Walk also stops when ctx is cancelled.
+	// be listed. If fn returns an error, Walk stops and returns it (so that
+	// errors.Is matches it); Walk also stops when ctx is cancelled.
 	Walk(ctx context.Context, fn func(d Digest, size int64, modTime time.Time) error) error
 }

@@ -33,7 +33,8 @@ type Hasher struct {
 // goroutines; below it the goroutine hand-off costs more than it saves.
 const parallelMin = 64 << 10
 
-// NewHasher returns a Hasher for empty content.
+// NewHasher returns a Hasher for empty content. (The zero Hasher is not
+// usable.)
 func NewHasher() *Hasher {
 	return &Hasher{md5: md5.New(), sha1: sha1.New(), sha256: sha256.New(), sha512: sha512.New()}
 }

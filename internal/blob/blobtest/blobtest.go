@@ -389,6 +389,7 @@ func testConcurrentPutSameContent(t *testing.T, newStore NewStore) {
 			}
 			r, err := s.Open(ctx, want.Digest)
 			if errors.Is(err, blob.ErrNotFound) {
+				time.Sleep(time.Millisecond) // leave the CPU to the writers
 				continue
 			}
 			if err != nil {
