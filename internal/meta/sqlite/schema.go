@@ -93,4 +93,79 @@ CREATE TABLE settings (
 	key TEXT PRIMARY KEY,
 	value TEXT NOT NULL
 );
+`, `
+-- Access control (identities, policies). Names of users compare
+-- case-insensitively, as IAM's do. A root key has user_name NULL, which
+-- exempts it from the foreign key to users.
+CREATE TABLE accounts (
+	id TEXT PRIMARY KEY,
+	name TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL
+);
+CREATE TABLE users (
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	name TEXT NOT NULL COLLATE NOCASE,
+	created INTEGER NOT NULL,
+	PRIMARY KEY (account_id, name)
+);
+CREATE TABLE access_keys (
+	id TEXT PRIMARY KEY,
+	account_id TEXT NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+	user_name TEXT COLLATE NOCASE,
+	secret TEXT NOT NULL,
+	status TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	FOREIGN KEY (account_id, user_name) REFERENCES users(account_id, name) ON DELETE CASCADE
+);
+CREATE INDEX access_keys_user ON access_keys(account_id, user_name);
+CREATE TABLE user_policies (
+	account_id TEXT NOT NULL,
+	user_name TEXT NOT NULL COLLATE NOCASE,
+	name TEXT NOT NULL,
+	document TEXT NOT NULL,
+	updated INTEGER NOT NULL,
+	PRIMARY KEY (account_id, user_name, name),
+	FOREIGN KEY (account_id, user_name) REFERENCES users(account_id, name) ON DELETE CASCADE
+);
+CREATE TABLE domain_policies (
+	domain_id INTEGER PRIMARY KEY REFERENCES domains(id) ON DELETE CASCADE,
+	document TEXT NOT NULL,
+	revision TEXT NOT NULL,
+	updated INTEGER NOT NULL
+);
+CREATE TABLE repository_policies (
+	repository_id INTEGER PRIMARY KEY REFERENCES repositories(id) ON DELETE CASCADE,
+	document TEXT NOT NULL,
+	revision TEXT NOT NULL,
+	updated INTEGER NOT NULL
+);
+-- Servers cache all of the above (and resource tags, which policy
+-- conditions read) and reload when n changes; the triggers make every
+-- write count, cascades included, whoever makes it.
+CREATE TABLE access_generation (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	n INTEGER NOT NULL
+);
+INSERT INTO access_generation (id, n) VALUES (1, 1);
+CREATE TRIGGER accounts_insert_gen AFTER INSERT ON accounts BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER accounts_update_gen AFTER UPDATE ON accounts BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER accounts_delete_gen AFTER DELETE ON accounts BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER users_insert_gen AFTER INSERT ON users BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER users_update_gen AFTER UPDATE ON users BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER users_delete_gen AFTER DELETE ON users BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER access_keys_insert_gen AFTER INSERT ON access_keys BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER access_keys_update_gen AFTER UPDATE ON access_keys BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER access_keys_delete_gen AFTER DELETE ON access_keys BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER user_policies_insert_gen AFTER INSERT ON user_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER user_policies_update_gen AFTER UPDATE ON user_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER user_policies_delete_gen AFTER DELETE ON user_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER domain_policies_insert_gen AFTER INSERT ON domain_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER domain_policies_update_gen AFTER UPDATE ON domain_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER domain_policies_delete_gen AFTER DELETE ON domain_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER repository_policies_insert_gen AFTER INSERT ON repository_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER repository_policies_update_gen AFTER UPDATE ON repository_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER repository_policies_delete_gen AFTER DELETE ON repository_policies BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER tags_insert_gen AFTER INSERT ON tags BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER tags_update_gen AFTER UPDATE ON tags BEGIN UPDATE access_generation SET n = n + 1; END;
+CREATE TRIGGER tags_delete_gen AFTER DELETE ON tags BEGIN UPDATE access_generation SET n = n + 1; END;
 `}
