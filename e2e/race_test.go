@@ -512,7 +512,9 @@ func TestLinearizabilityChecker(t *testing.T) {
 	pub := func(s, e int, c int8, out string) raceOp {
 		return raceOp{Kind: racePublish, Content: c, Start: at(s), End: at(e), Outcome: out}
 	}
-	del := func(s, e int, out string) raceOp { return raceOp{Kind: raceDeleteSrc, Start: at(s), End: at(e), Outcome: out} }
+	del := func(s, e int, out string) raceOp {
+		return raceOp{Kind: raceDeleteSrc, Start: at(s), End: at(e), Outcome: out}
+	}
 	published := func(c int8) raceState {
 		return raceState{Src: raceSide{Exists: true, Status: types.PackageVersionStatusPublished, Content: c}}
 	}
