@@ -93,6 +93,14 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 	if len(req.Assets) == 0 {
 		return nil, model.InvalidParameter("A publish needs at least one asset.")
 	}
+	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
+		return nil, err
+	}
+	for _, a := range req.Assets {
+		if err := model.CheckAssetName(req.Ref.Format, a.Name); err != nil {
+			return nil, err
+		}
+	}
 	version := model.NormalizeVersion(req.Ref.Format, req.Version)
 	// Fail fast, before reading any bytes.
 	err := s.meta.View(ctx, func(tx meta.Tx) error {

@@ -225,6 +225,14 @@ func (p PackageRef) key() (model.PackageKey, error) {
 	if err := model.CheckNamespace(p.Format, p.Namespace); err != nil {
 		return model.PackageKey{}, err
 	}
+	// Names become path segments in every format's URLs and clients'
+	// caches; the service model's patterns alone let ".." and NUL in.
+	if err := model.CheckSafeName("namespace", p.Namespace); err != nil {
+		return model.PackageKey{}, err
+	}
+	if err := model.CheckSafeName("packageName", p.Package); err != nil {
+		return model.PackageKey{}, err
+	}
 	return model.NormalizeKey(model.PackageKey{Format: p.Format, Namespace: p.Namespace, Name: p.Package}), nil
 }
 
