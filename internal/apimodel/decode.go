@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"unicode/utf8"
 )
 
 // DefaultMaxBody is the body limit Decode applies when given maxBody <= 0.
@@ -59,6 +60,11 @@ func (op *Operation) Decode(r *http.Request, maxBody int64) (json.RawMessage, er
 		}
 		if len(raw) == 0 {
 			continue
+		}
+		if !utf8.ValidString(raw[0]) {
+			// encoding/json would quietly turn it into U+FFFD, and the
+			// name stored would not be the name sent.
+			return nil, cannotParse("Cannot parse %s %s: invalid UTF-8", m.Location, m.LocationName)
 		}
 		v, err := fromString(memberPath("", m.Name), m.target, raw[0])
 		if err != nil {
@@ -113,6 +119,9 @@ func readBody(r *http.Request, maxBody int64) (map[string]any, error) {
 	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return map[string]any{}, nil // no body at all is an empty input
+	}
+	if !utf8.Valid(b) {
+		return nil, cannotParse("Cannot parse request body: invalid UTF-8")
 	}
 	return parseObject(b, "request body")
 }
