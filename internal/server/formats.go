@@ -4,11 +4,12 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // mountFormats registers each package format's repository endpoint.
 func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	// formats: one line per format package, e.g. npm.Mount(mux, svc, log)
-	_, _, _ = mux, svc, log
+	pypi.Mount(mux, svc, log)
 }
