@@ -195,6 +195,10 @@ func (s *Service) storeAsset(ctx context.Context, up Upload) (*model.Asset, stri
 	switch {
 	case errors.Is(err, blob.ErrDigestMismatch):
 		return nil, leased, model.InvalidParameter("The SHA256 hash of the content of asset %s does not match the hash provided.", up.Name)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		// The client's body ended before its Content-Length: its fault,
+		// and nothing was stored.
+		return nil, leased, model.InvalidParameter("The content of asset %s ended before its declared length.", up.Name)
 	case errors.Is(err, blob.ErrTooLarge):
 		return nil, leased, model.QuotaExceeded(model.ResourceAsset, up.Name, "Asset %s is larger than the maximum asset size of %d bytes.", up.Name, s.cfg.MaxAssetSize)
 	case err != nil:
