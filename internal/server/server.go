@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob/fs"
@@ -90,7 +91,25 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, handler: mux, log: cfg.Logger}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, handler: refuseDotSegments(mux), log: cfg.Logger}, nil
+}
+
+// refuseDotSegments answers 400 to a path with "." or ".." segments
+// (escaped or not) instead of letting ServeMux redirect it to the cleaned
+// path: no client sends them, and following "../" to another route is
+// exactly what a path-traversal probe wants.
+func refuseDotSegments(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for _, seg := range strings.Split(r.URL.Path, "/") {
+			if seg == "." || seg == ".." {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprintln(w, `{"error":"The path has '.' or '..' segments.","message":"The path has '.' or '..' segments."}`)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // tokenKey returns the key that signs authorization tokens, created on
