@@ -1,0 +1,295 @@
+package e2e
+
+// The bad-input suite: requests no client should send — oversized and
+// truncated bodies, names built to escape a directory (../, encoded
+// slashes, NUL), invalid UTF-8, mismatched digests, compression bombs —
+// sent as raw HTTP so nothing on the client side cleans them up. Each must
+// get a clean 4xx (never a 5xx, a hang or a dropped connection), and
+// afterwards the repository, as the API shows it, and the blob store must
+// be exactly as before.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
+)
+
+const badDomain = "bad"
+
+// badReq is a raw control-plane request.
+type badReq struct {
+	method, path string
+	query        url.Values
+	rawQuery     string // used as is when set (for bytes url.Values would escape)
+	body         []byte
+	// payloadHash is what x-amz-content-sha256 claims; the body's own
+	// hash when empty.
+	payloadHash string
+	// contentLength, when set, is what the headers claim while only body
+	// is sent before the client stops writing (a truncated upload).
+	contentLength int64
+}
+
+// send signs the request with the administrator's keys and sends it over
+// a fresh connection, returning the status and body of the answer.
+func (b badReq) send(t *testing.T, s *Server) (int, string) {
+	t.Helper()
+	u := s.URL + b.path
+	q := b.rawQuery
+	if q == "" && b.query != nil {
+		q = b.query.Encode()
+	}
+	if q != "" {
+		u += "?" + q
+	}
+	req, err := http.NewRequest(b.method, u, bytes.NewReader(b.body))
+	if err != nil {
+		t.Fatalf("build %s %s: %v", b.method, b.path, err)
+	}
+	if b.method == http.MethodGet || b.method == http.MethodDelete {
+		req.Body, req.ContentLength = nil, 0
+	}
+	if b.path != "" && strings.ContainsAny(b.path, "%") {
+		req.URL.RawPath = b.path
+	}
+	sum := sha256.Sum256(b.body)
+	hash := hex.EncodeToString(sum[:])
+	if b.payloadHash != "" {
+		hash = b.payloadHash
+	}
+	req.Header.Set("X-Amz-Content-Sha256", hash)
+	if b.body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if b.contentLength > 0 {
+		req.ContentLength = b.contentLength
+	}
+	creds := aws.Credentials{AccessKeyID: testKeyID, SecretAccessKey: testSecret}
+	if err := v4.NewSigner().SignHTTP(context.Background(), creds, req, hash, "codeartifact", testRegion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	return rawRoundTrip(t, s, req, b.body, b.contentLength > 0)
+}
+
+// rawRoundTrip writes req's head and body over a new TCP connection; when
+// truncate is set it then half-closes the connection, so the server sees
+// the body end early while the answer can still come back.
+func rawRoundTrip(t *testing.T, s *Server, req *http.Request, body []byte, truncate bool) (int, string) {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(s.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(30 * time.Second))
+	var head bytes.Buffer
+	fmt.Fprintf(&head, "%s %s HTTP/1.1\r\nHost: %s\r\n", req.Method, req.URL.RequestURI(), req.URL.Host)
+	if req.ContentLength > 0 || body != nil {
+		fmt.Fprintf(&head, "Content-Length: %d\r\n", req.ContentLength)
+	}
+	req.Header.Write(&head)
+	head.WriteString("Connection: close\r\n\r\n")
+	if _, err := conn.Write(head.Bytes()); err != nil {
+		t.Fatal(err)
+	}
+	// The server may answer and close before reading a large or bad body;
+	// a failed write is then expected, and the answer is still there.
+	conn.Write(body)
+	if truncate {
+		conn.(*net.TCPConn).CloseWrite()
+	}
+	resp, err := http.ReadResponse(bufio.NewReader(conn), req)
+	if err != nil {
+		t.Fatalf("%s %s: no answer: %v", req.Method, req.URL.RequestURI(), err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	return resp.StatusCode, string(b)
+}
+
+// badState is everything the suite compares before and after: the
+// domains, the repositories, every version and asset, and the blob files.
+func badState(t *testing.T, s *Server, c *ca.Client) string {
+	t.Helper()
+	var b strings.Builder
+	ds, err := c.ListDomains(ctx, &ca.ListDomainsInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds.Domains {
+		fmt.Fprintf(&b, "domain %s\n", aws.ToString(d.Name))
+	}
+	rs, err := c.ListRepositories(ctx, &ca.ListRepositoriesInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var repos []string
+	for _, r := range rs.Repositories {
+		fmt.Fprintf(&b, "repository %s/%s\n", aws.ToString(r.DomainName), aws.ToString(r.Name))
+		if aws.ToString(r.DomainName) == badDomain {
+			repos = append(repos, aws.ToString(r.Name))
+		}
+	}
+	snap := relSnapshot(t, c, badDomain, repos...)
+	keys := make([]string, 0, len(snap))
+	for k := range snap {
+		keys = append(keys, k)
+	}
+	sortStrings(keys)
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s: %s\n", k, snap[k])
+	}
+	blobs, temps := relBlobFiles(t, s.DataDir)
+	var names []string
+	for d := range blobs {
+		names = append(names, d)
+	}
+	sortStrings(names)
+	fmt.Fprintf(&b, "blobs %v temps %v\n", names, temps)
+	return b.String()
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}
+
+// publishQuery is the query string of a generic PublishPackageVersion.
+func publishQuery(pkg, ns, version, asset string) url.Values {
+	return url.Values{"domain": {badDomain}, "repository": {"repo"}, "format": {"generic"},
+		"namespace": {ns}, "package": {pkg}, "version": {version}, "asset": {asset}}
+}
+
+func TestBadInputControlPlane(t *testing.T) {
+	// A refused upload's bytes, if any reached the disk, must be gone by
+	// the final comparison: short collector settings make that quick.
+	t.Setenv("WHARF_GC_INTERVAL", "200ms")
+	t.Setenv("WHARF_GC_GRACE", "1s")
+	t.Setenv("WHARF_BLOB_LEASE", "2s")
+	s := StartServer(t)
+	c := s.Client()
+	Setup(t, c, badDomain, "repo")
+	good := []byte("the only content that belongs here\n")
+	PublishGeneric(t, c, badDomain, "repo", "ns", "pkg", "1.0", "a.bin", good, false)
+	before := badState(t, s, c)
+
+	content := []byte("bytes that must not land\n")
+	pub := func(pkg, ns, version, asset string) badReq {
+		return badReq{method: "POST", path: "/v1/package/version/publish", query: publishQuery(pkg, ns, version, asset), body: content}
+	}
+	pkgQuery := url.Values{"domain": {badDomain}, "repository": {"repo"}, "format": {"generic"}, "namespace": {"ns"}, "package": {"pkg"}}
+	deleteBody := func(body string) badReq {
+		return badReq{method: "POST", path: "/v1/package/versions/delete", query: pkgQuery, body: []byte(body)}
+	}
+	big := make([]byte, 3<<20)
+	for i := range big {
+		big[i] = 'x'
+	}
+	hugeJSON := []byte(`{"versions":["` + string(big) + `"]}`)
+	asset := func(name string) badReq {
+		q := url.Values{"domain": {badDomain}, "repository": {"repo"}, "format": {"generic"}, "namespace": {"ns"}, "package": {"pkg"},
+			"version": {"1.0"}, "asset": {name}}
+		return badReq{method: "GET", path: "/v1/package/version/asset", query: q}
+	}
+	truncated := pub("pkg", "ns", "2.0", "big.bin")
+	truncated.body = big[:1<<20]
+	truncated.payloadHash = relSHA(big) // what the whole upload would hash to
+	truncated.contentLength = int64(len(big))
+	lying := pub("pkg", "ns", "2.0", "a.bin")
+	lying.payloadHash = relSHA([]byte("something else"))
+	oversized := pub("pkg", "ns", "2.0", "huge.bin")
+	oversized.payloadHash = relSHA(big)
+	oversized.contentLength = 6 << 30 // over the 5 GiB asset limit
+	oversized.body = big[:64<<10]
+
+	cases := []struct {
+		name string
+		req  badReq
+		want int // 0: any 4xx
+	}{
+		{"package ../etc", pub("../etc", "ns", "2.0", "a.bin"), 400},
+		{"package with encoded slash", pub("a/b", "ns", "2.0", "a.bin"), 400},
+		{"package ..", pub("..", "ns", "2.0", "a.bin"), 400},
+		{"package with NUL", pub("a\x00b", "ns", "2.0", "a.bin"), 400},
+		{"package invalid UTF-8", pub("\xff\xfe", "ns", "2.0", "a.bin"), 400},
+		{"namespace ../..", pub("pkg", "../..", "2.0", "a.bin"), 400},
+		{"namespace ..", pub("pkg", "..", "2.0", "a.bin"), 400},
+		{"version ../1", pub("pkg", "ns", "../1", "a.bin"), 400},
+		{"version ..", pub("pkg", "ns", "..", "a.bin"), 400},
+		{"version with NUL", pub("pkg", "ns", "1\x00", "a.bin"), 400},
+		{"version invalid UTF-8", pub("pkg", "ns", "1.\xc0\xaf", "a.bin"), 400},
+		{"asset ../../wharf.db", pub("pkg", "ns", "2.0", "../../wharf.db"), 400},
+		{"asset a/b", pub("pkg", "ns", "2.0", "a/b"), 400},
+		{"asset ..", pub("pkg", "ns", "2.0", ".."), 400},
+		{"asset with NUL", pub("pkg", "ns", "2.0", "a\x00"), 400},
+		{"asset invalid UTF-8", pub("pkg", "ns", "2.0", "\xc3\x28"), 400},
+		{"asset backslash traversal", pub("pkg", "ns", "2.0", `..\..\wharf.db`), 400},
+		{"asset name over 255 bytes", pub("pkg", "ns", "2.0", strings.Repeat("a", 256)), 400},
+		{"domain ../x", badReq{method: "POST", path: "/v1/domain", query: url.Values{"domain": {"../x"}}, body: []byte("{}")}, 400},
+		{"repository a/../b", badReq{method: "POST", path: "/v1/repository", query: url.Values{"domain": {badDomain}, "repository": {"a/../b"}}, body: []byte("{}")}, 400},
+		{"repository with NUL", badReq{method: "POST", path: "/v1/repository", query: url.Values{"domain": {badDomain}, "repository": {"ab\x00"}}, body: []byte("{}")}, 400},
+		{"truncated upload", truncated, 400},
+		{"body differs from x-amz-content-sha256", lying, 400},
+		{"declared length over the asset limit", oversized, 0},
+		{"JSON body over 1 MiB", deleteBody(string(hugeJSON)), 0},
+		{"malformed JSON", deleteBody(`{"versions":["1.0"`), 400},
+		{"JSON of the wrong shape", deleteBody(`{"versions":"1.0"}`), 400},
+		{"invalid UTF-8 in the JSON body", deleteBody("{\"versions\":[\"1.0\xff\"]}"), 400},
+		{"101 versions in one batch", deleteBody(`{"versions":[` + strings.TrimSuffix(strings.Repeat(`"1.0",`, 101), ",") + `]}`), 400},
+		{"asset ../../wharf.db download", asset("../../wharf.db"), 0},
+		{"asset ..%2F..%2Fwharf.db download", asset("..%2F..%2Fwharf.db"), 0},
+		{"dot segments in the path", badReq{method: "GET", path: "/v1/package/version/../../../wharf.db", query: pkgQuery}, 0},
+		{"encoded dot segments in the path", badReq{method: "GET", path: "/v1/package/version/%2e%2e/%2e%2e/wharf.db", query: pkgQuery}, 0},
+		{"encoded slash in the path", badReq{method: "GET", path: "/v1/package%2Fversion%2Fasset", query: pkgQuery}, 0},
+		{"NUL in the path", badReq{method: "GET", path: "/v1/package/version/asset%00", query: pkgQuery}, 0},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			st, body := tc.req.send(t, s)
+			if st < 400 || st > 499 || (tc.want != 0 && st != tc.want) {
+				t.Errorf("status %d, want %s; body %.300s", st, wantText(tc.want), body)
+			}
+			if strings.Contains(body, "SQLite format") {
+				t.Errorf("the answer holds the metadata database")
+			}
+		})
+	}
+	// Refused uploads may have left temp files for the collector; give it
+	// a moment, then nothing may differ.
+	deadline := time.Now().Add(20 * time.Second)
+	after := badState(t, s, c)
+	for after != before && time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		after = badState(t, s, c)
+	}
+	if after != before {
+		t.Errorf("bad input changed the repository:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if got, err := relFetch(c, badDomain, relRef{Repo: "repo", NS: "ns", Pkg: "pkg", Version: "1.0"}, "a.bin"); err != nil || string(got) != string(good) {
+		t.Errorf("the one good asset: %q, %v", got, err)
+	}
+}
+
+func wantText(st int) string {
+	if st == 0 {
+		return "a 4xx"
+	}
+	return fmt.Sprint(st)
+}
