@@ -187,6 +187,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 	sort.Strings(versions)
 	out := BatchOutput{SuccessfulVersions: map[string]model.VersionResult{}, FailedVersions: map[string]model.VersionError{}}
 	var dstPkgID int64
+	var overwrote bool
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
 		src, err := s.resolvePackage(ctx, tx, c, PackageRef{Domain: in.Domain, DomainOwner: in.DomainOwner, Repository: in.SourceRepository, Format: in.Format, Namespace: in.Namespace, Package: in.Package}, "ReadFromRepository")
 		if err != nil {
@@ -244,6 +245,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 			if err := s.copyVersion(tx, f, dp, existing[v]); err != nil {
 				return err
 			}
+			overwrote = overwrote || existing[v] != nil
 			out.SuccessfulVersions[v] = model.VersionResult{Revision: f.version.Revision, Status: f.version.Status}
 		}
 		if dp != nil {
@@ -257,6 +259,9 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 	}
 	if dstPkgID != 0 {
 		s.changed(dstPkgID)
+	}
+	if overwrote {
+		s.kickGC() // the replaced assets' bytes may now be unreferenced
 	}
 	return &out, nil
 }

@@ -111,6 +111,7 @@ func (s *Service) DeletePackage(ctx context.Context, c Caller, in PackageRef) (*
 	})
 	if err == nil {
 		s.changed(pkgID)
+		s.kickGC() // the versions' bytes may now be unreferenced
 	}
 	return &out, wrap("delete package", err)
 }

@@ -255,6 +255,7 @@ func (s *Service) DeleteRepository(ctx context.Context, c Caller, in RepositoryI
 	})
 	if err == nil {
 		s.changed(touched...)
+		s.kickGC() // the repository's bytes may now be unreferenced
 	}
 	return &out, wrap("delete repository", err)
 }
