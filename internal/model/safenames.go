@@ -32,12 +32,12 @@ func CheckSafeName(member, value string) error {
 
 // genericAssetPunct is the punctuation CodeArtifact allows in generic
 // asset names besides letters, digits and single inner spaces.
-const genericAssetPunct = "~!@^&()-_+[]{};,."
+const genericAssetPunct = "~!@^&()-`_+[]{};,."
 
 // CheckAssetName refuses an asset name that is unsafe for any format
 // (see CheckSafeName, plus "/" and "\") and, for generic packages, one
 // outside CodeArtifact's documented rule: Unicode letters (Ll, Lm, Lo,
-// Lt, Lu), Nl and Nd, the characters ~!@^&()-_+[]{};,. and single spaces
+// Lt, Lu), Nl and Nd, the characters ~!@^&()-`_+[]{};,. and single spaces
 // that neither start nor end the name.
 func CheckAssetName(f Format, name string) error {
 	if err := CheckSafeName("assetName", name); err != nil {
@@ -59,7 +59,7 @@ func CheckAssetName(f Format, name string) error {
 		ok := r == ' ' || strings.ContainsRune(genericAssetPunct, r) ||
 			unicode.In(r, unicode.Ll, unicode.Lm, unicode.Lo, unicode.Lt, unicode.Lu, unicode.Nl, unicode.Nd)
 		if !ok {
-			return bad("Member must contain only letters, digits, spaces and ~!@^&()-_+[]{};,.")
+			return bad("Member must contain only letters, digits, spaces and ~!@^&()-`_+[]{};,.")
 		}
 	}
 	return nil

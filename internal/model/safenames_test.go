@@ -39,6 +39,7 @@ func TestCheckAssetName(t *testing.T) {
 		{FormatGeneric, "app-1.0.tar.gz", true},
 		{FormatGeneric, "My Installer (x64) [v2]~!@^&{};,+.exe", true},
 		{FormatGeneric, "données.bin", true},
+		{FormatGeneric, "back`tick.bin", true},
 		{FormatGeneric, "..", false},
 		{FormatGeneric, ".", false},
 		{FormatGeneric, "../../wharf.db", false},
