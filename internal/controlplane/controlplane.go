@@ -37,6 +37,7 @@ type Handler struct {
 	verifier *sigv4.Verifier
 	log      *slog.Logger
 	ops      map[string]opFunc // by operation name
+	throttle func(account, operation string) error
 }
 
 // opFunc runs one operation on decoded input and writes the response.
@@ -48,6 +49,9 @@ type Options struct {
 	Now     func() time.Time
 	Replay  sigv4.ReplayCache
 	Logger  *slog.Logger
+	// Throttle, when set, admits or refuses (with a ThrottlingException)
+	// each authenticated request before it is decoded.
+	Throttle func(account, operation string) error
 }
 
 // New builds the control-plane handler.
@@ -55,7 +59,7 @@ func New(svc *service.Service, ids Identities, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	h := &Handler{svc: svc, ids: ids, log: opt.Logger}
+	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle}
 	h.verifier = &sigv4.Verifier{
 		Service: "codeartifact",
 		Lookup: func(ctx context.Context, akid string) (string, error) {
@@ -101,6 +105,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
+	if h.throttle != nil {
+		if err := h.throttle(caller.Account, op.Name); err != nil {
+			h.writeVerifiedError(w, r, id, err)
+			return
+		}
+	}
 	in, err := op.Decode(r, maxJSONBody)
 	if err != nil {
 		writeError(w, r, h.log, err)
@@ -112,11 +122,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			Message: "Operation " + op.Name + " is not available on this server yet."})
 		return
 	}
-	if err := fn(r.Context(), caller, in, w, r); err != nil {
+	if err := fn(withRequestTags(r.Context(), op.Name, in), caller, in, w, r); err != nil {
 		if errors.Is(err, sigv4.ErrBodyHashMismatch) {
 			err = &sigv4.Error{Code: "InvalidSignatureException", Status: http.StatusForbidden, Message: "The request body does not match its signed payload hash."}
 		}
-		writeError(w, r, h.log, err)
+		h.writeVerifiedError(w, r, id, err)
 	}
 }
 
