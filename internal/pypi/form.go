@@ -123,6 +123,11 @@ var hexDigest = regexp.MustCompile(`^[0-9a-f]+$`)
 // bytes are kept: the action, the project name and version, and that the
 // file's name belongs to that project and version.
 func (f *uploadForm) check(hasContent bool) (*upload, error) {
+	if hasContent && len(f.fields) == 0 {
+		// The file is streamed as it arrives, so what identifies it must
+		// come first.
+		return nil, badForm("The file came before the form's fields: the content part must be the last part of the upload.")
+	}
 	switch a := f.get(":action"); a {
 	case "file_upload":
 	case "submit", "doc_upload":
@@ -138,7 +143,7 @@ func (f *uploadForm) check(hasContent bool) (*upload, error) {
 	}
 	u := &upload{name: f.get("name"), version: f.get("version"), filetype: f.get("filetype"), filename: f.filename}
 	if u.name == "" {
-		return nil, badForm("Missing name: the form's name field (or the content part) is missing or comes after the file.")
+		return nil, badForm("Missing name: the form's name field is missing or comes after the file.")
 	}
 	if !validName.MatchString(u.name) {
 		return nil, badForm("Invalid project name %q: names are letters, digits, '.', '_' and '-', starting and ending with a letter or digit.", u.name)
