@@ -71,7 +71,9 @@ func twineFields(extra ...part) []part {
 	return append(ps, extra...)
 }
 
-func content(filename string) part { return part{name: "content", filename: filename, value: wheelBytes} }
+func content(filename string) part {
+	return part{name: "content", filename: filename, value: wheelBytes}
+}
 
 // replace returns twine's fields with name set to value ("" drops it).
 func replace(name, value string) []part {
