@@ -1,0 +1,353 @@
+package maven
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// maxDocument bounds the POMs and metadata documents read into memory.
+const maxDocument = 16 << 20
+
+// Handler serves the Maven repository endpoint.
+type Handler struct {
+	svc  *service.Service
+	log  *slog.Logger
+	docs *docCache
+}
+
+// New returns a handler whose metadata cache follows svc's changes.
+func New(svc *service.Service, log *slog.Logger) *Handler {
+	h := &Handler{svc: svc, log: log, docs: newDocCache()}
+	svc.OnChange(h.docs.drop)
+	return h
+}
+
+// Mount serves {public}/maven/{domain}-{owner}/{repo}/ on mux. Maven
+// sends credentials only after a Basic challenge.
+func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
+	endpoint.Mount(mux, svc, model.FormatMaven, endpoint.Basic, New(svc, log).Serve)
+}
+
+// Serve handles one authenticated request.
+func (h *Handler) Serve(w http.ResponseWriter, r *http.Request, req *endpoint.Request) {
+	p, perr := ParsePath(req.Rest)
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		if perr != nil {
+			pathError(w, perr, http.StatusNotFound)
+			return
+		}
+		h.get(w, r, req, p)
+	case http.MethodPut:
+		if perr != nil {
+			pathError(w, perr, http.StatusBadRequest)
+			return
+		}
+		h.put(w, r, req, p)
+	default:
+		w.Header().Set("Allow", "GET, HEAD, PUT")
+		endpoint.Errorf(w, http.StatusMethodNotAllowed, "The Maven repository accepts GET, HEAD and PUT.")
+	}
+}
+
+// pathError answers a path that is not a Maven path: unsafe ones are
+// always 400, the others status.
+func pathError(w http.ResponseWriter, err error, status int) {
+	var pe *PathError
+	if errors.As(err, &pe) && pe.Unsafe {
+		status = http.StatusBadRequest
+	}
+	endpoint.Errorf(w, status, err.Error())
+}
+
+func (h *Handler) ref(req *endpoint.Request, p Path) service.PackageRef {
+	return req.Repo.Package(model.FormatMaven, p.GroupID, p.ArtifactID)
+}
+
+func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Request, p Path) {
+	ctx := r.Context()
+	switch p.Kind {
+	case KindArtifactMetadata, KindVersionMetadata:
+		d, err := h.metadata(ctx, req, p)
+		if err != nil {
+			endpoint.Error(w, r, h.log, err)
+			return
+		}
+		if p.Checksum != "" {
+			serveChecksum(w, r, hashOf(d.hashes, p.Checksum), d.modified)
+			return
+		}
+		w.Header().Set("Content-Type", "application/xml")
+		w.Header().Set("ETag", `"`+d.hashes.SHA256+`"`)
+		http.ServeContent(w, r, "", d.modified, bytes.NewReader(d.body))
+	default:
+		if p.Checksum != "" {
+			a, err := h.asset(ctx, req, p, false)
+			if err != nil {
+				endpoint.Error(w, r, h.log, err)
+				return
+			}
+			serveChecksum(w, r, hashOf(a.Hashes, p.Checksum), a.Created)
+			return
+		}
+		ac, err := h.svc.OpenAsset(ctx, req.Caller, h.ref(req, p), p.Version, p.File)
+		if err != nil {
+			endpoint.Error(w, r, h.log, err)
+			return
+		}
+		defer ac.Body.Close()
+		hd := w.Header()
+		hd.Set("Content-Type", contentType(p.Extension))
+		hd.Set("ETag", `"`+ac.Asset.Hashes.SHA256+`"`)
+		// Repository managers' checksum headers; newer Maven resolvers
+		// read them instead of fetching the .sha1.
+		hd.Set("X-Checksum-Sha1", ac.Asset.Hashes.SHA1)
+		hd.Set("X-Checksum-Md5", ac.Asset.Hashes.MD5)
+		hd.Set("X-Checksum-Sha256", ac.Asset.Hashes.SHA256)
+		http.ServeContent(w, r, "", ac.Asset.Created, ac.Body)
+	}
+}
+
+// asset finds a stored file's record, for its checksums.
+func (h *Handler) asset(ctx context.Context, req *endpoint.Request, p Path, includeUnfinished bool) (*model.Asset, error) {
+	vv, err := h.svc.ViewVersion(ctx, req.Caller, h.ref(req, p), p.Version, service.ViewOptions{IncludeUnfinished: includeUnfinished})
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range vv.Assets {
+		if a.Name == p.File {
+			return a, nil
+		}
+	}
+	return nil, model.NotFound(model.ResourceAsset, p.File, "Asset %s not found in %s:%s %s", p.File, p.GroupID, p.ArtifactID, p.Version)
+}
+
+// metadata returns the generated document a metadata path names, from
+// the cache when it was built from the package's current Generation.
+func (h *Handler) metadata(ctx context.Context, req *endpoint.Request, p Path) (*doc, error) {
+	ref := h.ref(req, p)
+	pkgID, gen, err := h.svc.PackageGeneration(ctx, req.Caller, ref)
+	if err != nil {
+		return nil, err
+	}
+	key := ""
+	if p.Kind == KindVersionMetadata {
+		key = p.Version
+	}
+	if d := h.docs.get(pkgID, gen, key); d != nil {
+		return d, nil
+	}
+	if p.Kind == KindVersionMetadata {
+		vv, err := h.svc.ViewVersion(ctx, req.Caller, ref, p.Version, service.ViewOptions{})
+		if err != nil {
+			return nil, err
+		}
+		files := make([]SnapshotFile, len(vv.Assets))
+		var last time.Time
+		for i, a := range vv.Assets {
+			files[i] = SnapshotFile{Name: a.Name, Updated: a.Created}
+			if a.Created.After(last) {
+				last = a.Created
+			}
+		}
+		d := newDoc(RenderSnapshotMetadata(p.GroupID, p.ArtifactID, vv.Version.Version, files), last)
+		h.docs.put(vv.Package.ID, vv.Package.Generation, key, d)
+		return d, nil
+	}
+	view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var listed []string
+	var last time.Time
+	for _, v := range view.Versions {
+		if v.Status.Listed() {
+			listed = append(listed, v.Version)
+			if v.PublishedTime.After(last) {
+				last = v.PublishedTime
+			}
+		}
+	}
+	if len(listed) == 0 {
+		return nil, model.NotFound(model.ResourcePackage, p.ArtifactID, "%s:%s has no published versions.", p.GroupID, p.ArtifactID)
+	}
+	d := newDoc(RenderArtifactMetadata(p.GroupID, p.ArtifactID, listed, last), last)
+	h.docs.put(view.Package.ID, view.Package.Generation, key, d)
+	return d, nil
+}
+
+func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Request, p Path) {
+	ctx := r.Context()
+	ref := h.ref(req, p)
+	switch {
+	case p.Checksum != "":
+		sum, err := readChecksum(r.Body, p.Checksum)
+		if err != nil {
+			endpoint.Errorf(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if p.Kind != KindFile {
+			// The client's checksum is of the document it uploaded, which
+			// is not kept: metadata is served as generated, with its own.
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		a, err := h.asset(ctx, req, p, true)
+		if err != nil {
+			endpoint.Error(w, r, h.log, err)
+			return
+		}
+		if got := hashOf(a.Hashes, p.Checksum); got != sum {
+			endpoint.Errorf(w, http.StatusBadRequest, fmt.Sprintf("The %s checksum %s does not match the stored %s (%s).", p.Checksum, sum, p.File, got))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	case p.Kind == KindArtifactMetadata || p.Kind == KindVersionMetadata:
+		data, ok := readDocument(w, r)
+		if !ok {
+			return
+		}
+		m, err := ParseMetadata(data)
+		if err != nil {
+			endpoint.Errorf(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		if p.Kind == KindArtifactMetadata && m.IsGroupLevel() {
+			// A plugin group's prefix list: nothing Wharf records.
+			w.WriteHeader(http.StatusCreated)
+			return
+		}
+		if err := m.Check(p); err != nil {
+			endpoint.Errorf(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		var finish []string
+		if p.Kind == KindArtifactMetadata {
+			finish = m.Versions()
+		}
+		// A version-level document finishes nothing, but the call still
+		// checks the caller may put metadata on the package.
+		if err := h.svc.FinishVersions(ctx, req.Caller, ref, finish); err != nil {
+			endpoint.Error(w, r, h.log, err)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	default:
+		var body io.Reader = r.Body
+		var md *service.VersionMetadata
+		if p.IsMainPOM() {
+			data, ok := readDocument(w, r)
+			if !ok {
+				return
+			}
+			pom, err := ParsePOM(data)
+			if err == nil {
+				err = pom.CheckCoordinates(p.GroupID, p.ArtifactID, p.Version)
+			}
+			if err != nil {
+				endpoint.Errorf(w, http.StatusBadRequest, err.Error())
+				return
+			}
+			md, body = pom.Metadata(), bytes.NewReader(data)
+		}
+		_, err := h.svc.Publish(ctx, req.Caller, service.PublishRequest{
+			Ref: ref, Version: p.Version,
+			Assets: []service.Upload{{Name: p.File, Body: body}},
+			// Complete only once maven-metadata.xml lists the version.
+			Unfinished: true,
+			// Classifiers, signatures and new SNAPSHOT builds join a
+			// finished version; changed bytes of a file are still a 409.
+			AddToPublished: true,
+			Metadata:       md,
+		})
+		if err != nil {
+			endpoint.Error(w, r, h.log, err)
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+	}
+}
+
+// readDocument reads a POM or metadata upload, answering 413 when it is
+// too large to be one.
+func readDocument(w http.ResponseWriter, r *http.Request) ([]byte, bool) {
+	data, err := io.ReadAll(io.LimitReader(r.Body, maxDocument+1))
+	if err != nil {
+		endpoint.Errorf(w, http.StatusBadRequest, "Reading the upload failed: "+err.Error())
+		return nil, false
+	}
+	if len(data) > maxDocument {
+		endpoint.Errorf(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("%s is larger than %d bytes.", path.Base(r.URL.Path), maxDocument))
+		return nil, false
+	}
+	return data, true
+}
+
+var checksumLen = map[string]int{"md5": 32, "sha1": 40, "sha256": 64, "sha512": 128}
+
+// readChecksum reads an uploaded checksum file: the hex digest, optionally
+// followed by a file name as sha1sum writes it.
+func readChecksum(r io.Reader, algo string) (string, error) {
+	data, err := io.ReadAll(io.LimitReader(r, 1024))
+	if err != nil {
+		return "", fmt.Errorf("reading the checksum failed: %w", err)
+	}
+	fields := strings.Fields(string(data))
+	if len(fields) == 0 {
+		return "", fmt.Errorf("the %s checksum file is empty", algo)
+	}
+	sum := strings.ToLower(fields[0])
+	if len(sum) != checksumLen[algo] || strings.Trim(sum, "0123456789abcdef") != "" {
+		return "", fmt.Errorf("%q is not a %s checksum", fields[0], algo)
+	}
+	return sum, nil
+}
+
+// hashOf picks the digest a checksum extension names.
+func hashOf(h model.Hashes, algo string) string {
+	switch algo {
+	case "md5":
+		return h.MD5
+	case "sha1":
+		return h.SHA1
+	case "sha256":
+		return h.SHA256
+	default:
+		return h.SHA512
+	}
+}
+
+func serveChecksum(w http.ResponseWriter, r *http.Request, sum string, modified time.Time) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	http.ServeContent(w, r, "", modified, strings.NewReader(sum))
+}
+
+func contentType(ext string) string {
+	// "jar.asc" is a signature, "tar.gz" an archive: the last part decides.
+	switch ext[strings.LastIndexByte(ext, '.')+1:] {
+	case "jar", "war", "ear", "aar":
+		return "application/java-archive"
+	case "pom", "xml":
+		return "application/xml"
+	case "asc":
+		return "application/pgp-signature"
+	case "module", "json":
+		return "application/json"
+	case "zip":
+		return "application/zip"
+	default:
+		return "application/octet-stream"
+	}
+}
