@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/wharf-dev/wharf/internal/maven"
 	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -12,4 +13,5 @@ import (
 func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	// formats: one line per format package, e.g. npm.Mount(mux, svc, log)
 	pypi.Mount(mux, svc, log)
+	maven.Mount(mux, svc, log)
 }
