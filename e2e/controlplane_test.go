@@ -735,6 +735,8 @@ func TestUnimplementedOperationsFail(t *testing.T) {
 	s := StartServer(t)
 	c := s.Client()
 	d, r, g := aws.String("nodomain"), aws.String("repo"), aws.String("/generic/ns/*")
+	policy := aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:root"},` +
+		`"Action":"codeartifact:ReadFromRepository","Resource":"*"}]}`)
 	calls := map[string]func() error{
 		"AssociateExternalConnection": func() error {
 			_, err := c.AssociateExternalConnection(ctx, &ca.AssociateExternalConnectionInput{Domain: d, Repository: r, ExternalConnection: aws.String("public:npmjs")})
@@ -791,7 +793,7 @@ func TestUnimplementedOperationsFail(t *testing.T) {
 			return err
 		},
 		"PutDomainPermissionsPolicy": func() error {
-			_, err := c.PutDomainPermissionsPolicy(ctx, &ca.PutDomainPermissionsPolicyInput{Domain: d, PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
+			_, err := c.PutDomainPermissionsPolicy(ctx, &ca.PutDomainPermissionsPolicyInput{Domain: d, PolicyDocument: policy})
 			return err
 		},
 		"DeleteDomainPermissionsPolicy": func() error {
@@ -803,7 +805,7 @@ func TestUnimplementedOperationsFail(t *testing.T) {
 			return err
 		},
 		"PutRepositoryPermissionsPolicy": func() error {
-			_, err := c.PutRepositoryPermissionsPolicy(ctx, &ca.PutRepositoryPermissionsPolicyInput{Domain: d, Repository: r, PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[]}`)})
+			_, err := c.PutRepositoryPermissionsPolicy(ctx, &ca.PutRepositoryPermissionsPolicyInput{Domain: d, Repository: r, PolicyDocument: policy})
 			return err
 		},
 		"DeleteRepositoryPermissionsPolicy": func() error {
