@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/maven"
+	"github.com/wharf-dev/wharf/internal/npm"
 	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -12,6 +13,7 @@ import (
 // mountFormats registers each package format's repository endpoint.
 func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	// formats: one line per format package, e.g. npm.Mount(mux, svc, log)
+	npm.Mount(mux, svc, log)
 	pypi.Mount(mux, svc, log)
 	maven.Mount(mux, svc, log)
 }
