@@ -52,8 +52,9 @@ type Tx interface {
 type Domains interface {
 	CreateDomain(d *model.Domain) error // sets d.ID; ErrExists
 	GetDomain(owner, name string) (*model.Domain, error)
-	// ListDomains orders by name then owner; After is "name/owner".
-	ListDomains(after string, limit int) ([]*model.Domain, error)
+	// ListDomains lists the domains of owner ("" for every owner), ordered
+	// by name then owner; After is "name/owner".
+	ListDomains(owner, after string, limit int) ([]*model.Domain, error)
 	DeleteDomain(id int64) error
 	// DomainUsage returns the repository count and the bytes of distinct
 	// assets stored in the domain.
@@ -182,9 +183,8 @@ type Tags interface {
 	// SetTags adds or replaces the given tags.
 	SetTags(arn string, tags []Tag) error
 	RemoveTags(arn string, keys []string) error
-	// DeleteTagsUnder removes the tags of every resource whose ARN starts
-	// with prefix (a deleted domain takes its repositories' tags along).
-	DeleteTagsUnder(prefix string) error
+	// DeleteTags removes every tag of the resource.
+	DeleteTags(arn string) error
 }
 
 // Blobs tracks which content digests the metadata refers to, so that the

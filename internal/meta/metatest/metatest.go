@@ -101,11 +101,15 @@ func testDomains(t *testing.T, s meta.Store) {
 		if _, err := tx.GetDomain("333333333333", "a"); !errors.Is(err, meta.ErrNotFound) {
 			return fmt.Errorf("missing domain: %v", err)
 		}
-		page1, err := tx.ListDomains("", 2)
+		mine, err := tx.ListDomains("111111111111", "", 0)
+		if err != nil || len(mine) != 2 {
+			return fmt.Errorf("ListDomains by owner = %v, %v", mine, err)
+		}
+		page1, err := tx.ListDomains("", "", 2)
 		if err != nil || len(page1) != 2 || page1[0].Owner != "111111111111" || page1[1].Owner != "222222222222" {
 			return fmt.Errorf("ListDomains page 1 = %v, %v", page1, err)
 		}
-		page2, err := tx.ListDomains(page1[1].Name+"/"+page1[1].Owner, 2)
+		page2, err := tx.ListDomains("", page1[1].Name+"/"+page1[1].Owner, 2)
 		if err != nil || len(page2) != 1 || page2[0].Name != "b" {
 			return fmt.Errorf("ListDomains page 2 = %v, %v", page2, err)
 		}
@@ -493,12 +497,16 @@ func testTags(t *testing.T, s meta.Store) {
 		if err != nil || len(got) != 1 || got[0] != (meta.Tag{Key: "a", Value: "changed"}) {
 			return fmt.Errorf("GetTags = %v, %v", got, err)
 		}
-		if err := tx.DeleteTagsUnder("arn:d"); err != nil {
+		if err := tx.DeleteTags("arn:d"); err != nil {
 			return err
 		}
-		got, err = tx.GetTags("arn:d/r")
+		got, err = tx.GetTags("arn:d")
 		if err != nil || len(got) != 0 {
-			return fmt.Errorf("after DeleteTagsUnder = %v, %v", got, err)
+			return fmt.Errorf("after DeleteTags = %v, %v", got, err)
+		}
+		got, err = tx.GetTags("arn:d/r")
+		if err != nil || len(got) != 1 {
+			return fmt.Errorf("DeleteTags touched another resource: %v, %v", got, err)
 		}
 		return nil
 	})

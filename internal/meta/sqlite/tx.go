@@ -93,10 +93,10 @@ func (t *tx) GetDomain(owner, name string) (*model.Domain, error) {
 	return scanDomain(t.row(`SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
 }
 
-func (t *tx) ListDomains(after string, limit int) ([]*model.Domain, error) {
-	name, owner, _ := strings.Cut(after, "/")
-	rows, err := t.query(`SELECT `+domainCols+` FROM domains WHERE (name > ? OR (name = ? AND owner > ?)) ORDER BY name, owner LIMIT ?`,
-		name, name, owner, limitOrAll(limit))
+func (t *tx) ListDomains(owner, after string, limit int) ([]*model.Domain, error) {
+	name, afterOwner, _ := strings.Cut(after, "/")
+	rows, err := t.query(`SELECT `+domainCols+` FROM domains WHERE (? = '' OR owner = ?) AND (name > ? OR (name = ? AND owner > ?)) ORDER BY name, owner LIMIT ?`,
+		owner, owner, name, name, afterOwner, limitOrAll(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -677,8 +677,8 @@ func (t *tx) RemoveTags(arn string, keys []string) error {
 	return nil
 }
 
-func (t *tx) DeleteTagsUnder(prefix string) error {
-	_, err := t.exec(`DELETE FROM tags WHERE substr(arn, 1, ?) = ?`, len(prefix), prefix)
+func (t *tx) DeleteTags(arn string) error {
+	_, err := t.exec(`DELETE FROM tags WHERE arn = ?`, arn)
 	return err
 }
 
