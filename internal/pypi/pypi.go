@@ -266,21 +266,17 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request, req *endpoint.R
 // wheels after the sdist) only add themselves, so re-uploading a file
 // changes nothing, its revision included.
 func (h *handler) releaseMetadata(ctx context.Context, req *endpoint.Request, ref service.PackageRef, up *upload) (*service.VersionMetadata, error) {
-	view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
+	_, err := h.svc.ViewVersion(ctx, req.Caller, ref, up.version, service.ViewOptions{})
 	var me *model.Error
 	if errors.As(err, &me) && (me.Kind == model.KindNotFound || me.Kind == model.KindAccessDenied) {
-		// A new package, or a publisher that may not read: Publish decides.
+		// A new release (or one Publish will refuse), or a publisher that
+		// may not read: Publish decides.
 		return up.meta, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	for _, v := range view.Versions {
-		if v.Version == up.version {
-			return nil, nil
-		}
-	}
-	return up.meta, nil
+	return nil, nil
 }
 
 func formErr(w http.ResponseWriter, err error) {
