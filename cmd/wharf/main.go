@@ -16,12 +16,14 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/server"
+	"github.com/wharf-dev/wharf/internal/throttle"
 )
 
 const usage = `Usage: wharf <command> [flags]
 
 Commands:
   serve    run the server
+  admin    manage accounts, users, access keys and user policies
 
 Run 'wharf serve -h' for the flags.
 `
@@ -35,6 +37,8 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		err = serve(os.Args[2:])
+	case "admin":
+		err = admin(os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -87,6 +91,10 @@ func serve(args []string) error {
 	gcInterval := durationFlag(fs, "gc-interval", "WHARF_GC_INTERVAL", "how often unreferenced blobs are collected; 0 for 10m (WHARF_GC_INTERVAL)", &envErrs)
 	gcGrace := durationFlag(fs, "gc-grace", "WHARF_GC_GRACE", "the collector spares blobs written more recently than this; 0 for 10m (WHARF_GC_GRACE)", &envErrs)
 	blobLease := durationFlag(fs, "blob-lease", "WHARF_BLOB_LEASE", "longest a publish may hold uploaded bytes before committing them; 0 for 6h (WHARF_BLOB_LEASE)", &envErrs)
+	secretsKeyFile := fs.String("secrets-key-file", env("WHARF_SECRETS_KEY_FILE", ""), "file holding the key (64 hex digits or base64 of 32 bytes; keep it outside the data dir) that encrypts stored secret access keys; or set the key itself in WHARF_SECRETS_KEY (WHARF_SECRETS_KEY_FILE)")
+	throttleSpec := fs.String("throttle", env("WHARF_THROTTLE", "off"), "rate limits: off, codeartifact (its published quotas), or comma-separated KEY=RATE[/BURST] with KEY read, write, token, anonymous or an operation name, e.g. codeartifact,PublishPackageVersion=2 (WHARF_THROTTLE)")
+	replay := fs.Bool("replay-protection", env("WHARF_REPLAY_PROTECTION", "") == "true", "refuse a SigV4 signature already used; note botocore signs identical calls made within one second identically, so the second is refused (WHARF_REPLAY_PROTECTION=true)")
+	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	if err := errors.Join(envErrs...); err != nil {
 		return err
 	}
@@ -98,6 +106,14 @@ func serve(args []string) error {
 		return fmt.Errorf("--log-level: %w", err)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	limits, err := throttle.Parse(*throttleSpec)
+	if err != nil {
+		return fmt.Errorf("--throttle: %w", err)
+	}
+	sk, skPath, err := secretsKey(*secretsKeyFile)
+	if err != nil {
+		return err
+	}
 
 	admin, err := adminCredential(*dataDir)
 	if err != nil {
@@ -114,7 +130,8 @@ func serve(args []string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
-		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease})
+		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
+		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh})
 	if err != nil {
 		return err
 	}

@@ -3,9 +3,7 @@
 package identity
 
 import (
-	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,7 +13,6 @@ import (
 	"regexp"
 
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/sigv4"
 )
 
 // Credential is an access key pair and the account it belongs to.
@@ -97,28 +94,4 @@ func randomDigits(n int) string {
 		s = "1" + s[1:]
 	}
 	return s
-}
-
-// Static serves a fixed set of credentials.
-type Static struct {
-	creds []Credential
-}
-
-// NewStatic returns identities for the given credentials.
-func NewStatic(creds ...Credential) *Static { return &Static{creds: creds} }
-
-func (s *Static) LookupKey(_ context.Context, akid string) (string, service.Caller, error) {
-	for _, c := range s.creds {
-		if subtle.ConstantTimeCompare([]byte(c.AccessKeyID), []byte(akid)) == 1 {
-			return c.SecretAccessKey, c.Caller(), nil
-		}
-	}
-	return "", service.Caller{}, sigv4.ErrUnknownKey
-}
-
-// KnowsKey reports whether an access key is still valid, so tokens minted
-// with a removed key stop working.
-func (s *Static) KnowsKey(ctx context.Context, akid string) bool {
-	_, _, err := s.LookupKey(ctx, akid)
-	return err == nil
 }

@@ -23,7 +23,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
+	"github.com/wharf-dev/wharf/internal/throttle"
 )
 
 // Config is everything a server needs to start.
@@ -39,6 +39,19 @@ type Config struct {
 	// defaults); tests shorten them to watch the collector work.
 	GCGrace   time.Duration
 	BlobLease time.Duration
+
+	// SecretsKey (32 bytes) encrypts stored secret access keys and keys
+	// the token signer; nil stores secrets in clear. SecretsKeyFile is
+	// where it was read from, to warn when that is in DataDir.
+	SecretsKey     []byte
+	SecretsKeyFile string
+	// Throttle sets request rate limits; the zero value sets none.
+	Throttle throttle.Config
+	// ReplayProtection refuses a SigV4 signature already accepted.
+	ReplayProtection bool
+	// IdentityRefresh is how often identities and policies changed by
+	// another process are picked up (default 1s).
+	IdentityRefresh time.Duration
 }
 
 // Server is a running Wharf.
@@ -46,6 +59,7 @@ type Server struct {
 	cfg     Config
 	meta    meta.Store
 	svc     *service.Service
+	access  *access
 	handler http.Handler
 	log     *slog.Logger
 }
@@ -75,23 +89,22 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
-	ids := identity.NewStatic(cfg.Admin)
-	svc := service.New(m, b, nil, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease})
-	svc.SetTokenIssuer(token.NewIssuer(key))
-	svc.SetKeyCheck(func(ctx context.Context, c token.Claims) error {
-		if !ids.KnowsKey(ctx, c.AccessKeyID) {
-			return errors.New("access key no longer valid")
-		}
-		return nil
-	})
+	acc, err := openAccess(ctx, cfg, m, key)
+	if err != nil {
+		m.Close()
+		return nil, err
+	}
+	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease})
+	svc.SetTokenIssuer(acc.issuer)
+	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()
-	controlplane.New(svc, ids, controlplane.Options{Logger: cfg.Logger}).Routes(mux)
+	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
 	mountFormats(mux, svc, cfg.Logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, handler: refuseDotSegments(mux), log: cfg.Logger}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -144,6 +157,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
 	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
+	go s.access.dir.Run(gcCtx, s.access.refresh)
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,

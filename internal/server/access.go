@@ -1,0 +1,196 @@
+package server
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/authz"
+	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/identity"
+	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/sigv4"
+	"github.com/wharf-dev/wharf/internal/throttle"
+	"github.com/wharf-dev/wharf/internal/token"
+)
+
+// access is who may call Wharf and how often: the identity directory, the
+// policy authorizer, the token issuer, the rate limiter and the replay
+// cache, built once and shared by the control plane and the endpoints.
+type access struct {
+	dir     *identity.Directory
+	authz   *authz.Authorizer
+	issuer  *token.Issuer
+	limiter *throttle.Limiter
+	replay  sigv4.ReplayCache
+	refresh time.Duration
+	log     *slog.Logger
+}
+
+func openAccess(ctx context.Context, cfg Config, store meta.AccessStore, storedTokenKey []byte) (*access, error) {
+	sealer, err := identity.NewSealer(cfg.SecretsKey)
+	if err != nil {
+		return nil, err
+	}
+	dir := identity.NewDirectory(store, sealer, cfg.Logger, cfg.Admin)
+	if err := dir.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	a := &access{
+		dir:     dir,
+		authz:   &authz.Authorizer{P: dir, Log: cfg.Logger},
+		issuer:  token.NewIssuer(deriveTokenKey(storedTokenKey, cfg.SecretsKey)),
+		limiter: throttle.New(cfg.Throttle, nil),
+		refresh: cfg.IdentityRefresh,
+		log:     cfg.Logger,
+	}
+	if a.refresh <= 0 {
+		a.refresh = time.Second
+	}
+	if cfg.ReplayProtection {
+		a.replay = &sigv4.MemoryReplayCache{}
+	}
+	a.warnAboutSecrets(ctx, store, sealer, cfg)
+	if cfg.Throttle.Enabled() {
+		cfg.Logger.Info("rate limits", "throttle", cfg.Throttle.String())
+	}
+	return a, nil
+}
+
+// deriveTokenKey binds the token-signing key to the secrets key when one
+// is configured, so that the data directory alone (where the stored key
+// lives) is not enough to mint tokens either.
+func deriveTokenKey(stored, secretsKey []byte) []byte {
+	if len(secretsKey) == 0 {
+		return stored
+	}
+	m := hmac.New(sha256.New, secretsKey)
+	m.Write([]byte("wharf authorization token key\x00"))
+	m.Write(stored)
+	return m.Sum(nil)
+}
+
+// warnAboutSecrets says, once at start, when stored secrets are in clear.
+func (a *access) warnAboutSecrets(ctx context.Context, store meta.Identities, sealer *identity.Sealer, cfg Config) {
+	keys, err := store.ListAccessKeys(ctx, "", "")
+	if err != nil {
+		return
+	}
+	unsealed := 0
+	for _, k := range keys {
+		if !sealer.IsSealedWith(k.Secret) {
+			unsealed++
+		}
+	}
+	switch {
+	case !sealer.Encrypts() && len(keys) > 0:
+		a.log.Warn("secret access keys are stored in clear in the data directory; configure --secrets-key-file (kept elsewhere) and run wharf admin reseal", "keys", len(keys))
+	case sealer.Encrypts() && unsealed > 0:
+		a.log.Warn("some secret access keys are not sealed with the configured secrets key; run wharf admin reseal", "keys", unsealed)
+	}
+	if sealer.Encrypts() && cfg.SecretsKeyFile != "" {
+		if rel, err := filepath.Rel(cfg.DataDir, cfg.SecretsKeyFile); err == nil && !strings.HasPrefix(rel, "..") {
+			a.log.Warn("the secrets key file is inside the data directory, so a copy of the data directory carries it", "file", cfg.SecretsKeyFile)
+		}
+	}
+}
+
+// keyCheck makes a token die with its key or user.
+func (a *access) keyCheck(ctx context.Context, c token.Claims) error {
+	if err := a.dir.CheckToken(ctx, c); err != nil {
+		return fmt.Errorf("token of %s: %w", c.AccessKeyID, err)
+	}
+	return nil
+}
+
+// throttleOperation is the control plane's throttle hook.
+func (a *access) throttleOperation() func(account, op string) error {
+	if a.limiter == nil {
+		return nil
+	}
+	return a.limiter.Operation
+}
+
+// middleware puts the request's own condition-key values in its context
+// and, when limits are set, throttles repository-endpoint requests (the
+// control plane throttles its own after authenticating them).
+func (a *access) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ip := clientIP(r)
+		ctx := service.WithRequestInfo(r.Context(), service.RequestInfo{
+			SourceIP:        ip,
+			SecureTransport: r.TLS != nil,
+			UserAgent:       r.UserAgent(),
+		})
+		r = r.WithContext(ctx)
+		if a.limiter != nil && isEndpointPath(r.URL.Path) {
+			if err := a.throttleEndpoint(r, ip); err != nil {
+				endpoint.Error(w, r, a.log, err)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientIP is the address the connection comes from. Forwarded headers
+// are not trusted: any client could set them to escape a SourceIp
+// condition.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// isEndpointPath tells repository-endpoint paths (/FORMAT/DOMAIN-OWNER/...)
+// from the control plane's (/v1/...) and the health check.
+func isEndpointPath(p string) bool {
+	return !strings.HasPrefix(p, "/v1/") && p != "/healthz"
+}
+
+func (a *access) throttleEndpoint(r *http.Request, ip string) error {
+	tok := bearerOrBasic(r.Header.Get("Authorization"))
+	if tok == "" {
+		return a.limiter.Anonymous(ip)
+	}
+	c, err := a.issuer.Verify(tok, time.Now())
+	if err != nil {
+		return a.limiter.Anonymous(ip)
+	}
+	sum := sha256.Sum256([]byte(tok))
+	write := r.Method != http.MethodGet && r.Method != http.MethodHead
+	return a.limiter.Endpoint(c.Account, hex.EncodeToString(sum[:16]), write)
+}
+
+// bearerOrBasic extracts a token as the endpoints accept it: Bearer, or
+// the password of Basic.
+func bearerOrBasic(h string) string {
+	scheme, value, ok := strings.Cut(h, " ")
+	if !ok {
+		return ""
+	}
+	switch strings.ToLower(scheme) {
+	case "bearer":
+		return strings.TrimSpace(value)
+	case "basic":
+		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
+		if err != nil {
+			return ""
+		}
+		_, pass, _ := strings.Cut(string(b), ":")
+		return pass
+	}
+	return ""
+}
