@@ -82,6 +82,7 @@ func str(v any) string { s, _ := v.(string); return s }
 // TestCLIControlPlane drives the control plane with the real aws CLI: the
 // same output shapes AWS gives, for the batch operations in particular.
 func TestCLIControlPlane(t *testing.T) {
+	t.Parallel() // each aws/python start costs a second; overlap them
 	needTool(t, "aws")
 	s := StartServer(t)
 	env := s.Env(t)
@@ -192,6 +193,7 @@ func TestCLIControlPlane(t *testing.T) {
 // asset's claimed hash, so the signature holds and the mismatch is found
 // in the bytes: a ValidationException, and nothing is stored.
 func TestCLIPublishSHA256Mismatch(t *testing.T) {
+	t.Parallel() // each aws/python start costs a second; overlap them
 	needTool(t, "aws")
 	s := StartServer(t)
 	c := s.Client()
@@ -220,6 +222,7 @@ func TestCLIPublishSHA256Mismatch(t *testing.T) {
 // TestBoto3 runs testdata/codeartifact_boto3.py and checks boto3 decodes
 // every response into AWS's shapes.
 func TestBoto3(t *testing.T) {
+	t.Parallel() // each aws/python start costs a second; overlap them
 	needTool(t, "boto3", "python3", "-c", "import boto3")
 	s := StartServer(t)
 	c := s.Client()
