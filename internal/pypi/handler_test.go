@@ -284,6 +284,17 @@ func TestProjectPageFollowsChanges(t *testing.T) {
 	if w := e.upload(t, "wharf-demo", "1.0", "wharf_demo-1.0.tar.gz", sdistContent("1"), "s"); w.Code != 409 {
 		t.Fatalf("upload into an archived version = %d, want 409", w.Code)
 	}
+	// Disposed: neither listed nor downloadable.
+	out, err := e.svc.DisposePackageVersions(ctx, admin, service.DisposePackageVersionsInput{PackageRef: ref, Versions: []string{"1.1"}})
+	if err != nil || len(out.FailedVersions) > 0 {
+		t.Fatalf("dispose: %v %+v", err, out)
+	}
+	if w := e.do("GET", "files/wharf-demo/1.1/wharf_demo-1.1-py3-none-any.whl", nil); w.Code != 404 {
+		t.Fatalf("disposed file = %d", w.Code)
+	}
+	if w := e.do("GET", "simple/wharf-demo/", nil); w.Code != 200 || strings.Contains(w.Body.String(), "wharf_demo-1.") {
+		t.Fatalf("page after dispose = %d:\n%s", w.Code, w.Body)
+	}
 }
 
 // BenchmarkSimplePage is pip's hot path: an authenticated GET of a cached
