@@ -914,6 +914,11 @@ func TestPublishAndDescribe(t *testing.T) {
 	checkAsset(t, *bo.Asset, "big.bin", big)
 	p.mustDownload(t, "2.0.0", "big.bin", big)
 
+	// An empty asset is an asset.
+	eo := p.mustPublish(t, "2.1.0", "empty.txt", []byte{}, false)
+	checkAsset(t, *eo.Asset, "empty.txt", []byte{})
+	p.mustDownload(t, "2.1.0", "empty.txt", []byte{})
+
 	// Unfinished: assets accumulate, the revision changes with each, and
 	// the last publish without the flag makes it Published.
 	u1 := p.mustPublish(t, "3.0.0", "a.txt", []byte("a"), true)
