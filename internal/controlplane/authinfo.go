@@ -36,6 +36,16 @@ func retried(err error) bool {
 	return true // answered as InternalServerException
 }
 
+// bodyHashError turns a body that did not match its signed hash, found
+// while reading it (to decode JSON or to store an asset), into the
+// refusal it is.
+func bodyHashError(err error) error {
+	if errors.Is(err, sigv4.ErrBodyHashMismatch) {
+		return &sigv4.Error{Code: "InvalidSignatureException", Status: http.StatusForbidden, Message: "The request body does not match its signed payload hash."}
+	}
+	return err
+}
+
 // tagOps are the operations whose input sets or removes tags, which IAM
 // conditions see as aws:RequestTag/KEY and aws:TagKeys.
 var tagOps = map[string]bool{

@@ -62,3 +62,17 @@ func TestRetried(t *testing.T) {
 		}
 	}
 }
+
+// A body that fails its signed hash while being decoded is a signature
+// refusal (403), not an internal error.
+func TestBodyHashError(t *testing.T) {
+	err := bodyHashError(fmt.Errorf("read body: %w", sigv4.ErrBodyHashMismatch))
+	var se *sigv4.Error
+	if !errors.As(err, &se) || se.Status != 403 || se.Code != "InvalidSignatureException" {
+		t.Errorf("got %v", err)
+	}
+	other := errors.New("x")
+	if bodyHashError(other) != other {
+		t.Error("other errors must pass through")
+	}
+}

@@ -10,7 +10,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"log/slog"
 	"net/http"
 	"time"
@@ -113,7 +112,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := op.Decode(r, maxJSONBody)
 	if err != nil {
-		writeError(w, r, h.log, err)
+		h.writeVerifiedError(w, r, id, bodyHashError(err))
 		return
 	}
 	fn := h.ops[op.Name]
@@ -123,10 +122,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := fn(withRequestTags(r.Context(), op.Name, in), caller, in, w, r); err != nil {
-		if errors.Is(err, sigv4.ErrBodyHashMismatch) {
-			err = &sigv4.Error{Code: "InvalidSignatureException", Status: http.StatusForbidden, Message: "The request body does not match its signed payload hash."}
-		}
-		h.writeVerifiedError(w, r, id, err)
+		h.writeVerifiedError(w, r, id, bodyHashError(err))
 	}
 }
 
