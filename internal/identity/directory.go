@@ -37,7 +37,7 @@ type Directory struct {
 	cur atomic.Pointer[snapshot]
 
 	mu        sync.Mutex // serializes reloads
-	lastCheck time.Time  // of the generation, for misses
+	lastCheck time.Time  // when the last generation check began
 }
 
 // MissCheckInterval bounds how often a lookup of an unknown key may check
@@ -207,9 +207,19 @@ func (d *Directory) LookupKey(ctx context.Context, akid string) (string, service
 	if e, ok := d.lookup(akid); ok {
 		return e.secret, e.caller, nil
 	}
-	// Perhaps created a moment ago by wharf admin.
+	// Perhaps created a moment ago by wharf admin: make sure the store was
+	// looked at after this request arrived. Misses share checks and wait
+	// their turn, so unknown keys cost the store at most one generation
+	// read per MissCheckInterval.
+	arrived := time.Now()
 	d.mu.Lock()
-	if time.Since(d.lastCheck) >= MissCheckInterval {
+	if !d.lastCheck.After(arrived) {
+		if wait := MissCheckInterval - time.Since(d.lastCheck); wait > 0 {
+			select {
+			case <-time.After(wait):
+			case <-ctx.Done():
+			}
+		}
 		if err := d.refreshLocked(ctx, false); err != nil {
 			d.log.Warn("reloading identities failed", "err", err)
 		}

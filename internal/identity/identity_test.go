@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -192,8 +193,18 @@ func TestDirectory(t *testing.T) {
 		t.Error("secret stored in clear although a secrets key is set")
 	}
 
-	// A key created behind the directory's back works on first use.
-	time.Sleep(MissCheckInterval)
+	// A key created behind the directory's back works on first use, even
+	// right after the directory looked at the store.
+	if err := d.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	k2, err := m.CreateAccessKey(ctx, "111122223333", "alice")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s2, _, err := d.LookupKey(ctx, k2.AccessKeyID); err != nil || s2 != k2.SecretAccessKey {
+		t.Fatalf("key created just after a refresh: %v", err)
+	}
 	secret, c, err = d.LookupKey(ctx, k.AccessKeyID)
 	if err != nil || secret != k.SecretAccessKey || c.ARN != k.Arn || c.Account != "111122223333" || c.AccessKeyID != k.AccessKeyID {
 		t.Fatalf("new user key: %q %+v %v", secret, c, err)
@@ -331,5 +342,45 @@ func TestReseal(t *testing.T) {
 		if s, _, err := d.LookupKey(ctx, k.AccessKeyID); err != nil || s != k.SecretAccessKey {
 			t.Errorf("%s after rotation: %q, %v", k.AccessKeyID, s, err)
 		}
+	}
+}
+
+// countingStore counts generation reads.
+type countingStore struct {
+	meta.Identities
+	mu    sync.Mutex
+	reads int
+}
+
+func (c *countingStore) AccessGeneration(ctx context.Context) (int64, error) {
+	c.mu.Lock()
+	c.reads++
+	c.mu.Unlock()
+	return c.Identities.AccessGeneration(ctx)
+}
+
+// A burst of unknown keys shares the store checks it causes.
+func TestDirectoryMissesShareChecks(t *testing.T) {
+	cs := &countingStore{Identities: openStore(t)}
+	d := NewDirectory(cs, &Sealer{}, quiet)
+	if err := d.Refresh(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i := 0; i < 50; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, _, err := d.LookupKey(ctx, "AKIANOBODY"); !errors.Is(err, sigv4.ErrUnknownKey) {
+				t.Errorf("unknown key: %v", err)
+			}
+		}()
+	}
+	wg.Wait()
+	cs.mu.Lock()
+	defer cs.mu.Unlock()
+	// One check at start, then at most a few for the burst.
+	if cs.reads > 4 {
+		t.Errorf("%d generation reads for 50 concurrent misses", cs.reads)
 	}
 }
