@@ -21,8 +21,29 @@ func PackageARN(region, owner, domain, repo string, k PackageKey) string {
 		string(k.Format) + "/" + k.Namespace + "/" + k.Name
 }
 
+// PackageGroupARN names a group the way CodeArtifact does: the pattern
+// without its leading "/", its slashes kept and every other reserved
+// character percent-encoded in lowercase hex ("/npm/*" becomes
+// "package-group/DOMAIN/npm/%2a"; AWS's CloudFormation provider decodes
+// exactly that).
 func PackageGroupARN(region, owner, domain, pattern string) string {
-	return "arn:aws:codeartifact:" + region + ":" + owner + ":package-group/" + domain + "/" + url.PathEscape(pattern)
+	return "arn:aws:codeartifact:" + region + ":" + owner + ":package-group/" + domain + "/" + escapePattern(strings.TrimPrefix(pattern, "/"))
+}
+
+func escapePattern(s string) string {
+	const hex = "0123456789abcdef"
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("-._~/", c) >= 0 {
+			b.WriteByte(c)
+			continue
+		}
+		b.WriteByte('%')
+		b.WriteByte(hex[c>>4])
+		b.WriteByte(hex[c&15])
+	}
+	return b.String()
 }
 
 // ARN is a parsed CodeArtifact resource ARN.
@@ -33,9 +54,13 @@ type ARN struct {
 	Domain     string
 	Repository string
 	Package    PackageKey
+	// PackageGroup is a package-group ARN's pattern, decoded, with its
+	// leading "/".
+	PackageGroup string
 }
 
-// ParseARN parses a CodeArtifact domain, repository or package ARN.
+// ParseARN parses a CodeArtifact domain, repository, package or
+// package-group ARN.
 func ParseARN(s string) (ARN, bool) {
 	parts := strings.SplitN(s, ":", 6)
 	if len(parts) != 6 || parts[0] != "arn" || parts[2] != "codeartifact" {
@@ -47,6 +72,15 @@ func ParseARN(s string) (ARN, bool) {
 		return ARN{}, false
 	}
 	a.Type = typ
+	if typ == "package-group" {
+		domain, enc, ok := strings.Cut(rest, "/")
+		pattern, err := url.PathUnescape(enc)
+		if !ok || domain == "" || enc == "" || err != nil {
+			return ARN{}, false
+		}
+		a.Domain, a.PackageGroup = domain, "/"+pattern
+		return a, true
+	}
 	segs := strings.Split(rest, "/")
 	switch typ {
 	case "domain":
