@@ -149,7 +149,7 @@ func (e *npmEnv) pkg(ns, name string) pkgCoord {
 
 // pkgCoord is an npm package seen through the Go SDK.
 type pkgCoord struct {
-	c                     *ca.Client
+	c                      *ca.Client
 	domain, repo, ns, name string
 }
 
