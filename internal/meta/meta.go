@@ -47,6 +47,7 @@ type Tx interface {
 	Tags
 	Blobs
 	Settings
+	PackageGroups
 }
 
 type Domains interface {
@@ -217,4 +218,42 @@ type Blobs interface {
 type Settings interface {
 	GetSetting(key string) (string, error) // ErrNotFound
 	PutSetting(key, value string) error
+}
+
+// PackageGroups stores the package groups of domains and their allowed
+// repository lists. Every domain has its root group "/*" (every
+// restriction ALLOW) from the moment it is created, stored like any other
+// group. Patterns are unique in a domain by model.PatternKey; the store
+// does not otherwise interpret them beyond their format segment.
+type PackageGroups interface {
+	CreatePackageGroup(g *model.PackageGroup) error // sets g.ID; ErrExists
+	// GetPackageGroup finds the group whose pattern has pattern's
+	// model.PatternKey, with its AllowedCounts.
+	GetPackageGroup(domainID int64, pattern string) (*model.PackageGroup, error)
+	// UpdatePackageGroup rewrites the contact info, description and modes.
+	UpdatePackageGroup(g *model.PackageGroup) error
+	// DeletePackageGroup removes the group and its allowed repository
+	// lists.
+	DeletePackageGroup(id int64) error
+	// ListPackageGroups lists a domain's groups, with their AllowedCounts,
+	// ordered by pattern: every group, or those whose pattern is of one of
+	// the formats ("" selects the root group).
+	ListPackageGroups(domainID int64, formats ...model.Format) ([]*model.PackageGroup, error)
+	// AddAllowedRepository and RemoveAllowedRepository change a group's
+	// allowed repository list for a restriction type and report whether it
+	// changed. Deleting a repository takes it off every list.
+	AddAllowedRepository(groupID int64, t model.OriginRestrictionType, repoID int64) (bool, error)
+	RemoveAllowedRepository(groupID int64, t model.OriginRestrictionType, repoID int64) (bool, error)
+	// ClearAllowedRepositories empties a list and returns the names it
+	// held, ordered.
+	ClearAllowedRepositories(groupID int64, t model.OriginRestrictionType) ([]string, error)
+	// ListAllowedRepositories lists the repository names of a list,
+	// ordered; After is the last name of the previous page.
+	ListAllowedRepositories(groupID int64, t model.OriginRestrictionType, after string, limit int) ([]string, error)
+	// AllowedRepository reports whether the repository is on the list.
+	AllowedRepository(groupID int64, t model.OriginRestrictionType, repoID int64) (bool, error)
+	// ListDomainPackages lists the distinct coordinates of the packages in
+	// any repository of the domain, of the given formats (all when none),
+	// ordered by format, namespace and name; After is a PackageCursor.
+	ListDomainPackages(domainID int64, formats []model.Format, after string, limit int) ([]model.PackageKey, error)
 }

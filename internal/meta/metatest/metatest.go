@@ -33,6 +33,9 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"Cascade", testCascade},
 		{"Rollback", testRollback},
 		{"SerializedUpdates", testSerializedUpdates},
+		{"PackageGroups", testPackageGroups},
+		{"AllowedRepositories", testAllowedRepositories},
+		{"DomainPackages", testDomainPackages},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

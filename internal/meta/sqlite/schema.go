@@ -168,4 +168,38 @@ CREATE TRIGGER repository_policies_delete_gen AFTER DELETE ON repository_policie
 CREATE TRIGGER tags_insert_gen AFTER INSERT ON tags BEGIN UPDATE access_generation SET n = n + 1; END;
 CREATE TRIGGER tags_update_gen AFTER UPDATE ON tags BEGIN UPDATE access_generation SET n = n + 1; END;
 CREATE TRIGGER tags_delete_gen AFTER DELETE ON tags BEGIN UPDATE access_generation SET n = n + 1; END;
+`, `
+-- Package groups. pattern_key (model.PatternKey: case folded) makes
+-- patterns unique per domain; format is the pattern's format segment, ''
+-- for the root group, so a publish loads only the groups that can match.
+-- Every domain gets its root group "/*" when it is created (and existing
+-- domains get theirs here), allowing every origin.
+CREATE TABLE package_groups (
+	id INTEGER PRIMARY KEY,
+	domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+	pattern TEXT NOT NULL,
+	pattern_key TEXT NOT NULL,
+	format TEXT NOT NULL,
+	contact_info TEXT NOT NULL DEFAULT '',
+	description TEXT NOT NULL DEFAULT '',
+	mode_publish TEXT NOT NULL,
+	mode_external_upstream TEXT NOT NULL,
+	mode_internal_upstream TEXT NOT NULL,
+	created INTEGER NOT NULL,
+	UNIQUE (domain_id, pattern_key)
+);
+CREATE INDEX package_groups_format ON package_groups(domain_id, format, pattern);
+CREATE TABLE package_group_allowed_repositories (
+	group_id INTEGER NOT NULL REFERENCES package_groups(id) ON DELETE CASCADE,
+	restriction TEXT NOT NULL,
+	repository_id INTEGER NOT NULL REFERENCES repositories(id) ON DELETE CASCADE,
+	PRIMARY KEY (group_id, restriction, repository_id)
+);
+CREATE INDEX package_group_allowed_repositories_repo ON package_group_allowed_repositories(repository_id);
+INSERT INTO package_groups (domain_id, pattern, pattern_key, format, mode_publish, mode_external_upstream, mode_internal_upstream, created)
+	SELECT id, '/*', '/*', '', 'ALLOW', 'ALLOW', 'ALLOW', created FROM domains;
+CREATE TRIGGER domains_root_package_group AFTER INSERT ON domains BEGIN
+	INSERT INTO package_groups (domain_id, pattern, pattern_key, format, mode_publish, mode_external_upstream, mode_internal_upstream, created)
+	VALUES (NEW.id, '/*', '/*', '', 'ALLOW', 'ALLOW', 'ALLOW', NEW.created);
+END;
 `}
