@@ -93,14 +93,6 @@ func (a *Authorizer) Authorize(ctx context.Context, c service.Caller, action, ar
 		// policy cannot grant it for some packages only.
 		arn = res.repoARN
 	}
-	req := policy.Request{
-		Principal:       policy.Principal{ARN: c.ARN, Account: c.Account},
-		Action:          "codeartifact:" + action,
-		Resource:        arn,
-		ResourceAccount: account,
-		Context:         a.conditionContext(ri, res, arn),
-	}
-	identity := a.P.IdentityPolicies(c)
 	var resource []*policy.Policy
 	if res.domain != "" {
 		if res.domainARN != ri.IgnorePolicyOf {
@@ -114,6 +106,19 @@ func (a *Authorizer) Authorize(ctx context.Context, c service.Caller, action, ar
 			}
 		}
 	}
+	if len(resource) == 0 && c.Account == account && c.ARN == "arn:aws:iam::"+c.Account+":root" {
+		// The root in its own account with no resource policy to deny it:
+		// nothing to evaluate (and the commonest case, so it is free).
+		return nil
+	}
+	req := policy.Request{
+		Principal:       policy.Principal{ARN: c.ARN, Account: c.Account},
+		Action:          "codeartifact:" + action,
+		Resource:        arn,
+		ResourceAccount: account,
+		Context:         a.conditionContext(ri, res, arn),
+	}
+	identity := a.P.IdentityPolicies(c)
 	if policy.Decide(req, identity, resource) == policy.Allow {
 		return nil
 	}

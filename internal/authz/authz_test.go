@@ -51,6 +51,41 @@ func (f *fakePolicies) ResourceTags(arn string) map[string]string { return f.tag
 
 func (f *fakePolicies) Changed(context.Context) error { f.changed++; return nil }
 
+// cachedPolicies parses each document once.
+type cachedPolicies struct {
+	f        *fakePolicies
+	identity map[string][]*policy.Policy
+	resource map[string]*policy.Policy
+}
+
+func (c *cachedPolicies) IdentityPolicies(caller service.Caller) []*policy.Policy {
+	if c.identity == nil {
+		c.identity = map[string][]*policy.Policy{}
+	}
+	p, ok := c.identity[caller.ARN]
+	if !ok {
+		p = c.f.IdentityPolicies(caller)
+		c.identity[caller.ARN] = p
+	}
+	return p
+}
+
+func (c *cachedPolicies) ResourcePolicy(owner, domain, repo string) *policy.Policy {
+	if c.resource == nil {
+		c.resource = map[string]*policy.Policy{}
+	}
+	key := owner + "/" + domain + "/" + repo
+	p, ok := c.resource[key]
+	if !ok {
+		p = c.f.ResourcePolicy(owner, domain, repo)
+		c.resource[key] = p
+	}
+	return p
+}
+
+func (c *cachedPolicies) ResourceTags(arn string) map[string]string { return c.f.ResourceTags(arn) }
+func (c *cachedPolicies) Changed(ctx context.Context) error         { return c.f.Changed(ctx) }
+
 func mustIdentity(d string) *policy.Policy {
 	p, err := policy.ParseIdentity(d)
 	if err != nil {
