@@ -426,6 +426,43 @@ func TestIdentitiesAndPolicies(t *testing.T) {
 		wantOK(t, "root after the repair", err)
 	})
 
+	t.Run("conditions on tags and the source address", func(t *testing.T) {
+		cond := newUser(t, s, nil, acctA, "cond", `{"Version":"2012-10-17","Statement":[
+			{"Effect":"Allow","Action":"codeartifact:DescribeRepository","Resource":"*","Condition":{"StringEquals":{"aws:ResourceTag/team":"core"}}},
+			{"Effect":"Allow","Action":"codeartifact:CreateRepository","Resource":"*","Condition":{"StringEquals":{"aws:RequestTag/team":"core"},"ForAllValues:StringEquals":{"aws:TagKeys":["team"]}}},
+			{"Effect":"Allow","Action":"codeartifact:ListDomains","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}},
+			{"Effect":"Allow","Action":"codeartifact:ListRepositories","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"127.0.0.0/8"}}},
+			{"Effect":"Allow","Action":"codeartifact:DescribeDomain","Resource":"*","Condition":{"StringLike":{"aws:PrincipalArn":"arn:aws:iam::*:user/co*"},"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00Z"}}}]}`)
+		describe := func(repo string) error {
+			_, err := cond.c.DescribeRepository(ctx, &ca.DescribeRepositoryInput{Domain: aws.String("acme"), Repository: aws.String(repo)})
+			return err
+		}
+		wantDenied(t, "untagged repository", describe("main"), "no identity-based policy")
+		if _, err := admin.TagResource(ctx, &ca.TagResourceInput{ResourceArn: aws.String("arn:aws:codeartifact:us-east-1:" + acctA + ":repository/acme/main"),
+			Tags: []types.Tag{{Key: aws.String("team"), Value: aws.String("core")}}}); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "aws:ResourceTag after TagResource", func() error { return describe("main") })
+		wantDenied(t, "repository without the tag", describe("other"))
+
+		create := func(name string, tags ...types.Tag) error {
+			_, err := cond.c.CreateRepository(ctx, &ca.CreateRepositoryInput{Domain: aws.String("acme"), Repository: aws.String(name), Tags: tags})
+			return err
+		}
+		core := types.Tag{Key: aws.String("team"), Value: aws.String("core")}
+		wantDenied(t, "create without tags", create("untagged"))
+		wantDenied(t, "create with another team", create("web", types.Tag{Key: aws.String("team"), Value: aws.String("web")}))
+		wantDenied(t, "create with an extra tag key", create("extra", core, types.Tag{Key: aws.String("cost"), Value: aws.String("x")}))
+		wantOK(t, "create with team=core", create("core-repo", core))
+
+		_, err := cond.c.ListDomains(ctx, &ca.ListDomainsInput{})
+		wantOK(t, "ListDomains from 127.0.0.1", err)
+		_, err = cond.c.ListRepositories(ctx, &ca.ListRepositoriesInput{})
+		wantDenied(t, "ListRepositories from 127.0.0.1", err)
+		_, err = cond.c.DescribeDomain(ctx, &ca.DescribeDomainInput{Domain: aws.String("acme")})
+		wantOK(t, "DescribeDomain by PrincipalArn and CurrentTime", err)
+	})
+
 	t.Run("authorization tokens", func(t *testing.T) {
 		for _, tc := range []struct {
 			duration *int64
@@ -482,7 +519,7 @@ func TestIdentitiesAndPolicies(t *testing.T) {
 			t.Errorf("versions of tool: %v %+v", err, out)
 		}
 		users := wharfAdmin(t, s.DataDir, nil, "list-users", "--account-id", acctA)["Users"].([]any)
-		if len(users) != 2 {
+		if len(users) != 3 { // reader, ops, cond; publisher is gone
 			t.Errorf("users left in A: %v", users)
 		}
 	})
