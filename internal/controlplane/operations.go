@@ -53,6 +53,18 @@ func (h *Handler) table() map[string]opFunc {
 		"DeleteRepositoryPermissionsPolicy": call(s.DeleteRepositoryPermissionsPolicy),
 		"PublishPackageVersion":             h.publishPackageVersion,
 		"GetPackageVersionAsset":            h.getPackageVersionAsset,
+
+		// Package groups.
+		"CreatePackageGroup":                    call(s.CreatePackageGroup),
+		"DescribePackageGroup":                  call(s.DescribePackageGroup),
+		"UpdatePackageGroup":                    call(s.UpdatePackageGroup),
+		"DeletePackageGroup":                    call(s.DeletePackageGroup),
+		"UpdatePackageGroupOriginConfiguration": call(s.UpdatePackageGroupOriginConfiguration),
+		"ListPackageGroups":                     call(s.ListPackageGroups),
+		"ListSubPackageGroups":                  call(s.ListSubPackageGroups),
+		"ListAssociatedPackages":                call(s.ListAssociatedPackages),
+		"GetAssociatedPackageGroup":             call(s.GetAssociatedPackageGroup),
+		"ListAllowedRepositoriesForGroup":       call(s.ListAllowedRepositoriesForGroup),
 	}
 }
 

@@ -129,6 +129,7 @@ type Pattern struct {
 	Format    Format // "" for PatternAll
 	Namespace string // the namespace, or its prefix for PatternNamespacePrefix
 	Name      string // the name, or its prefix for PatternNamePrefix
+	key       string // PatternKey(Text), kept: hierarchy checks compare keys a lot
 }
 
 // maxComponent is the longest namespace or name (PackageName and
@@ -142,7 +143,7 @@ func invalidPattern(s, why string, args ...any) error {
 // ParsePattern checks a package group pattern and returns its parts. The
 // errors are ValidationExceptions that say what is wrong.
 func ParsePattern(s string) (Pattern, error) {
-	p := Pattern{Text: s}
+	p := Pattern{Text: s, key: PatternKey(s)}
 	if !utf8.ValidString(s) || strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) || unicode.IsSpace(r) }) >= 0 {
 		return p, invalidPattern(s, "it must not contain whitespace or control characters.")
 	}
@@ -245,7 +246,12 @@ func formatList() string {
 func PatternKey(pattern string) string { return strings.Map(foldRune, pattern) }
 
 // Key is the pattern's PatternKey.
-func (p Pattern) Key() string { return PatternKey(p.Text) }
+func (p Pattern) Key() string {
+	if p.key == "" {
+		return PatternKey(p.Text)
+	}
+	return p.key
+}
 
 // foldRune maps r to the smallest rune of its simple case-folding orbit,
 // so that two strings have the same key exactly when strings.EqualFold
@@ -379,16 +385,19 @@ func compareSpecificity(p, q Pattern) int {
 
 // GroupSet is a domain's package groups (or those of the formats at hand,
 // plus the root) with their parsed patterns, answering the hierarchy and
-// association questions.
+// association questions. It memoizes parents, so it is not safe for
+// concurrent use.
 type GroupSet struct {
-	groups []*PackageGroup
-	pats   []Pattern
+	groups  []*PackageGroup
+	pats    []Pattern
+	parents []int // index of each group's parent once known: -1 none, -2 not yet
 }
 
 // NewGroupSet parses the groups' patterns.
 func NewGroupSet(groups []*PackageGroup) (*GroupSet, error) {
-	s := &GroupSet{groups: groups, pats: make([]Pattern, len(groups))}
+	s := &GroupSet{groups: groups, pats: make([]Pattern, len(groups)), parents: make([]int, len(groups))}
 	for i, g := range groups {
+		s.parents[i] = -2
 		p, err := ParsePattern(g.Pattern)
 		if err != nil {
 			return nil, err
@@ -419,16 +428,20 @@ func (s *GroupSet) index(g *PackageGroup) int {
 // ParentOf returns the most specific group whose pattern contains p (the
 // parent p's group has or would have), or nil for the root pattern.
 func (s *GroupSet) ParentOf(p Pattern) *PackageGroup {
+	if i := s.parentIndex(p); i >= 0 {
+		return s.groups[i]
+	}
+	return nil
+}
+
+func (s *GroupSet) parentIndex(p Pattern) int {
 	best := -1
 	for i, q := range s.pats {
 		if q.Contains(p) && (best < 0 || compareSpecificity(q, s.pats[best]) > 0) {
 			best = i
 		}
 	}
-	if best < 0 {
-		return nil
-	}
-	return s.groups[best]
+	return best
 }
 
 // Parent returns g's parent group, nil for the root.
@@ -437,7 +450,13 @@ func (s *GroupSet) Parent(g *PackageGroup) *PackageGroup {
 	if i < 0 {
 		return nil
 	}
-	return s.ParentOf(s.pats[i])
+	if s.parents[i] == -2 {
+		s.parents[i] = s.parentIndex(s.pats[i])
+	}
+	if s.parents[i] < 0 {
+		return nil
+	}
+	return s.groups[s.parents[i]]
 }
 
 // Children returns the groups whose parent is g, ordered by pattern.

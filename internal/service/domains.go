@@ -97,6 +97,9 @@ func (s *Service) DeleteDomain(ctx context.Context, c Caller, in DomainInput) (*
 		if err := tx.DeleteTags(s.domainARN(d)); err != nil {
 			return err
 		}
+		if err := s.deletePackageGroupTags(tx, d); err != nil {
+			return err
+		}
 		return tx.DeleteDomain(d.ID)
 	})
 	return &out, wrap("delete domain", err)

@@ -108,6 +108,9 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 		if err != nil {
 			return err
 		}
+		if err := s.checkGroupPublish(tx, sc); err != nil {
+			return err
+		}
 		p, err := tx.GetPackage(sc.repo.ID, sc.key)
 		if errors.Is(err, meta.ErrNotFound) {
 			return nil
@@ -238,6 +241,9 @@ func (s *Service) releaseLeases(ctx context.Context, digests []string) {
 // (another request may have changed it while the bytes streamed) and
 // records the assets.
 func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, sc *pkgScope, version string, req *PublishRequest, stored []*model.Asset) (*PublishResult, int64, error) {
+	if err := s.checkGroupPublish(tx, sc); err != nil {
+		return nil, 0, err
+	}
 	p, err := tx.GetPackage(sc.repo.ID, sc.key)
 	if errors.Is(err, meta.ErrNotFound) {
 		p = &model.Package{RepositoryID: sc.repo.ID, Key: sc.key, Origin: model.DefaultOriginForPublish}

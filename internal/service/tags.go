@@ -32,8 +32,8 @@ func toMetaTags(tags []Tag) []meta.Tag {
 	return out
 }
 
-// taggable resolves a domain or repository ARN to the account owning it,
-// checking that the resource exists.
+// taggable resolves a domain, repository or package-group ARN to the
+// account owning it, checking that the resource exists.
 func (s *Service) taggable(tx meta.Tx, arn string) (string, error) {
 	a, ok := model.ParseARN(arn)
 	notFound := model.NotFound("", arn, "Resource not found: %s", arn)
@@ -49,6 +49,11 @@ func (s *Service) taggable(tx meta.Tx, arn string) (string, error) {
 		return d.Owner, nil
 	case "repository":
 		if _, err := tx.GetRepository(d.ID, a.Repository); err != nil {
+			return "", notFound
+		}
+		return d.Owner, nil
+	case "package-group":
+		if !s.taggableGroup(tx, d, arn, a.PackageGroup) {
 			return "", notFound
 		}
 		return d.Owner, nil
