@@ -6,6 +6,7 @@ package sqlite
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"net/url"
@@ -14,6 +15,16 @@ import (
 	"github.com/wharf-dev/wharf/internal/meta"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 )
+
+// sqliteDriver is modernc.org/sqlite's registered driver.
+var sqliteDriver = func() driver.Driver {
+	db, err := sql.Open("sqlite", "")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	return db.Driver()
+}()
 
 // Store implements meta.Store on SQLite in WAL mode: readers never block
 // the writer, and a single writer connection with BEGIN IMMEDIATE makes
@@ -34,16 +45,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 		q.Add("_pragma", p)
 	}
 	base := "file:" + path + "?" + q.Encode()
-	write, err := sql.Open("sqlite", base+"&_txlock=immediate")
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	// Connections cache their prepared statements (stmtcache.go).
+	write := sql.OpenDB(&connector{dsn: base + "&_txlock=immediate", d: sqliteDriver})
 	write.SetMaxOpenConns(1)
-	read, err := sql.Open("sqlite", base+"&mode=ro")
-	if err != nil {
-		write.Close()
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
+	read := sql.OpenDB(&connector{dsn: base + "&mode=ro", d: sqliteDriver})
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
 	s := &Store{write: write, read: read}
