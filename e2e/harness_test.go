@@ -16,6 +16,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -60,9 +61,36 @@ type Server struct {
 	URL     string
 	DataDir string
 	addr    string
+	opt     ServerOptions
 	cmd     *exec.Cmd
-	log     *bytes.Buffer
+	log     *logBuffer
 	t       *testing.T
+}
+
+// ServerOptions change how StartServerWith runs wharf.
+type ServerOptions struct {
+	Env     []string // extra environment, KEY=VALUE
+	Args    []string // extra `wharf serve` flags
+	DataDir string   // an existing data directory instead of a fresh one
+}
+
+// logBuffer collects the server's output; the process writes it while
+// tests read it.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func freeAddr(t *testing.T) string {
@@ -78,7 +106,16 @@ func freeAddr(t *testing.T) string {
 // StartServer starts wharf on a fresh data directory.
 func StartServer(t *testing.T) *Server {
 	t.Helper()
-	s := &Server{DataDir: t.TempDir(), addr: freeAddr(t), t: t}
+	return StartServerWith(t, ServerOptions{})
+}
+
+// StartServerWith starts wharf with extra flags and environment.
+func StartServerWith(t *testing.T, opt ServerOptions) *Server {
+	t.Helper()
+	s := &Server{DataDir: opt.DataDir, addr: freeAddr(t), t: t, opt: opt}
+	if s.DataDir == "" {
+		s.DataDir = t.TempDir()
+	}
 	s.URL = "http://" + s.addr
 	s.start()
 	t.Cleanup(func() {
@@ -92,18 +129,22 @@ func StartServer(t *testing.T) *Server {
 
 func (s *Server) start() {
 	s.t.Helper()
-	s.log = &bytes.Buffer{}
-	cmd := exec.Command(wharfBin, "serve", "--listen", s.addr, "--data-dir", s.DataDir, "--log-level", "debug")
-	cmd.Env = append(os.Environ(),
-		"WHARF_ACCOUNT_ID="+testAccount, "WHARF_ACCESS_KEY_ID="+testKeyID, "WHARF_SECRET_ACCESS_KEY="+testSecret)
+	s.log = &logBuffer{}
+	args := append([]string{"serve", "--listen", s.addr, "--data-dir", s.DataDir, "--log-level", "debug"}, s.opt.Args...)
+	cmd := exec.Command(wharfBin, args...)
+	cmd.Env = append(append(os.Environ(),
+		"WHARF_ACCOUNT_ID="+testAccount, "WHARF_ACCESS_KEY_ID="+testKeyID, "WHARF_SECRET_ACCESS_KEY="+testSecret), s.opt.Env...)
 	cmd.Stdout, cmd.Stderr = s.log, s.log
 	if err := cmd.Start(); err != nil {
 		s.t.Fatal(err)
 	}
 	s.cmd = cmd
+	// A short timeout: a port taken meanwhile by a process that does not
+	// answer must fail the start, not hang it.
+	hc := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(s.URL + "/healthz")
+		resp, err := hc.Get(s.URL + "/healthz")
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {

@@ -36,43 +36,6 @@ const (
 	acctB = "444455556666"
 )
 
-// startServerWith starts wharf like StartServer, with extra serve flags
-// and environment.
-func startServerWith(t *testing.T, env []string, args ...string) *Server {
-	t.Helper()
-	s := &Server{DataDir: t.TempDir(), addr: freeAddr(t), t: t, log: &bytes.Buffer{}}
-	s.URL = "http://" + s.addr
-	cmd := exec.Command(wharfBin, append([]string{"serve", "--listen", s.addr, "--data-dir", s.DataDir, "--log-level", "debug"}, args...)...)
-	cmd.Env = append(append(os.Environ(),
-		"WHARF_ACCOUNT_ID="+testAccount, "WHARF_ACCESS_KEY_ID="+testKeyID, "WHARF_SECRET_ACCESS_KEY="+testSecret), env...)
-	cmd.Stdout, cmd.Stderr = s.log, s.log
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	s.cmd = cmd
-	t.Cleanup(func() {
-		s.Stop()
-		if t.Failed() {
-			t.Logf("wharf log:\n%s", s.log.String())
-		}
-	})
-	// A short timeout: a port taken meanwhile by a process that does not
-	// answer must fail the start, not hang it.
-	hc := &http.Client{Timeout: 2 * time.Second}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if resp, err := hc.Get(s.URL + "/healthz"); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return s
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	t.Fatalf("wharf did not become healthy")
-	return nil
-}
-
 // wharfAdmin runs `wharf admin CMD --data-dir DIR ARGS...` and decodes its
 // JSON output (nil when it prints none).
 func wharfAdmin(t *testing.T, dataDir string, env []string, cmd string, args ...string) map[string]any {
@@ -204,7 +167,7 @@ func publishAs(c *ca.Client, owner, domain, repo, ns, pkg, version string, conte
 }
 
 func TestIdentitiesAndPolicies(t *testing.T) {
-	s := startServerWith(t, nil, "--identity-refresh", "100ms")
+	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
 	admin := s.Client()
 	Setup(t, admin, "acme", "main", "other")
 	hello := []byte("hello, world\n")
@@ -535,7 +498,7 @@ func TestSecretsAtRest(t *testing.T) {
 		t.Fatal(err)
 	}
 	env := []string{"WHARF_SECRETS_KEY_FILE=" + keyFile}
-	s := startServerWith(t, env)
+	s := StartServerWith(t, ServerOptions{Env: env})
 	Setup(t, s.Client(), "vault")
 	u := newUser(t, s, env, acctA, "ci", allow("codeartifact:ListDomains"))
 	if _, err := u.c.ListDomains(ctx, &ca.ListDomainsInput{}); err != nil {
@@ -562,7 +525,7 @@ func TestSecretsAtRest(t *testing.T) {
 	// Serving the same data with another key: the sealed key is unusable.
 	other := filepath.Join(t.TempDir(), "other.key")
 	os.WriteFile(other, []byte(strings.Repeat("a5", 32)), 0o600)
-	s2 := startServerWithDir(t, s.DataDir, []string{"WHARF_SECRETS_KEY_FILE=" + other})
+	s2 := StartServerWith(t, ServerOptions{DataDir: s.DataDir, Env: []string{"WHARF_SECRETS_KEY_FILE=" + other}})
 	_, err := s2.ClientWith(u.key, u.secret).ListDomains(ctx, &ca.ListDomainsInput{})
 	if errorCode(err) != "UnrecognizedClientException" {
 		t.Errorf("key served with the wrong secrets key: %v", err)
@@ -572,19 +535,11 @@ func TestSecretsAtRest(t *testing.T) {
 	}
 }
 
-// startServerWithDir starts wharf on an existing data directory.
-func startServerWithDir(t *testing.T, dataDir string, env []string, args ...string) *Server {
-	t.Helper()
-	s := startServerWith(t, env, append([]string{"--data-dir", dataDir}, args...)...)
-	s.DataDir = dataDir
-	return s
-}
-
 // TestSigV4NegativeTable sends hand-signed requests to a server with
 // replay protection on. Each request would create a domain; each refused
 // one must leave none behind.
 func TestSigV4NegativeTable(t *testing.T) {
-	s := startServerWith(t, nil, "--replay-protection")
+	s := StartServerWith(t, ServerOptions{Args: []string{"--replay-protection"}})
 	type req struct {
 		domain       string // named in the signed query
 		sendDomain   string // named in the sent query ("" = same)

@@ -66,7 +66,7 @@ func recordingClient(s *Server, key, secret string, attempts int) (*ca.Client, *
 // enough attempts, gets every call through.
 func TestThrottlingGoSDK(t *testing.T) {
 	// Replay protection on too: the SDK signs each attempt afresh.
-	s := startServerWith(t, nil, "--throttle", "ListRepositories=4/1", "--replay-protection")
+	s := StartServerWith(t, ServerOptions{Args: []string{"--throttle", "ListRepositories=4/1", "--replay-protection"}})
 	Setup(t, s.Client(), "quota", "repo")
 
 	// Without retries the refusal is visible as it is.
@@ -140,7 +140,7 @@ print(json.dumps({"domains": [d["name"] for d in out["domains"]], "seen": seen})
 
 func TestThrottlingBoto3(t *testing.T) {
 	needTool(t, "boto3", "python3", "-c", "import boto3")
-	s := startServerWith(t, nil, "--throttle", "ListDomains=2/1", "--replay-protection")
+	s := StartServerWith(t, ServerOptions{Args: []string{"--throttle", "ListDomains=2/1", "--replay-protection"}})
 	Setup(t, s.Client(), "boto")
 	cmd := exec.Command("python3", "-c", boto3Throttle)
 	cmd.Env = append(s.Env(t), "WHARF_URL="+s.URL, "AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null")
