@@ -96,6 +96,10 @@ func (s *Service) TagResource(ctx context.Context, c Caller, in TagResourceInput
 		}
 		return tx.SetTags(in.ResourceArn, toMetaTags(in.Tags))
 	})
+	if err == nil {
+		// Tags feed aws:ResourceTag conditions: make them count at once.
+		s.policiesChanged(ctx)
+	}
 	return &Empty{}, wrap("tag resource", err)
 }
 
@@ -115,6 +119,9 @@ func (s *Service) UntagResource(ctx context.Context, c Caller, in UntagResourceI
 		}
 		return tx.RemoveTags(in.ResourceArn, in.TagKeys)
 	})
+	if err == nil {
+		s.policiesChanged(ctx)
+	}
 	return &Empty{}, wrap("untag resource", err)
 }
 
