@@ -102,7 +102,7 @@ func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	if err := fn(&tx{ctx: ctx, tx: sqlTx}); err != nil {
+	if err := fn(&tx{ctx: ctx, tx: sqlTx, write: true}); err != nil {
 		sqlTx.Rollback()
 		return err
 	}

@@ -16,8 +16,9 @@ import (
 )
 
 type tx struct {
-	ctx context.Context
-	tx  *sql.Tx
+	ctx   context.Context
+	tx    *sql.Tx
+	write bool // an Update transaction
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
@@ -704,10 +705,22 @@ func (t *tx) BlobReferenced(digest string, now time.Time) (bool, error) {
 	return n != 0, err
 }
 
+// UnreferencedBlobs looks only at gc_candidates (see the schema), so a
+// collection costs what changed since the last one, not what is stored.
+// In an Update it also drops the candidates that turned out referenced
+// again (or unrecorded), so they are not checked every time.
 func (t *tx) UnreferencedBlobs(now time.Time, limit int) ([]string, error) {
-	rows, err := t.query(`SELECT b.digest FROM blobs b
-		WHERE NOT EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = b.digest AND v.status != 'Disposed')
-		AND NOT EXISTS (SELECT 1 FROM blob_leases l WHERE l.digest = b.digest AND l.until > ?)
+	if t.write {
+		if _, err := t.exec(`DELETE FROM gc_candidates WHERE digest IN (SELECT c.digest FROM gc_candidates c
+			WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.digest = c.digest)
+			OR EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = c.digest AND v.status != 'Disposed'))`); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := t.query(`SELECT c.digest FROM gc_candidates c
+		WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.digest = c.digest)
+		AND NOT EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = c.digest AND v.status != 'Disposed')
+		AND NOT EXISTS (SELECT 1 FROM blob_leases l WHERE l.digest = c.digest AND l.until > ?)
 		LIMIT ?`, nanos(now), limitOrAll(limit))
 	if err != nil {
 		return nil, err
@@ -730,6 +743,9 @@ func (t *tx) PruneBlobLeases(now time.Time) error {
 }
 
 func (t *tx) ForgetBlob(digest string) error {
+	if _, err := t.exec(`DELETE FROM gc_candidates WHERE digest = ?`, digest); err != nil {
+		return err
+	}
 	_, err := t.exec(`DELETE FROM blobs WHERE digest = ?`, digest)
 	return err
 }
