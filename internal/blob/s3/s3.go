@@ -129,8 +129,8 @@ type Config struct {
 	// Endpoint is the S3 API's base URL, e.g. http://127.0.0.1:7070 for a
 	// local gateway; empty for AWS's endpoint for Region.
 	Endpoint string
-	// Region signs requests; us-east-1 when empty (what most
-	// S3-compatible servers expect).
+	// Region signs requests. When empty, the SDK's (AWS_REGION, shared
+	// config), else us-east-1, which most S3-compatible servers expect.
 	Region string
 	// Bucket must exist.
 	Bucket string
@@ -180,11 +180,10 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if (cfg.AccessKeyID == "") != (cfg.SecretAccessKey == "") {
 		return nil, errors.New("s3: new store: give both an access key id and a secret access key, or neither")
 	}
-	region := cfg.Region
-	if region == "" {
-		region = "us-east-1"
+	var opts []func(*config.LoadOptions) error
+	if cfg.Region != "" {
+		opts = append(opts, config.WithRegion(cfg.Region))
 	}
-	opts := []func(*config.LoadOptions) error{config.WithRegion(region)}
 	if cfg.AccessKeyID != "" {
 		opts = append(opts, config.WithCredentialsProvider(
 			credentials.NewStaticCredentialsProvider(cfg.AccessKeyID, cfg.SecretAccessKey, "")))
@@ -192,6 +191,9 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("s3: new store: %w", err)
+	}
+	if awsCfg.Region == "" {
+		awsCfg.Region = "us-east-1"
 	}
 	client := s3.NewFromConfig(awsCfg, func(o *s3.Options) {
 		if cfg.Endpoint != "" {
