@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/server"
 	"github.com/wharf-dev/wharf/internal/throttle"
@@ -98,6 +99,12 @@ func serve(args []string) error {
 	throttleSpec := fs.String("throttle", env("WHARF_THROTTLE", "off"), "rate limits: off, codeartifact (its published quotas), or comma-separated KEY=RATE[/BURST] with KEY read, write, token, anonymous or an operation name, e.g. codeartifact,PublishPackageVersion=2 (WHARF_THROTTLE)")
 	replay := fs.Bool("replay-protection", env("WHARF_REPLAY_PROTECTION", "") == "true", "refuse a SigV4 signature already used; note botocore signs identical calls made within one second identically, so the second is refused (WHARF_REPLAY_PROTECTION=true)")
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
+	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
+	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
+	s3Region := fs.String("s3-region", env("WHARF_S3_REGION", ""), "region of the bucket; empty for the AWS SDK's default, else us-east-1 (WHARF_S3_REGION)")
+	s3Bucket := fs.String("s3-bucket", env("WHARF_S3_BUCKET", ""), "existing bucket for --blob-store s3 (WHARF_S3_BUCKET)")
+	s3Prefix := fs.String("s3-prefix", env("WHARF_S3_PREFIX", ""), "key prefix within the bucket (WHARF_S3_PREFIX)")
+	s3PathStyle := fs.Bool("s3-path-style", env("WHARF_S3_PATH_STYLE", "") == "true", "address the bucket as ENDPOINT/BUCKET, as most self-hosted S3 servers need (WHARF_S3_PATH_STYLE=true); credentials come from WHARF_S3_ACCESS_KEY_ID and WHARF_S3_SECRET_ACCESS_KEY, else the AWS SDK's default chain")
 	if err := errors.Join(envErrs...); err != nil {
 		return err
 	}
@@ -107,6 +114,21 @@ func serve(args []string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
 		return fmt.Errorf("--log-level: %w", err)
+	}
+	var s3cfg *s3.Config
+	switch *blobStore {
+	case "fs":
+		if *s3Bucket != "" || *s3Endpoint != "" || *s3Prefix != "" {
+			return errors.New("--s3-* flags need --blob-store s3; without it blobs would go to the data directory")
+		}
+	case "s3":
+		if *s3Bucket == "" {
+			return errors.New("--blob-store s3 needs --s3-bucket")
+		}
+		s3cfg = &s3.Config{Endpoint: *s3Endpoint, Region: *s3Region, Bucket: *s3Bucket, Prefix: *s3Prefix, UsePathStyle: *s3PathStyle,
+			AccessKeyID: os.Getenv("WHARF_S3_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("WHARF_S3_SECRET_ACCESS_KEY")}
+	default:
+		return fmt.Errorf("--blob-store: want fs or s3, got %q", *blobStore)
 	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 	limits, err := throttle.Parse(*throttleSpec)
@@ -143,12 +165,13 @@ func serve(args []string) error {
 	}
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
-		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh})
+		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
+		S3: s3cfg})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	log.Info("wharf listening", "addr", ln.Addr().String(), "public_url", pub, "data_dir", *dataDir, "account", admin.AccountID)
+	log.Info("wharf listening", "addr", ln.Addr().String(), "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "account", admin.AccountID)
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

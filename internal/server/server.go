@@ -17,7 +17,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/controlplane"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
@@ -52,6 +54,8 @@ type Config struct {
 	// IdentityRefresh is how often identities and policies changed by
 	// another process are picked up (default 1s).
 	IdentityRefresh time.Duration
+	// S3, when set, keeps blobs in an S3 bucket instead of DataDir/blobs.
+	S3 *s3.Config
 }
 
 // Server is a running Wharf.
@@ -79,7 +83,12 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := fs.New(filepath.Join(cfg.DataDir, "blobs"))
+	var b blob.Store
+	if cfg.S3 != nil {
+		b, err = s3.New(ctx, *cfg.S3)
+	} else {
+		b, err = fs.New(filepath.Join(cfg.DataDir, "blobs"))
+	}
 	if err != nil {
 		m.Close()
 		return nil, err
