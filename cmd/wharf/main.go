@@ -105,11 +105,29 @@ func serve(args []string) error {
 	s3Bucket := fs.String("s3-bucket", env("WHARF_S3_BUCKET", ""), "existing bucket for --blob-store s3 (WHARF_S3_BUCKET)")
 	s3Prefix := fs.String("s3-prefix", env("WHARF_S3_PREFIX", ""), "key prefix within the bucket (WHARF_S3_PREFIX)")
 	s3PathStyle := fs.Bool("s3-path-style", env("WHARF_S3_PATH_STYLE", "") == "true", "address the bucket as ENDPOINT/BUCKET, as most self-hosted S3 servers need (WHARF_S3_PATH_STYLE=true); credentials come from WHARF_S3_ACCESS_KEY_ID and WHARF_S3_SECRET_ACCESS_KEY, else the AWS SDK's default chain")
+	metaStore := fs.String("meta-store", env("WHARF_META_STORE", "sqlite"), "where metadata lives: sqlite (DATA-DIR/wharf.db) or postgres, which several replicas can share (WHARF_META_STORE)")
+	// No default from the environment: -h would print the password.
+	postgresDSN := fs.String("postgres-dsn", "", "PostgreSQL database for --meta-store postgres, e.g. postgres://wharf:PASSWORD@db.example:5432/wharf; the environment keeps the password out of ps (WHARF_POSTGRES_DSN)")
 	if err := errors.Join(envErrs...); err != nil {
 		return err
 	}
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *postgresDSN == "" {
+		*postgresDSN = os.Getenv("WHARF_POSTGRES_DSN")
+	}
+	switch *metaStore {
+	case "sqlite":
+		if *postgresDSN != "" {
+			return errors.New("--postgres-dsn needs --meta-store postgres; without it metadata would go to the data directory")
+		}
+	case "postgres":
+		if *postgresDSN == "" {
+			return errors.New("--meta-store postgres needs --postgres-dsn or WHARF_POSTGRES_DSN")
+		}
+	default:
+		return fmt.Errorf("--meta-store: want sqlite or postgres, got %q", *metaStore)
 	}
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(*logLevel)); err != nil {
@@ -166,12 +184,12 @@ func serve(args []string) error {
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg})
+		S3: s3cfg, PostgresDSN: *postgresDSN})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	log.Info("wharf listening", "addr", ln.Addr().String(), "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "account", admin.AccountID)
+	log.Info("wharf listening", "addr", ln.Addr().String(), "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "meta_store", *metaStore, "account", admin.AccountID)
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/controlplane"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/postgres"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/throttle"
@@ -56,6 +57,10 @@ type Config struct {
 	IdentityRefresh time.Duration
 	// S3, when set, keeps blobs in an S3 bucket instead of DataDir/blobs.
 	S3 *s3.Config
+	// PostgresDSN, when set, keeps the metadata in that PostgreSQL
+	// database instead of DataDir/wharf.db, so that several replicas can
+	// share it.
+	PostgresDSN string
 }
 
 // Server is a running Wharf.
@@ -79,7 +84,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	m, err := sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	var m meta.AccessStore
+	var err error
+	if cfg.PostgresDSN != "" {
+		m, err = postgres.Open(ctx, cfg.PostgresDSN)
+	} else {
+		m, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+	}
 	if err != nil {
 		return nil, err
 	}
