@@ -1,0 +1,162 @@
+package e2e
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/wharf-dev/wharf/internal/meta/postgres/pgtest"
+)
+
+// TestPostgresReplicas runs two wharf processes on one PostgreSQL
+// database and one blob directory, as replicas behind a load balancer:
+// what one publishes the other serves, what one deletes is gone from the
+// other, concurrent DeletePackageVersions through both have one winner
+// per version, and the bytes of deleted versions are collected from the
+// shared directory while those of live versions stay.
+func TestPostgresReplicas(t *testing.T) {
+	dsn := pgtest.Database(t) // skips without PostgreSQL, fails under CI=true
+	t.Setenv("WHARF_META_STORE", "postgres")
+	t.Setenv("WHARF_POSTGRES_DSN", dsn)
+	t.Setenv("WHARF_GC_GRACE", "1ms")
+	t.Setenv("WHARF_GC_INTERVAL", "1h")
+	a := StartServer(t)
+	b := &Server{DataDir: a.DataDir, addr: freeAddr(t), t: t}
+	b.URL = "http://" + b.addr
+	b.start()
+	t.Cleanup(func() {
+		b.Stop()
+		if t.Failed() {
+			t.Logf("second replica's log:\n%s", b.log.String())
+		}
+	})
+	if _, err := os.Stat(filepath.Join(a.DataDir, "wharf.db")); err == nil {
+		t.Fatal("a SQLite database was created in the data directory")
+	}
+
+	c1, c2 := a.Client(), b.Client()
+	Setup(t, c1, "pg", "repo")
+	pa, pb := genericPkg(c1, "pg", "repo", "ns", "tool"), genericPkg(c2, "pg", "repo", "ns", "tool")
+	const n = 24
+	all := make([]string, n)
+	revs := map[string]string{}
+	for i := range n {
+		all[i] = fmt.Sprintf("1.0.%d", i)
+		revs[all[i]] = aws.ToString(pa.mustPublish(t, all[i], "tool.bin", pgContent(all[i]), false).VersionRevision)
+	}
+	kept := []byte("kept by a live version")
+	genericPkg(c1, "pg", "repo", "ns", "keeper").mustPublish(t, "1", "k", kept, false)
+
+	// The other replica sees every version and serves its bytes.
+	if got := pb.versions(t, ""); len(got) != n {
+		t.Fatalf("second replica lists %d versions, want %d", len(got), n)
+	}
+	if d := pb.mustDescribe(t, all[3]); aws.ToString(d.Revision) != revs[all[3]] {
+		t.Errorf("second replica describes revision %s, want %s", aws.ToString(d.Revision), revs[all[3]])
+	}
+	pb.mustDownload(t, all[3], "tool.bin", pgContent(all[3]))
+
+	// Deleted through the second, gone through the first.
+	if out, err := pb.deleteVersions([]string{all[0]}, ""); err != nil || out.SuccessfulVersions[all[0]].Status != types.PackageVersionStatusDeleted {
+		t.Fatalf("delete through the second replica: %+v, %v", out, err)
+	}
+	if _, err := pa.describe(all[0]); err == nil {
+		t.Error("a version deleted through one replica is still described by the other")
+	}
+	if _, _, err := pa.download(all[0], "tool.bin", ""); err == nil {
+		t.Error("a version deleted through one replica still downloads from the other")
+	}
+
+	// Concurrent deletes through both replicas: overlapping batches of
+	// three, then every version alone, so each is certainly contested.
+	rest := all[1:]
+	var mu sync.Mutex
+	wins := map[string]int{}
+	var wg sync.WaitGroup
+	for g := range 6 {
+		p := pa
+		if g%2 == 1 {
+			p = pb
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), 11))
+			var batches [][]string
+			for range 6 {
+				i := rng.IntN(len(rest) - 2)
+				batches = append(batches, rest[i:i+3])
+			}
+			for _, i := range rng.Perm(len(rest)) {
+				batches = append(batches, []string{rest[i]})
+			}
+			for _, batch := range batches {
+				out, err := p.deleteVersions(batch, "")
+				if err != nil {
+					t.Errorf("delete %v: %v", batch, err)
+					return
+				}
+				if len(out.SuccessfulVersions) > 0 && len(out.FailedVersions) > 0 {
+					t.Errorf("batch %v partly applied: %+v", batch, flatten(out.SuccessfulVersions, out.FailedVersions))
+				}
+				for v, e := range out.FailedVersions {
+					if e.ErrorCode != types.PackageVersionErrorCodeNotFound && e.ErrorCode != types.PackageVersionErrorCodeSkipped {
+						t.Errorf("version %s: %s %s", v, e.ErrorCode, aws.ToString(e.ErrorMessage))
+					}
+				}
+				mu.Lock()
+				for v, r := range out.SuccessfulVersions {
+					wins[v]++
+					if aws.ToString(r.Revision) != revs[v] || r.Status != types.PackageVersionStatusDeleted {
+						t.Errorf("version %s: %+v", v, r)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	for _, v := range rest {
+		if wins[v] != 1 {
+			t.Errorf("version %s deleted %d times across the replicas", v, wins[v])
+		}
+	}
+	for name, p := range map[string]pkgRef{"first": pa, "second": pb} {
+		if got := p.versions(t, ""); len(got) != 0 {
+			t.Errorf("%s replica still lists %v", name, got)
+		}
+	}
+
+	// Both replicas' collectors share the blob directory: the deleted
+	// versions' bytes go, the live version's stay.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		files := blobFiles(t, a.DataDir)
+		left := 0
+		for _, v := range all {
+			if files[sha256Hex(pgContent(v))] {
+				left++
+			}
+		}
+		if !files[sha256Hex(kept)] {
+			t.Fatal("the collector removed bytes a live version uses")
+		}
+		if left == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deleted versions' bytes still in the blob directory after 10s", left)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	genericPkg(c2, "pg", "repo", "ns", "keeper").mustDownload(t, "1", "k", kept)
+}
+
+func pgContent(version string) []byte { return []byte("tool " + version + "\n") }
