@@ -88,21 +88,31 @@ func (s *Store) Close() error {
 	return errors.Join(s.read.Close(), s.write.Close())
 }
 
+// View and Update begin their transactions without ctx's cancellation,
+// which would cost a watcher goroutine per transaction (database/sql's);
+// statements check ctx instead (tx.qctx), and both end the transaction
+// themselves.
 func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
-	sqlTx, err := s.read.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sqlTx, err := s.read.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(&tx{ctx: ctx, tx: sqlTx})
+	return fn(newTx(ctx, sqlTx, false))
 }
 
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sqlTx, err := s.write.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	if err := fn(&tx{ctx: ctx, tx: sqlTx, write: true}); err != nil {
+	if err := fn(newTx(ctx, sqlTx, true)); err != nil {
 		sqlTx.Rollback()
 		return err
 	}
