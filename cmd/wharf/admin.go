@@ -15,13 +15,14 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/postgres"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 )
 
 const adminUsage = `Usage: wharf admin <command> [flags]
 
 Manage accounts, IAM users, access keys and user policies in a data
-directory. A running server picks changes up within a second; new keys
+directory or a PostgreSQL database. A running server picks changes up within a second; new keys
 work on their first request. Output is JSON.
 
 Commands:
@@ -49,6 +50,10 @@ Commands:
 
 Flags of every command:
   --data-dir DIR           (WHARF_DATA_DIR, default wharf-data)
+  --meta-store sqlite|postgres  (WHARF_META_STORE, default sqlite): as
+                           given to wharf serve
+  --postgres-dsn DSN       (WHARF_POSTGRES_DSN): the database of
+                           --meta-store postgres
   --secrets-key-file PATH  (WHARF_SECRETS_KEY_FILE, or the key itself in
                            WHARF_SECRETS_KEY): encrypts stored secrets;
                            use the same key as the server
@@ -57,7 +62,7 @@ Flags of every command:
 // adminCmd is one admin command's flags and action.
 type adminCmd struct {
 	fs                                                              *flag.FlagSet
-	dataDir                                                         *string
+	dataDir, metaStore, postgresDSN                                 *string
 	keyFile                                                         *string
 	account, user, name, policyName, doc, status, keyID, oldKeyFile *string
 }
@@ -84,6 +89,8 @@ func admin(args []string) error {
 	c := &adminCmd{fs: flag.NewFlagSet("admin "+name, flag.ContinueOnError)}
 	c.fs.Usage = func() { fmt.Fprint(c.fs.Output(), adminUsage) }
 	c.dataDir = c.fs.String("data-dir", env("WHARF_DATA_DIR", "wharf-data"), "data directory")
+	c.metaStore = c.fs.String("meta-store", env("WHARF_META_STORE", "sqlite"), "sqlite or postgres")
+	c.postgresDSN = c.fs.String("postgres-dsn", "", "PostgreSQL database of --meta-store postgres")
 	c.keyFile = c.fs.String("secrets-key-file", env("WHARF_SECRETS_KEY_FILE", ""), "secrets key file")
 	c.account = c.fs.String("account-id", "", "12-digit account id")
 	c.user = c.fs.String("user-name", "", "IAM user name")
@@ -105,11 +112,7 @@ func admin(args []string) error {
 		return fmt.Errorf("admin: unknown command %q", name)
 	}
 	ctx := context.Background()
-	if _, err := os.Stat(filepath.Join(*c.dataDir, "wharf.db")); err != nil {
-		// Creating a database here would only hide a mistyped --data-dir.
-		return fmt.Errorf("no Wharf data in %s: %w", *c.dataDir, err)
-	}
-	store, err := sqlite.Open(ctx, filepath.Join(*c.dataDir, "wharf.db"))
+	store, err := c.openStore(ctx)
 	if err != nil {
 		return err
 	}
@@ -133,6 +136,33 @@ func admin(args []string) error {
 		return enc.Encode(out)
 	}
 	return nil
+}
+
+// openStore opens the metadata store wharf serve would use with the same
+// flags.
+func (c *adminCmd) openStore(ctx context.Context) (meta.AccessStore, error) {
+	dsn := *c.postgresDSN
+	if dsn == "" {
+		dsn = os.Getenv("WHARF_POSTGRES_DSN")
+	}
+	switch *c.metaStore {
+	case "sqlite":
+		if dsn != "" {
+			return nil, errors.New("--postgres-dsn needs --meta-store postgres")
+		}
+		if _, err := os.Stat(filepath.Join(*c.dataDir, "wharf.db")); err != nil {
+			// Creating a database here would only hide a mistyped --data-dir.
+			return nil, fmt.Errorf("no Wharf data in %s: %w", *c.dataDir, err)
+		}
+		return sqlite.Open(ctx, filepath.Join(*c.dataDir, "wharf.db"))
+	case "postgres":
+		if dsn == "" {
+			return nil, errors.New("--meta-store postgres needs --postgres-dsn or WHARF_POSTGRES_DSN")
+		}
+		return postgres.Open(ctx, dsn)
+	default:
+		return nil, fmt.Errorf("--meta-store: want sqlite or postgres, got %q", *c.metaStore)
+	}
 }
 
 // secretsKey reads the secrets key from a file, or from WHARF_SECRETS_KEY;
@@ -214,17 +244,17 @@ func toUser(u meta.User) userJSON {
 	return userJSON{AccountID: u.Account, UserName: u.Name, Arn: identity.UserARN(u.Account, u.Name), CreateDate: date(u.Created)}
 }
 
-type runFunc func(ctx context.Context, c *adminCmd, m *identity.Manager, s *sqlite.Store) (any, error)
+type runFunc func(ctx context.Context, c *adminCmd, m *identity.Manager, s meta.AccessStore) (any, error)
 
 var adminCommands = map[string]runFunc{
-	"create-account": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ *sqlite.Store) (any, error) {
+	"create-account": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ meta.AccessStore) (any, error) {
 		a, err := m.CreateAccount(ctx, *c.account, *c.name)
 		if err != nil {
 			return nil, err
 		}
 		return map[string]any{"Account": accountJSON{a.ID, a.Name, date(a.Created)}}, nil
 	},
-	"list-accounts": func(ctx context.Context, _ *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"list-accounts": func(ctx context.Context, _ *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		as, err := s.ListAccounts(ctx)
 		out := []accountJSON{}
 		for _, a := range as {
@@ -232,13 +262,13 @@ var adminCommands = map[string]runFunc{
 		}
 		return map[string]any{"Accounts": out}, err
 	},
-	"delete-account": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"delete-account": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		if err := c.need("account-id"); err != nil {
 			return nil, err
 		}
 		return nil, notFound(s.DeleteAccount(ctx, *c.account), "account "+*c.account)
 	},
-	"create-user": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ *sqlite.Store) (any, error) {
+	"create-user": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ meta.AccessStore) (any, error) {
 		if err := c.need("account-id", "user-name"); err != nil {
 			return nil, err
 		}
@@ -248,7 +278,7 @@ var adminCommands = map[string]runFunc{
 		}
 		return map[string]any{"User": toUser(u)}, nil
 	},
-	"list-users": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"list-users": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		us, err := s.ListUsers(ctx, *c.account)
 		out := []userJSON{}
 		for _, u := range us {
@@ -256,13 +286,13 @@ var adminCommands = map[string]runFunc{
 		}
 		return map[string]any{"Users": out}, err
 	},
-	"delete-user": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"delete-user": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		if err := c.need("account-id", "user-name"); err != nil {
 			return nil, err
 		}
 		return nil, notFound(s.DeleteUser(ctx, *c.account, *c.user), "user "+*c.user+" in account "+*c.account)
 	},
-	"create-access-key": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ *sqlite.Store) (any, error) {
+	"create-access-key": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ meta.AccessStore) (any, error) {
 		if err := c.need("account-id"); err != nil {
 			return nil, err
 		}
@@ -275,7 +305,7 @@ var adminCommands = map[string]runFunc{
 		}
 		return map[string]any{"AccessKey": k}, nil
 	},
-	"list-access-keys": func(ctx context.Context, c *adminCmd, m *identity.Manager, s *sqlite.Store) (any, error) {
+	"list-access-keys": func(ctx context.Context, c *adminCmd, m *identity.Manager, s meta.AccessStore) (any, error) {
 		ks, err := s.ListAccessKeys(ctx, *c.account, *c.user)
 		out := []keyJSON{}
 		for _, k := range ks {
@@ -288,7 +318,7 @@ var adminCommands = map[string]runFunc{
 		}
 		return map[string]any{"AccessKeyMetadata": out}, err
 	},
-	"update-access-key": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"update-access-key": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		if err := c.need("access-key-id", "status"); err != nil {
 			return nil, err
 		}
@@ -297,13 +327,13 @@ var adminCommands = map[string]runFunc{
 		}
 		return nil, notFound(s.SetAccessKeyStatus(ctx, *c.keyID, *c.status), "access key "+*c.keyID)
 	},
-	"delete-access-key": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"delete-access-key": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		if err := c.need("access-key-id"); err != nil {
 			return nil, err
 		}
 		return nil, notFound(s.DeleteAccessKey(ctx, *c.keyID), "access key "+*c.keyID)
 	},
-	"put-user-policy": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ *sqlite.Store) (any, error) {
+	"put-user-policy": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ meta.AccessStore) (any, error) {
 		if err := c.need("account-id", "user-name", "policy-name", "policy-document"); err != nil {
 			return nil, err
 		}
@@ -313,13 +343,13 @@ var adminCommands = map[string]runFunc{
 		}
 		return nil, m.PutUserPolicy(ctx, *c.account, *c.user, *c.policyName, doc)
 	},
-	"delete-user-policy": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"delete-user-policy": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		if err := c.need("account-id", "user-name", "policy-name"); err != nil {
 			return nil, err
 		}
 		return nil, notFound(s.DeleteUserPolicy(ctx, *c.account, *c.user, *c.policyName), "policy "+*c.policyName+" of user "+*c.user)
 	},
-	"list-user-policies": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s *sqlite.Store) (any, error) {
+	"list-user-policies": func(ctx context.Context, c *adminCmd, _ *identity.Manager, s meta.AccessStore) (any, error) {
 		if err := c.need("account-id", "user-name"); err != nil {
 			return nil, err
 		}
@@ -340,7 +370,7 @@ var adminCommands = map[string]runFunc{
 		sort.Slice(out, func(i, j int) bool { return out[i].PolicyName < out[j].PolicyName })
 		return map[string]any{"PolicyNames": out}, err
 	},
-	"reseal": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ *sqlite.Store) (any, error) {
+	"reseal": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ meta.AccessStore) (any, error) {
 		var old []*identity.Sealer
 		if *c.oldKeyFile != "" {
 			k, err := identity.LoadKey(*c.oldKeyFile)
