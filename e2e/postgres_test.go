@@ -20,7 +20,8 @@ import (
 // what one publishes the other serves, what one deletes is gone from the
 // other, concurrent DeletePackageVersions through both have one winner
 // per version, and the bytes of deleted versions are collected from the
-// shared directory while those of live versions stay.
+// shared directory while those of live versions stay. wharf admin
+// manages users in the same database.
 func TestPostgresReplicas(t *testing.T) {
 	dsn := pgtest.Database(t) // skips without PostgreSQL, fails under CI=true
 	t.Setenv("WHARF_META_STORE", "postgres")
@@ -62,6 +63,13 @@ func TestPostgresReplicas(t *testing.T) {
 		t.Errorf("second replica describes revision %s, want %s", aws.ToString(d.Revision), revs[all[3]])
 	}
 	pb.mustDownload(t, all[3], "tool.bin", pgContent(all[3]))
+
+	// wharf admin works on the same database: a user it creates calls
+	// either replica.
+	u := newUser(t, a, nil, testAccount, "reader", allow("codeartifact:ListPackageVersions"))
+	if got := genericPkg(b.ClientWith(u.key, u.secret), "pg", "repo", "ns", "tool").versions(t, ""); len(got) != n {
+		t.Errorf("a user made by wharf admin lists %d versions through the second replica, want %d", len(got), n)
+	}
 
 	// Deleted through the second, gone through the first.
 	if out, err := pb.deleteVersions([]string{all[0]}, ""); err != nil || out.SuccessfulVersions[all[0]].Status != types.PackageVersionStatusDeleted {
