@@ -2,7 +2,7 @@
 // several stateless Wharf replicas sharing one database.
 //
 // Update transactions are serialized across every replica by a
-// transaction-level advisory lock taken as the transaction begins, and
+// transaction-level advisory lock taken with their first statement, and
 // run at READ COMMITTED so that each statement sees everything the
 // previous lock holders committed. That is the single-writer model of
 // the SQLite store, held by the database instead of a file lock: fn runs
@@ -39,11 +39,14 @@ type Store struct {
 
 var _ meta.AccessStore = (*Store)(nil)
 
+// Transactions begin lazily, with their first statement: the BEGIN (and,
+// for an Update, the writer lock) travel in the same round trip as that
+// statement (pgx's Batch.BeginTx), and a function that runs no statement
+// costs nothing.
 var (
-	// One round trip each: pgx sends a BeginQuery without arguments over
-	// the simple protocol, which accepts several statements.
-	beginWrite = pgx.TxOptions{BeginQuery: fmt.Sprintf("BEGIN ISOLATION LEVEL READ COMMITTED; SELECT pg_advisory_xact_lock(%d)", writerLock)}
-	beginRead  = pgx.TxOptions{BeginQuery: "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"}
+	writeOptions = pgx.TxOptions{IsoLevel: pgx.ReadCommitted}
+	readOptions  = pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}
+	lockWriters  = fmt.Sprintf("SELECT pg_advisory_xact_lock(%d)", writerLock)
 )
 
 // idleInTransactionTimeout ends the session of a replica that stalls in
@@ -89,7 +92,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // each migration once, and no Update runs against a half-migrated
 // schema.
 func (s *Store) migrate(ctx context.Context) error {
-	tx, err := s.pool.BeginTx(ctx, beginWrite)
+	// Simple protocol: one round trip for both statements.
+	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN ISOLATION LEVEL READ COMMITTED; " + lockWriters})
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -128,29 +132,26 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
-	ptx, err := s.pool.BeginTx(ctx, beginRead)
-	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
-	}
-	defer ptx.Rollback(context.WithoutCancel(ctx))
-	return fn(&tx{ctx: ctx, tx: ptx})
+	t := &tx{ctx: ctx, pool: s.pool, opts: readOptions}
+	defer t.rollback()
+	return fn(t)
 }
 
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
-	ptx, err := s.pool.BeginTx(ctx, beginWrite)
-	if err != nil {
-		return fmt.Errorf("begin write: %w", err)
-	}
+	t := &tx{ctx: ctx, pool: s.pool, opts: writeOptions, lock: true}
 	// Deferred, so that a panicking fn cannot leave the connection in
 	// the pool holding the writer lock.
-	defer ptx.Rollback(context.WithoutCancel(ctx))
-	if err := fn(&tx{ctx: ctx, tx: ptx}); err != nil {
+	defer t.rollback()
+	if err := fn(t); err != nil {
 		return err
+	}
+	if t.tx == nil {
+		return nil // fn ran no statement
 	}
 	// A statement fn saw fail and chose to ignore leaves the transaction
 	// aborted, and COMMIT then rolls back: report that rather than
 	// pretending the writes happened.
-	if err := ptx.Commit(ctx); err != nil {
+	if err := t.tx.Commit(ctx); err != nil {
 		if errors.Is(err, pgx.ErrTxCommitRollback) {
 			return fmt.Errorf("commit: a statement failed and the transaction was rolled back: %w", err)
 		}

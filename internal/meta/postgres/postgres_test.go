@@ -119,15 +119,17 @@ func TestReplicasSerializeBatches(t *testing.T) {
 				calls.Add(1)
 				err := s.Update(ctx, func(tx meta.Tx) error {
 					runs.Add(1)
-					if inside.Add(1) > 1 {
-						overlap.Add(1)
-					}
-					defer inside.Add(-1)
 					mine = nil
+					// The transaction, and the writer lock, begin with
+					// the first statement.
 					current, err := tx.GetVersions(p.ID, batch)
 					if err != nil {
 						return err
 					}
+					if inside.Add(1) > 1 {
+						overlap.Add(1)
+					}
+					defer inside.Add(-1)
 					time.Sleep(time.Millisecond) // widen the check-then-delete window
 					var ids []int64
 					for v, row := range current {
@@ -158,7 +160,7 @@ func TestReplicasSerializeBatches(t *testing.T) {
 		t.Errorf("%d Update calls ran their function %d times", calls.Load(), runs.Load())
 	}
 	if overlap.Load() != 0 {
-		t.Errorf("%d Update functions ran while another was running", overlap.Load())
+		t.Errorf("%d Update functions ran statements while another was running", overlap.Load())
 	}
 }
 
@@ -340,24 +342,35 @@ func TestUnstorableText(t *testing.T) {
 // ignores the error must not see Update report success.
 func TestIgnoredFailureIsNotCommitted(t *testing.T) {
 	s := open(t)
-	err := s.Update(ctx, func(tx meta.Tx) error {
-		if err := tx.PutSetting("k", "v"); err != nil {
-			return err
-		}
-		// A repository of a domain that does not exist: a foreign-key
-		// violation, ignored.
+	// A repository of a domain that does not exist: a foreign-key
+	// violation, ignored, as the transaction's first statement (sent
+	// with the BEGIN) or a later one.
+	orphan := func(tx meta.Tx) {
 		_ = tx.CreateRepository(&model.Repository{DomainID: 424242, Name: "orphan", AdministratorAccount: "1", CreatedTime: epoch})
-		return nil
-	})
-	if err == nil {
-		t.Fatal("Update succeeded after a failed statement")
 	}
-	must(t, s.View(ctx, func(tx meta.Tx) error {
-		if _, err := tx.GetSetting("k"); !errors.Is(err, meta.ErrNotFound) {
-			return fmt.Errorf("write of the failed transaction visible: %v", err)
+	for _, first := range []bool{true, false} {
+		err := s.Update(ctx, func(tx meta.Tx) error {
+			if first {
+				orphan(tx)
+			}
+			if err := tx.PutSetting("k", "v"); err != nil && !first {
+				return err
+			}
+			if !first {
+				orphan(tx)
+			}
+			return nil
+		})
+		if err == nil {
+			t.Fatalf("first %v: Update succeeded after a failed statement", first)
 		}
-		return nil
-	}))
+		must(t, s.View(ctx, func(tx meta.Tx) error {
+			if _, err := tx.GetSetting("k"); !errors.Is(err, meta.ErrNotFound) {
+				return fmt.Errorf("first %v: write of the failed transaction visible: %v", first, err)
+			}
+			return nil
+		}))
+	}
 }
 
 // A panicking fn must not leave the writer lock held by a pooled
@@ -385,9 +398,12 @@ func TestWriterLockReleased(t *testing.T) {
 	errc := make(chan error, 1)
 	go func() {
 		errc <- a.Update(ctx, func(tx meta.Tx) error {
+			if err := tx.PutSetting("k", "x"); err != nil {
+				return err
+			}
 			close(hold)
 			<-release
-			return tx.PutSetting("k", "x")
+			return nil
 		})
 	}()
 	<-hold

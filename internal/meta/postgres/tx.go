@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -24,8 +25,11 @@ import (
 // CONFLICT DO NOTHING, or INSERT ... SELECT ... WHERE EXISTS, and the
 // store reports ErrExists or ErrNotFound when no row was written.
 type tx struct {
-	ctx context.Context
-	tx  pgx.Tx
+	ctx  context.Context
+	pool *pgxpool.Pool
+	opts pgx.TxOptions
+	lock bool   // take the writer lock
+	tx   pgx.Tx // nil until the first statement
 }
 
 var _ meta.Tx = (*tx)(nil)
@@ -60,29 +64,89 @@ func storableString(s string) bool {
 	return utf8.ValidString(s) && strings.IndexByte(s, 0) < 0
 }
 
+// begin sends the first statement of the transaction behind the BEGIN
+// and, for an Update, the writer lock, and returns the batch positioned
+// at that statement's result.
+func (t *tx) begin(q string, args []any) (pgx.BatchResults, error) {
+	b := &pgx.Batch{}
+	b.BeginTx(t.opts)
+	if t.lock {
+		b.Queue(lockWriters)
+	}
+	b.Queue(q, args...)
+	br := t.pool.SendBatch(t.ctx, b)
+	t.tx = br.Tx()
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return nil, fmt.Errorf("begin: %w", err)
+	}
+	if t.lock {
+		if _, err := br.Exec(); err != nil {
+			br.Close()
+			return nil, fmt.Errorf("writer lock: %w", err)
+		}
+	}
+	return br, nil
+}
+
+func (t *tx) rollback() {
+	if t.tx != nil {
+		t.tx.Rollback(context.WithoutCancel(t.ctx))
+	}
+}
+
 func (t *tx) exec(q string, args ...any) (pgconn.CommandTag, error) {
 	if !storable(args) {
 		return pgconn.CommandTag{}, errUnstorable
 	}
-	tag, err := t.tx.Exec(t.ctx, q, args...)
-	if err != nil {
-		return tag, mapErr(err)
+	var tag pgconn.CommandTag
+	var err error
+	if t.tx == nil {
+		var br pgx.BatchResults
+		if br, err = t.begin(q, args); err != nil {
+			return tag, err
+		}
+		tag, err = br.Exec()
+		if cerr := br.Close(); err == nil {
+			err = cerr
+		}
+	} else {
+		tag, err = t.tx.Exec(t.ctx, q, args...)
 	}
-	return tag, nil
+	return tag, mapErr(err)
 }
 
 func (t *tx) query(q string, args ...any) (pgx.Rows, error) {
 	if !storable(args) {
 		return emptyRows{}, nil
 	}
-	return t.tx.Query(t.ctx, q, args...)
+	if t.tx != nil {
+		return t.tx.Query(t.ctx, q, args...)
+	}
+	br, err := t.begin(q, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		br.Close()
+		return nil, err
+	}
+	return batchRows{rows, br}, nil
 }
 
 func (t *tx) row(q string, args ...any) pgx.Row {
 	if !storable(args) {
 		return errRow{pgx.ErrNoRows}
 	}
-	return t.tx.QueryRow(t.ctx, q, args...)
+	if t.tx != nil {
+		return t.tx.QueryRow(t.ctx, q, args...)
+	}
+	br, err := t.begin(q, args)
+	if err != nil {
+		return errRow{err}
+	}
+	return batchRow{br.QueryRow(), br}
 }
 
 // insert runs an INSERT ... ON CONFLICT DO NOTHING RETURNING id and
@@ -92,11 +156,37 @@ func (t *tx) insert(what, q string, args ...any) (int64, error) {
 		return 0, errUnstorable
 	}
 	var id int64
-	err := t.tx.QueryRow(t.ctx, q, args...).Scan(&id)
+	err := t.row(q, args...).Scan(&id)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return 0, fmt.Errorf("%w: %s", meta.ErrExists, what)
 	}
 	return id, mapErr(err)
+}
+
+// batchRows and batchRow close the batch that began the transaction
+// once the first statement's result is read, so the transaction can go
+// on.
+type batchRows struct {
+	pgx.Rows
+	br pgx.BatchResults
+}
+
+func (r batchRows) Close() {
+	r.Rows.Close()
+	r.br.Close()
+}
+
+type batchRow struct {
+	row pgx.Row
+	br  pgx.BatchResults
+}
+
+func (r batchRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if cerr := r.br.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 type errRow struct{ err error }
