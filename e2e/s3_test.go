@@ -28,17 +28,12 @@ func TestS3BlobStore(t *testing.T) {
 	if err := g.CreateBucket(ctx, bucket); err != nil {
 		t.Fatal(err)
 	}
-	t.Setenv("WHARF_BLOB_STORE", "s3")
-	t.Setenv("WHARF_S3_ENDPOINT", g.Endpoint)
-	t.Setenv("WHARF_S3_REGION", s3test.Region)
-	t.Setenv("WHARF_S3_BUCKET", bucket)
-	t.Setenv("WHARF_S3_PREFIX", prefix)
-	t.Setenv("WHARF_S3_PATH_STYLE", "true")
-	t.Setenv("WHARF_S3_ACCESS_KEY_ID", s3test.AccessKey)
-	t.Setenv("WHARF_S3_SECRET_ACCESS_KEY", s3test.SecretKey)
-	t.Setenv("WHARF_GC_GRACE", "1ms")
-	t.Setenv("WHARF_GC_INTERVAL", "200ms")
-	s := StartServer(t)
+	s := StartServerWith(t, ServerOptions{
+		Args: []string{"--blob-store", "s3", "--s3-endpoint", g.Endpoint, "--s3-region", s3test.Region,
+			"--s3-bucket", bucket, "--s3-prefix", prefix, "--s3-path-style",
+			"--gc-grace", "1ms", "--gc-interval", "200ms"}, // so the collection is observable
+		Env: []string{"WHARF_S3_ACCESS_KEY_ID=" + s3test.AccessKey, "WHARF_S3_SECRET_ACCESS_KEY=" + s3test.SecretKey},
+	})
 	c := s.Client()
 	Setup(t, c, "s3dom", "repo")
 	p := genericPkg(c, "s3dom", "repo", "tools", "bundle")
