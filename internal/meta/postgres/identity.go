@@ -301,7 +301,7 @@ func (t *tx) DeleteResourcePolicy(target meta.PolicyTarget) error {
 
 func (s *Store) AccessGeneration(ctx context.Context) (int64, error) {
 	var n int64
-	err := s.pool.QueryRow(ctx, `SELECT n FROM access_generation WHERE id = 1`).Scan(&n)
+	err := s.read.QueryRow(ctx, `SELECT n FROM access_generation WHERE id = 1`).Scan(&n)
 	return n, err
 }
 

@@ -33,9 +33,18 @@ import (
 const writerLock int64 = 0x7768617266
 
 // Store implements meta.AccessStore on a PostgreSQL database.
+//
+// Reads and writes have pools of their own, as in the SQLite store:
+// Updates waiting for the writer lock hold their connections, and must
+// not take every one a View needs.
 type Store struct {
-	pool *pgxpool.Pool
+	read, write *pgxpool.Pool
 }
+
+// writeConns is the size of the writer pool. Only one Update in the
+// whole cluster runs at a time; a second connection has the replica's
+// next one already waiting in the lock queue when the holder commits.
+const writeConns = 2
 
 var _ meta.AccessStore = (*Store)(nil)
 
@@ -57,31 +66,46 @@ var (
 const idleInTransactionTimeout = 5 * time.Minute
 
 // Open connects to the database named by dsn (a postgres:// URL or
-// key=value string; pgxpool's pool_max_conns and friends apply) and
-// brings its schema up to date.
+// key=value string; pgxpool's pool_max_conns and friends size the read
+// pool) and brings its schema up to date.
 func Open(ctx context.Context, dsn string) (*Store, error) {
-	cfg, err := pgxpool.ParseConfig(dsn)
+	pool := func(maxConns int32) (*pgxpool.Pool, error) {
+		cfg, err := pgxpool.ParseConfig(dsn)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+		}
+		if maxConns > 0 {
+			cfg.MaxConns = maxConns
+			cfg.MinConns = min(cfg.MinConns, maxConns)
+		}
+		rp := cfg.ConnConfig.RuntimeParams
+		if rp["application_name"] == "" {
+			rp["application_name"] = "wharf"
+		}
+		if rp["idle_in_transaction_session_timeout"] == "" {
+			rp["idle_in_transaction_session_timeout"] = fmt.Sprint(idleInTransactionTimeout.Milliseconds())
+		}
+		p, err := pgxpool.NewWithConfig(ctx, cfg)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: connect: %w", err)
+		}
+		if err := p.Ping(ctx); err != nil {
+			p.Close()
+			return nil, fmt.Errorf("postgres: connect: %w", err)
+		}
+		return p, nil
+	}
+	write, err := pool(writeConns)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: parse dsn: %w", err)
+		return nil, err
 	}
-	rp := cfg.ConnConfig.RuntimeParams
-	if rp["application_name"] == "" {
-		rp["application_name"] = "wharf"
-	}
-	if rp["idle_in_transaction_session_timeout"] == "" {
-		rp["idle_in_transaction_session_timeout"] = fmt.Sprint(idleInTransactionTimeout.Milliseconds())
-	}
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: connect: %w", err)
-	}
-	s := &Store{pool: pool}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("postgres: connect: %w", err)
-	}
+	s := &Store{write: write}
 	if err := s.migrate(ctx); err != nil {
-		pool.Close()
+		write.Close()
+		return nil, err
+	}
+	if s.read, err = pool(0); err != nil {
+		write.Close()
 		return nil, err
 	}
 	return s, nil
@@ -93,7 +117,7 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 // schema.
 func (s *Store) migrate(ctx context.Context) error {
 	// Simple protocol: one round trip for both statements.
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN ISOLATION LEVEL READ COMMITTED; " + lockWriters})
+	tx, err := s.write.BeginTx(ctx, pgx.TxOptions{BeginQuery: "BEGIN ISOLATION LEVEL READ COMMITTED; " + lockWriters})
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
@@ -127,18 +151,19 @@ func (s *Store) migrate(ctx context.Context) error {
 
 // Close closes every connection.
 func (s *Store) Close() error {
-	s.pool.Close()
+	s.read.Close()
+	s.write.Close()
 	return nil
 }
 
 func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
-	t := &tx{ctx: ctx, pool: s.pool, opts: readOptions}
+	t := &tx{ctx: ctx, pool: s.read, opts: readOptions}
 	defer t.rollback()
 	return fn(t)
 }
 
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
-	t := &tx{ctx: ctx, pool: s.pool, opts: writeOptions, lock: true}
+	t := &tx{ctx: ctx, pool: s.write, opts: writeOptions, lock: true}
 	// Deferred, so that a panicking fn cannot leave the connection in
 	// the pool holding the writer lock.
 	defer t.rollback()

@@ -289,11 +289,11 @@ func TestMigrateConcurrently(t *testing.T) {
 		defer stores[i].Close()
 	}
 	var n, max int
-	must(t, stores[0].pool.QueryRow(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &max))
+	must(t, stores[0].write.QueryRow(ctx, `SELECT COUNT(*), MAX(version) FROM schema_migrations`).Scan(&n, &max))
 	if n != len(migrations) || max != len(migrations) {
 		t.Fatalf("schema_migrations has %d rows up to %d, want %d", n, max, len(migrations))
 	}
-	_, err := stores[0].pool.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, len(migrations)+1)
+	_, err := stores[0].write.Exec(ctx, `INSERT INTO schema_migrations (version) VALUES ($1)`, len(migrations)+1)
 	must(t, err)
 	if s, err := Open(ctx, dsn); err == nil {
 		s.Close()
@@ -422,6 +422,62 @@ func TestWriterLockReleased(t *testing.T) {
 		}
 		return nil
 	}))
+}
+
+// Updates queued behind the writer lock must not take the connections
+// reads need: downloads go on while publishes wait.
+func TestReadsNotStarvedByWaitingWriters(t *testing.T) {
+	s := open(t)
+	hold, release := make(chan struct{}), make(chan struct{})
+	var writers sync.WaitGroup
+	writers.Add(1)
+	go func() {
+		defer writers.Done()
+		err := s.Update(ctx, func(tx meta.Tx) error {
+			if err := tx.PutSetting("k", "held"); err != nil {
+				return err
+			}
+			close(hold)
+			<-release
+			return nil
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}()
+	<-hold
+	for i := range 10 {
+		writers.Add(1)
+		go func() {
+			defer writers.Done()
+			if err := s.Update(ctx, func(tx meta.Tx) error { return tx.PutSetting("k", fmt.Sprint(i)) }); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	time.Sleep(100 * time.Millisecond) // let them queue
+	var readers sync.WaitGroup
+	for range 20 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			rctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+			defer cancel()
+			err := s.View(rctx, func(tx meta.Tx) error {
+				_, err := tx.GetSetting("k")
+				if errors.Is(err, meta.ErrNotFound) {
+					err = nil // the holder has not committed
+				}
+				return err
+			})
+			if err != nil {
+				t.Errorf("a read behind queued writers: %v", err)
+			}
+		}()
+	}
+	readers.Wait()
+	close(release)
+	writers.Wait()
 }
 
 // Listings order byte-wise and prefixes match literally, exactly as in
