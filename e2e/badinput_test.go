@@ -9,16 +9,22 @@ package e2e
 // be exactly as before.
 
 import (
+	"archive/tar"
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"context"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +32,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 )
 
 const badDomain = "bad"
@@ -149,7 +156,7 @@ func badState(t *testing.T, s *Server, c *ca.Client) string {
 	for k := range snap {
 		keys = append(keys, k)
 	}
-	sortStrings(keys)
+	sort.Strings(keys)
 	for _, k := range keys {
 		fmt.Fprintf(&b, "%s: %s\n", k, snap[k])
 	}
@@ -158,21 +165,13 @@ func badState(t *testing.T, s *Server, c *ca.Client) string {
 	for d := range blobs {
 		names = append(names, d)
 	}
-	sortStrings(names)
+	sort.Strings(names)
 	fmt.Fprintf(&b, "blobs %v temps %v\n", names, temps)
 	return b.String()
 }
 
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
-}
-
 // publishQuery is the query string of a generic PublishPackageVersion.
-func publishQuery(pkg, ns, version, asset string) url.Values {
+func badPublishQuery(pkg, ns, version, asset string) url.Values {
 	return url.Values{"domain": {badDomain}, "repository": {"repo"}, "format": {"generic"},
 		"namespace": {ns}, "package": {pkg}, "version": {version}, "asset": {asset}}
 }
@@ -192,7 +191,7 @@ func TestBadInputControlPlane(t *testing.T) {
 
 	content := []byte("bytes that must not land\n")
 	pub := func(pkg, ns, version, asset string) badReq {
-		return badReq{method: "POST", path: "/v1/package/version/publish", query: publishQuery(pkg, ns, version, asset), body: content}
+		return badReq{method: "POST", path: "/v1/package/version/publish", query: badPublishQuery(pkg, ns, version, asset), body: content}
 	}
 	pkgQuery := url.Values{"domain": {badDomain}, "repository": {"repo"}, "format": {"generic"}, "namespace": {"ns"}, "package": {"pkg"}}
 	deleteBody := func(body string) badReq {
@@ -264,7 +263,7 @@ func TestBadInputControlPlane(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			st, body := tc.req.send(t, s)
 			if st < 400 || st > 499 || (tc.want != 0 && st != tc.want) {
-				t.Errorf("status %d, want %s; body %.300s", st, wantText(tc.want), body)
+				t.Errorf("status %d, want %s; body %.300s", st, badWantText(tc.want), body)
 			}
 			if strings.Contains(body, "SQLite format") {
 				t.Errorf("the answer holds the metadata database")
@@ -287,9 +286,218 @@ func TestBadInputControlPlane(t *testing.T) {
 	}
 }
 
-func wantText(st int) string {
+func badWantText(st int) string {
 	if st == 0 {
 		return "a 4xx"
 	}
 	return fmt.Sprint(st)
+}
+
+// badRaw sends a raw request to a repository endpoint over a fresh
+// connection (so no client library cleans the path) and returns the
+// status and body.
+func badRaw(t *testing.T, s *Server, method, target string, hdr http.Header, body []byte, claimed int64) (int, string) {
+	t.Helper()
+	u, err := url.Parse(target)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &http.Request{Method: method, URL: u, Header: hdr, ContentLength: int64(len(body))}
+	if claimed > 0 {
+		req.ContentLength = claimed
+	}
+	if req.Header == nil {
+		req.Header = http.Header{}
+	}
+	return rawRoundTrip(t, s, req, body, claimed > 0)
+}
+
+// gzipOf compresses b.
+func gzipOf(t *testing.T, b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	zw.Write(b)
+	zw.Close()
+	return buf.Bytes()
+}
+
+// tarOf builds a tar of the given entries; a negative size claims more
+// bytes than the entry carries.
+func tarOf(t *testing.T, entries ...badTarEntry) []byte {
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, e := range entries {
+		size := int64(len(e.body))
+		if e.claim > 0 {
+			size = e.claim
+		}
+		if err := tw.WriteHeader(&tar.Header{Name: e.name, Mode: 0o644, Size: size, Typeflag: tar.TypeReg}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(e.body))
+		if e.claim > 0 {
+			return buf.Bytes() // the rest never comes
+		}
+	}
+	tw.Close()
+	return buf.Bytes()
+}
+
+type badTarEntry struct {
+	name, body string
+	claim      int64
+}
+
+// npmPublishBody is the PUT body npm publish sends for name@version with
+// tgz as its tarball.
+func npmPublishBody(name, version string, tgz []byte) []byte {
+	b, _ := json.Marshal(map[string]any{
+		"_id": name, "name": name, "dist-tags": map[string]string{"latest": version},
+		"versions": map[string]any{version: map[string]any{"name": name, "version": version, "_id": name + "@" + version,
+			"dist": map[string]any{"tarball": "http://x.invalid/" + name + "-" + version + ".tgz"}}},
+		"_attachments": map[string]any{name + "-" + version + ".tgz": map[string]any{"content_type": "application/octet-stream",
+			"data": base64.StdEncoding.EncodeToString(tgz), "length": len(tgz)}},
+	})
+	return b
+}
+
+// npmBomb is a valid npm tarball whose second entry holds size zero
+// bytes, as a multi-member gzip: one member compressing 64 MiB of zeros,
+// repeated, so building it costs one 64 MiB compression, not size.
+func npmBomb(t *testing.T, packageJSON string, size int64) []byte {
+	const chunk = 64 << 20
+	head := tarOf(t, badTarEntry{name: "package/package.json", body: packageJSON})
+	head = head[:len(head)-1024] // drop the end-of-archive blocks
+	var hdr bytes.Buffer
+	tw := tar.NewWriter(&hdr)
+	tw.WriteHeader(&tar.Header{Name: "package/zeros", Mode: 0o644, Size: size, Typeflag: tar.TypeReg})
+	tw.Flush()
+	var out bytes.Buffer
+	out.Write(gzipOf(t, append(head, hdr.Bytes()...)))
+	member := gzipOf(t, make([]byte, chunk))
+	for n := int64(0); n < size+chunk; n += chunk {
+		out.Write(member)
+	}
+	return out.Bytes()
+}
+
+// multipartBody builds twine's upload form.
+func multipartBody(t *testing.T, fields [][2]string, filename string, content []byte) ([]byte, string) {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	for _, kv := range fields {
+		mw.WriteField(kv[0], kv[1])
+	}
+	fw, _ := mw.CreateFormFile("content", filename)
+	fw.Write(content)
+	mw.Close()
+	return buf.Bytes(), mw.FormDataContentType()
+}
+
+func TestBadInputRepositoryEndpoints(t *testing.T) {
+	t.Setenv("WHARF_GC_INTERVAL", "200ms")
+	t.Setenv("WHARF_GC_GRACE", "1s")
+	t.Setenv("WHARF_BLOB_LEASE", "2s")
+	s := StartServer(t)
+	c := s.Client()
+	Setup(t, c, badDomain, "repo")
+	tok := s.Token(t, badDomain)
+	npmEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatNpm)
+	pypiEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatPypi)
+	mavenEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatMaven)
+	bearer := http.Header{"Authorization": {"Bearer " + tok}, "Content-Type": {"application/json"}}
+	basic := func(ct string) http.Header {
+		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("aws:"+tok))}, "Content-Type": {ct}}
+	}
+	// One good package per format, to show nothing else changes.
+	pj := func(name, version string) string {
+		b, _ := json.Marshal(map[string]string{"name": name, "version": version})
+		return string(b)
+	}
+	goodTgz := gzipOf(t, tarOf(t, badTarEntry{name: "package/package.json", body: pj("good", "1.0.0")}))
+	if st, body := badRaw(t, s, "PUT", npmEP+"good", bearer, npmPublishBody("good", "1.0.0", goodTgz), 0); st != 200 && st != 201 {
+		t.Fatalf("good npm publish: %d %s", st, body)
+	}
+	if st, body := badRaw(t, s, "PUT", mavenEP+"com/acme/good/1.0/good-1.0.jar", basic("application/java-archive"), []byte("jar bytes"), 0); st/100 != 2 {
+		t.Fatalf("good maven upload: %d %s", st, body)
+	}
+	before := badState(t, s, c)
+
+	wheelFields := [][2]string{{":action", "file_upload"}, {"protocol_version", "1"}, {"name", "evil"}, {"version", "1.0"},
+		{"filetype", "bdist_wheel"}, {"metadata_version", "2.1"}}
+	// Go's multipart reader already reduces "../../x" to its base name;
+	// a backslash path is what reaches the server as sent.
+	traversalWheel, traversalCT := multipartBody(t, wheelFields, `..\..\evil-1.0-py3-none-any.whl`, []byte("PK\x03\x04"))
+	truncWheel, truncCT := multipartBody(t, wheelFields, "evil-1.0-py3-none-any.whl", bytes.Repeat([]byte("x"), 1<<20))
+
+	cases := []struct {
+		name    string
+		method  string
+		target  string
+		hdr     http.Header
+		body    []byte
+		claimed int64 // Content-Length claimed beyond the body: truncated upload
+	}{
+		{"npm packument ..%2f..%2fwharf.db", "GET", npmEP + "..%2f..%2fwharf.db", bearer, nil, 0},
+		{"npm packument %2e%2e", "GET", npmEP + "%2e%2e", bearer, nil, 0},
+		{"npm packument .. segment", "GET", npmEP + "../../../wharf.db", bearer, nil, 0},
+		{"npm packument with NUL", "GET", npmEP + "a%00b", bearer, nil, 0},
+		{"npm packument invalid UTF-8", "GET", npmEP + "%FF%FE", bearer, nil, 0},
+		{"npm scoped traversal", "GET", npmEP + "@scope%2f..%2f..%2fwharf.db", bearer, nil, 0},
+		{"npm tarball traversal", "GET", npmEP + "good/-/..%2f..%2fwharf.db", bearer, nil, 0},
+		{"npm publish named ../evil", "PUT", npmEP + "..%2fevil", bearer, npmPublishBody("../evil", "1.0.0", goodTgz), 0},
+		{"npm publish, body names another package", "PUT", npmEP + "evil", bearer, npmPublishBody("../evil", "1.0.0", goodTgz), 0},
+		{"npm publish, tarball entry claims 100 GB", "PUT", npmEP + "liar", bearer,
+			npmPublishBody("liar", "1.0.0", gzipOf(t, tarOf(t, badTarEntry{name: "package/package.json", body: pj("liar", "1.0.0")}, badTarEntry{name: "package/big", body: "x", claim: 100 << 30}))), 0},
+		{"npm publish, not gzip", "PUT", npmEP + "plain", bearer, npmPublishBody("plain", "1.0.0", []byte("just text")), 0},
+		{"npm publish, truncated body", "PUT", npmEP + "trunc", bearer, npmPublishBody("trunc", "1.0.0", goodTgz)[:200], 10 << 20},
+		{"npm publish, invalid UTF-8 in JSON", "PUT", npmEP + "utf", bearer, []byte("{\"name\":\"utf\xff\",\"versions\":{}}"), 0},
+		{"npm publish, malformed JSON", "PUT", npmEP + "json", bearer, []byte(`{"name":"json","versions":{`), 0},
+		{"pypi file ..%2f..%2fwharf.db", "GET", pypiEP + "files/x/1.0/..%2f..%2fwharf.db", basic(""), nil, 0},
+		{"pypi simple .. segment", "GET", pypiEP + "simple/../../wharf.db", basic(""), nil, 0},
+		{"pypi upload, ..\\ file name", "POST", pypiEP, basic(traversalCT), traversalWheel, 0},
+		{"pypi upload, truncated", "POST", pypiEP, basic(truncCT), truncWheel[:len(truncWheel)/2], int64(len(truncWheel))},
+		{"maven .. segments", "PUT", mavenEP + "com/acme/../../../x/1.0/x-1.0.jar", basic("application/java-archive"), []byte("x"), 0},
+		{"maven encoded slash", "PUT", mavenEP + "com/acme/x/1.0/..%2f..%2fx-1.0.jar", basic("application/java-archive"), []byte("x"), 0},
+		{"maven NUL", "PUT", mavenEP + "com/acme/x/1.0/x-1.0.jar%00", basic("application/java-archive"), []byte("x"), 0},
+		{"maven backslash", "PUT", mavenEP + "com/acme/x/1.0/..%5c..%5cx-1.0.jar", basic("application/java-archive"), []byte("x"), 0},
+		{"maven POM with entity expansion", "PUT", mavenEP + "com/acme/lol/1.0/lol-1.0.pom", basic("text/xml"),
+			[]byte(`<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><project><groupId>com.acme</groupId><artifactId>lol</artifactId><version>1.0</version><name>&c;</name></project>`), 0},
+		{"maven truncated upload", "PUT", mavenEP + "com/acme/trunc/1.0/trunc-1.0.jar", basic("application/java-archive"), []byte("short"), 1 << 20},
+		{"maven metadata that is not XML", "PUT", mavenEP + "com/acme/good/maven-metadata.xml", basic("text/xml"), []byte("not xml"), 0},
+	}
+	// Refusing it means inflating npm's whole 8 GiB bound (zeros inflate
+	// fast: about two seconds here).
+	cases = append(cases, struct {
+		name    string
+		method  string
+		target  string
+		hdr     http.Header
+		body    []byte
+		claimed int64
+	}{"npm publish, gzip bomb (9 GiB of zeros in 9 MB)", "PUT", npmEP + "bomb", bearer, npmPublishBody("bomb", "1.0.0", npmBomb(t, pj("bomb", "1.0.0"), 9<<30)), 0})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			st, body := badRaw(t, s, tc.method, tc.target, tc.hdr.Clone(), tc.body, tc.claimed)
+			if st < 400 || st > 499 {
+				t.Errorf("status %d, want a 4xx; body %.300s", st, body)
+			}
+			if strings.Contains(body, "SQLite format") {
+				t.Errorf("the answer holds the metadata database")
+			}
+			if d := time.Since(start); d > 20*time.Second {
+				t.Errorf("took %s to refuse", d.Round(time.Millisecond))
+			}
+		})
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	after := badState(t, s, c)
+	for after != before && time.Now().Before(deadline) {
+		time.Sleep(250 * time.Millisecond)
+		after = badState(t, s, c)
+	}
+	if after != before {
+		t.Errorf("bad input changed the repository:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
 }
