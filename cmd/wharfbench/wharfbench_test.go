@@ -100,8 +100,10 @@ func TestNpmPackage(t *testing.T) {
 		t.Fatal(err)
 	}
 	var body struct {
-		Name        string
-		Versions    map[string]struct{ Dist struct{ Integrity, Tarball string } }
+		Name     string
+		Versions map[string]struct {
+			Dist struct{ Integrity, Tarball string }
+		}
 		Attachments map[string]struct{ Data string } `json:"_attachments"`
 	}
 	if err := json.Unmarshal(doc, &body); err != nil {
