@@ -56,7 +56,7 @@ func Mount(mux *http.ServeMux, svc *service.Service, f model.Format, scheme Sche
 			return
 		}
 		req.Base = svc.PublicURL() + service.EndpointPath(f, req.Repo.Domain, req.Repo.DomainOwner, req.Repo.Repository)
-		tok := credential(r)
+		tok := Credential(r.Header.Get("Authorization"))
 		if tok == "" {
 			challenge(w, scheme, "Authentication required: use a token from GetAuthorizationToken.")
 			return
@@ -91,9 +91,9 @@ func parse(r *http.Request, prefix string) (*Request, bool) {
 	return &Request{Repo: service.RepoRef{Domain: domOwner[:i], DomainOwner: domOwner[i+1:], Repository: repo}, Rest: rest}, true
 }
 
-// credential extracts the token from Bearer or Basic authorization.
-func credential(r *http.Request) string {
-	h := r.Header.Get("Authorization")
+// Credential extracts the token from an Authorization header value:
+// Bearer, or the password of Basic.
+func Credential(h string) string {
 	scheme, value, ok := strings.Cut(h, " ")
 	if !ok {
 		return ""

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
-	"encoding/base64"
 	"encoding/hex"
 	"fmt"
 	"log/slog"
@@ -161,7 +160,7 @@ func isEndpointPath(p string) bool {
 }
 
 func (a *access) throttleEndpoint(r *http.Request, ip string) error {
-	tok := bearerOrBasic(r.Header.Get("Authorization"))
+	tok := endpoint.Credential(r.Header.Get("Authorization"))
 	if tok == "" {
 		return a.limiter.Anonymous(ip)
 	}
@@ -174,23 +173,3 @@ func (a *access) throttleEndpoint(r *http.Request, ip string) error {
 	return a.limiter.Endpoint(c.Account, hex.EncodeToString(sum[:16]), write)
 }
 
-// bearerOrBasic extracts a token as the endpoints accept it: Bearer, or
-// the password of Basic.
-func bearerOrBasic(h string) string {
-	scheme, value, ok := strings.Cut(h, " ")
-	if !ok {
-		return ""
-	}
-	switch strings.ToLower(scheme) {
-	case "bearer":
-		return strings.TrimSpace(value)
-	case "basic":
-		b, err := base64.StdEncoding.DecodeString(strings.TrimSpace(value))
-		if err != nil {
-			return ""
-		}
-		_, pass, _ := strings.Cut(string(b), ":")
-		return pass
-	}
-	return ""
-}

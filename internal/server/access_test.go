@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"encoding/base64"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -14,26 +13,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/throttle"
 	"github.com/wharf-dev/wharf/internal/token"
 )
-
-func TestBearerOrBasic(t *testing.T) {
-	basic := func(s string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(s)) }
-	tests := map[string]string{
-		"":                      "",
-		"Bearer tok":            "tok",
-		"bearer  tok ":          "tok",
-		basic("aws:tok"):        "tok",
-		basic("aws:to:k"):       "to:k",
-		basic("nocolon"):        "",
-		"Basic !!!":             "",
-		"Digest x":              "",
-		"AWS4-HMAC-SHA256 Cred": "",
-	}
-	for h, want := range tests {
-		if got := bearerOrBasic(h); got != want {
-			t.Errorf("bearerOrBasic(%q) = %q, want %q", h, got, want)
-		}
-	}
-}
 
 func TestDeriveTokenKey(t *testing.T) {
 	stored := []byte("0123456789abcdef0123456789abcdef")
