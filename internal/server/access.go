@@ -172,4 +172,3 @@ func (a *access) throttleEndpoint(r *http.Request, ip string) error {
 	write := r.Method != http.MethodGet && r.Method != http.MethodHead
 	return a.limiter.Endpoint(c.Account, hex.EncodeToString(sum[:16]), write)
 }
-
