@@ -218,4 +218,16 @@ CREATE TRIGGER versions_disposed_gc_candidate AFTER UPDATE OF status ON versions
 WHEN NEW.status = 'Disposed' AND OLD.status != 'Disposed' BEGIN
 	INSERT OR IGNORE INTO gc_candidates (digest) SELECT sha256 FROM assets WHERE version_id = NEW.id;
 END;
+`, `
+-- scope_generation advances on every change to a domain or repository,
+-- so read transactions can tell whether what they cached of those rows
+-- (scopecache.go) is still what their snapshot holds.
+CREATE TABLE scope_generation (id INTEGER PRIMARY KEY CHECK (id = 1), value INTEGER NOT NULL);
+INSERT INTO scope_generation (id, value) VALUES (1, 1);
+CREATE TRIGGER domains_insert_scope AFTER INSERT ON domains BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER domains_update_scope AFTER UPDATE ON domains BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER domains_delete_scope AFTER DELETE ON domains BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER repositories_insert_scope AFTER INSERT ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER repositories_update_scope AFTER UPDATE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+CREATE TRIGGER repositories_delete_scope AFTER DELETE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 `}

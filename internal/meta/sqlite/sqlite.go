@@ -30,8 +30,9 @@ var sqliteDriver = func() driver.Driver {
 // the writer, and a single writer connection with BEGIN IMMEDIATE makes
 // every Update serializable.
 type Store struct {
-	write *sql.DB
-	read  *sql.DB
+	write  *sql.DB
+	read   *sql.DB
+	scopes *scopeCache
 }
 
 var _ meta.Store = (*Store)(nil)
@@ -51,7 +52,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read := sql.OpenDB(&connector{dsn: base + "&mode=ro", d: sqliteDriver})
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
-	s := &Store{write: write, read: read}
+	s := &Store{write: write, read: read, scopes: newScopeCache()}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -101,7 +102,7 @@ func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
 		return fmt.Errorf("begin read: %w", err)
 	}
 	defer sqlTx.Rollback()
-	return fn(newTx(ctx, sqlTx, false))
+	return fn(newTx(ctx, sqlTx, false, s.scopes))
 }
 
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
@@ -112,7 +113,7 @@ func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
 	if err != nil {
 		return fmt.Errorf("begin write: %w", err)
 	}
-	if err := fn(newTx(ctx, sqlTx, true)); err != nil {
+	if err := fn(newTx(ctx, sqlTx, true, nil)); err != nil {
 		sqlTx.Rollback()
 		return err
 	}

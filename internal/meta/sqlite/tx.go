@@ -20,10 +20,14 @@ type tx struct {
 	quiet context.Context // ctx without its cancellation
 	tx    *sql.Tx
 	write bool // an Update transaction
+	// scopes caches domains and repositories for read transactions
+	// (scopecache.go); scopeGen is this transaction's scope_generation.
+	scopes   *scopeCache
+	scopeGen int64
 }
 
-func newTx(ctx context.Context, sqlTx *sql.Tx, write bool) *tx {
-	return &tx{ctx: ctx, quiet: context.WithoutCancel(ctx), tx: sqlTx, write: write}
+func newTx(ctx context.Context, sqlTx *sql.Tx, write bool, scopes *scopeCache) *tx {
+	return &tx{ctx: ctx, quiet: context.WithoutCancel(ctx), tx: sqlTx, write: write, scopes: scopes}
 }
 
 // qctx is the context a statement runs with. A cancellable context makes
@@ -108,7 +112,9 @@ func scanDomain(sc interface{ Scan(...any) error }) (*model.Domain, error) {
 }
 
 func (t *tx) GetDomain(owner, name string) (*model.Domain, error) {
-	return scanDomain(t.row(`SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
+	return t.cachedDomain(owner, name, func() (*model.Domain, error) {
+		return scanDomain(t.row(`SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
+	})
 }
 
 func (t *tx) ListDomains(owner, after string, limit int) ([]*model.Domain, error) {
@@ -196,7 +202,9 @@ func (t *tx) CreateRepository(r *model.Repository) error {
 }
 
 func (t *tx) GetRepository(domainID int64, name string) (*model.Repository, error) {
-	return scanRepo(t.row(`SELECT `+repoCols+` FROM repositories r JOIN domains d ON d.id = r.domain_id WHERE r.domain_id = ? AND r.name = ?`, domainID, name))
+	return t.cachedRepository(domainID, name, func() (*model.Repository, error) {
+		return scanRepo(t.row(`SELECT `+repoCols+` FROM repositories r JOIN domains d ON d.id = r.domain_id WHERE r.domain_id = ? AND r.name = ?`, domainID, name))
+	})
 }
 
 func (t *tx) UpdateRepository(r *model.Repository) error {
