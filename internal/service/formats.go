@@ -42,19 +42,39 @@ func (s *Service) readScope(ctx context.Context, tx meta.Tx, c Caller, ref RepoR
 	return d, r, nil
 }
 
+// readPackage resolves and loads a package for a package-manager read.
+func (s *Service) readPackage(ctx context.Context, tx meta.Tx, c Caller, ref PackageRef) (*model.Package, error) {
+	k, err := ref.key()
+	if err != nil {
+		return nil, err
+	}
+	_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+	if err != nil {
+		return nil, err
+	}
+	return s.getPackage(tx, r, k)
+}
+
+// readVersion loads a version a package manager may fetch: Published or
+// Unlisted, and Unfinished when asked. Any other reads as not found.
+func (s *Service) readVersion(ctx context.Context, tx meta.Tx, c Caller, ref PackageRef, version string, unfinished bool) (*model.Package, *model.Version, error) {
+	p, err := s.readPackage(ctx, tx, c, ref)
+	if err != nil {
+		return nil, nil, err
+	}
+	version = model.NormalizeVersion(ref.Format, version)
+	v, err := tx.GetVersion(p.ID, version)
+	if errors.Is(err, meta.ErrNotFound) || (err == nil && !v.Status.Downloadable() && !(unfinished && v.Status == model.StatusUnfinished)) {
+		return nil, nil, versionNotFound(p.Key, version)
+	}
+	return p, v, err
+}
+
 // PackageGeneration returns the package's generation, which changes with
 // every change to it: the cheap validity check for cached documents.
 func (s *Service) PackageGeneration(ctx context.Context, c Caller, ref PackageRef) (pkgID, gen int64, err error) {
-	k, err := ref.key()
-	if err != nil {
-		return 0, 0, err
-	}
 	err = s.meta.View(ctx, func(tx meta.Tx) error {
-		_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
-		if err != nil {
-			return err
-		}
-		p, err := s.getPackage(tx, r, k)
+		p, err := s.readPackage(ctx, tx, c, ref)
 		if err != nil {
 			return err
 		}
@@ -83,17 +103,9 @@ type ViewOptions struct {
 
 // ViewPackage loads a package for a package manager in one snapshot.
 func (s *Service) ViewPackage(ctx context.Context, c Caller, ref PackageRef, opt ViewOptions) (*PackageView, error) {
-	k, err := ref.key()
-	if err != nil {
-		return nil, err
-	}
 	var view PackageView
-	err = s.meta.View(ctx, func(tx meta.Tx) error {
-		_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
-		if err != nil {
-			return err
-		}
-		p, err := s.getPackage(tx, r, k)
+	err := s.meta.View(ctx, func(tx meta.Tx) error {
+		p, err := s.readPackage(ctx, tx, c, ref)
 		if err != nil {
 			return err
 		}
@@ -150,31 +162,15 @@ func (s *Service) ListPackageKeys(ctx context.Context, c Caller, ref RepoRef, f 
 // manager. Archived, Disposed, Unfinished and missing versions read as not
 // found. The caller must close the body.
 func (s *Service) OpenAsset(ctx context.Context, c Caller, ref PackageRef, version, asset string) (*AssetContent, error) {
-	k, err := ref.key()
-	if err != nil {
-		return nil, err
-	}
-	version = model.NormalizeVersion(ref.Format, version)
 	var out AssetContent
-	err = s.meta.View(ctx, func(tx meta.Tx) error {
-		_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
-		if err != nil {
-			return err
-		}
-		p, err := s.getPackage(tx, r, k)
-		if err != nil {
-			return err
-		}
-		v, err := tx.GetVersion(p.ID, version)
-		if errors.Is(err, meta.ErrNotFound) || (err == nil && !v.Status.Downloadable()) {
-			return versionNotFound(k, version)
-		}
+	err := s.meta.View(ctx, func(tx meta.Tx) error {
+		p, v, err := s.readVersion(ctx, tx, c, ref, version, false)
 		if err != nil {
 			return err
 		}
 		a, err := tx.GetAsset(v.ID, asset)
 		if errors.Is(err, meta.ErrNotFound) {
-			return model.NotFound(model.ResourceAsset, asset, "Asset %s not found in %s %s", asset, model.DisplayName(k), version)
+			return model.NotFound(model.ResourceAsset, asset, "Asset %s not found in %s %s", asset, model.DisplayName(p.Key), v.Version)
 		}
 		if err != nil {
 			return err

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"errors"
 
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -22,30 +21,11 @@ type VersionView struct {
 // found, except Unfinished ones when opt.IncludeUnfinished is set (a
 // publisher verifying what it just uploaded). opt.WithAssets is implied.
 func (s *Service) ViewVersion(ctx context.Context, c Caller, ref PackageRef, version string, opt ViewOptions) (*VersionView, error) {
-	k, err := ref.key()
-	if err != nil {
-		return nil, err
-	}
-	version = model.NormalizeVersion(ref.Format, version)
 	var out VersionView
-	err = s.meta.View(ctx, func(tx meta.Tx) error {
-		_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+	err := s.meta.View(ctx, func(tx meta.Tx) error {
+		p, v, err := s.readVersion(ctx, tx, c, ref, version, opt.IncludeUnfinished)
 		if err != nil {
 			return err
-		}
-		p, err := s.getPackage(tx, r, k)
-		if err != nil {
-			return err
-		}
-		v, err := tx.GetVersion(p.ID, version)
-		if errors.Is(err, meta.ErrNotFound) {
-			return versionNotFound(k, version)
-		}
-		if err != nil {
-			return err
-		}
-		if !v.Status.Downloadable() && !(opt.IncludeUnfinished && v.Status == model.StatusUnfinished) {
-			return versionNotFound(k, version)
 		}
 		as, err := tx.ListAssets(v.ID, "", 0)
 		if err != nil {
