@@ -3,10 +3,12 @@ package postgres
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/postgres/pgtest"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -29,12 +31,15 @@ func BenchmarkTx(b *testing.B) {
 			b.Cleanup(func() { s.Close() })
 			return s
 		}},
-		{"postgres", func(b *testing.B) meta.Store { return open(b) }},
+		// Durable commits, as in production: pgtest's databases skip
+		// waiting for the WAL.
+		{"postgres", func(b *testing.B) meta.Store { return openDSN(b, durable(pgtest.Database(b))) }},
 	}
 	for _, st := range stores {
 		b.Run(st.name, func(b *testing.B) {
 			s := st.open(b)
 			repo, pkg := benchFixture(b, s)
+			i := 0 // versions and tag values stay unique over -count runs
 			b.Run("View/GetPackage", func(b *testing.B) {
 				for b.Loop() {
 					err := s.View(ctx, func(tx meta.Tx) error {
@@ -61,7 +66,6 @@ func BenchmarkTx(b *testing.B) {
 				}
 			})
 			b.Run("Update/SetDistTag", func(b *testing.B) {
-				i := 0
 				for b.Loop() {
 					i++
 					if err := s.Update(ctx, func(tx meta.Tx) error { return tx.SetDistTag(pkg.ID, "latest", fmt.Sprint(i)) }); err != nil {
@@ -70,7 +74,6 @@ func BenchmarkTx(b *testing.B) {
 				}
 			})
 			b.Run("Update/Publish", func(b *testing.B) {
-				i := 0
 				for b.Loop() {
 					i++
 					err := s.Update(ctx, func(tx meta.Tx) error {
@@ -128,4 +131,16 @@ func benchFixture(b *testing.B, s meta.Store) (*model.Repository, *model.Package
 		b.Fatal(err)
 	}
 	return r, p
+}
+
+// durable asks for commits that wait for the WAL to be flushed.
+func durable(dsn string) string {
+	switch {
+	case !strings.Contains(dsn, "://"):
+		return dsn + " synchronous_commit=on"
+	case strings.Contains(dsn, "?"):
+		return dsn + "&synchronous_commit=on"
+	default:
+		return dsn + "?synchronous_commit=on"
+	}
 }
