@@ -159,8 +159,13 @@ func npmFigures(ctx context.Context, b *bench) (figs []*Figure, err error) {
 	fg.Notes = append(fg.Notes, loadNote)
 	figs = append(figs, fg)
 
-	// The real npm client.
-	cli, err := newNpmCLI(b, regs)
+	// The real npm client. A static mirror of Wharf's packuments and
+	// tarballs on http.FileServer shows the floor: npm's own time.
+	static, err := staticMirror(ctx, b, wharf, ceil, tree)
+	if err != nil {
+		return figs, err
+	}
+	cli, err := newNpmCLI(b, append(regs, static))
 	if err != nil {
 		return figs, err
 	}
@@ -263,6 +268,7 @@ func (n *npmCLI) run(ctx context.Context, r *npmRegistry, dir, cache string, arg
 // other, against each registry; rounds alternate registries.
 func (n *npmCLI) publishFigure(ctx context.Context) (*Figure, error) {
 	b := n.b
+	regs := n.regs[:2] // a static mirror takes no publishes
 	rounds := min(b.rounds, 3)
 	times := map[*npmRegistry][]float64{}
 	for r := -1; r < rounds; r++ { // round -1 warms npm up with 3 packages
@@ -270,8 +276,8 @@ func (n *npmCLI) publishFigure(ctx context.Context) (*Figure, error) {
 		if r < 0 {
 			count = 3
 		}
-		for k := range n.regs {
-			reg := n.regs[(k+r+1)%len(n.regs)]
+		for k := range regs {
+			reg := regs[(k+r+1)%len(regs)]
 			var total time.Duration
 			for i := 0; i < count; i++ {
 				dir := filepath.Join(b.runDir, "npm-publish", strings.ToLower(reg.Name), fmt.Sprintf("r%d-%d", r+1, i))
@@ -294,7 +300,7 @@ func (n *npmCLI) publishFigure(ctx context.Context) (*Figure, error) {
 		}
 	}
 	fig := &Figure{Name: "npm publish of 50 small packages, one at a time (wall time)", Unit: "s"}
-	for _, reg := range n.regs {
+	for _, reg := range regs {
 		fig.Results = append(fig.Results, TargetResult{Name: reg.Name, Requests: 50, Concurrency: 1, RPS: statOf(times[reg])})
 	}
 	var rs []float64
@@ -353,5 +359,69 @@ func (n *npmCLI) installFigure(ctx context.Context, roots []string) (*Figure, er
 		rs = append(rs, times[n.regs[0]][i]/times[n.regs[1]][i])
 	}
 	fig.addRatio("Wharf time / Verdaccio time", statOf(rs), "≤ 0.5x", atMost(0.5))
+	if len(n.regs) > 2 {
+		var fs []float64
+		for i := range times[n.regs[0]] {
+			fs = append(fs, times[n.regs[0]][i]/times[n.regs[2]][i])
+		}
+		fig.addRatio("Wharf time / static mirror time (npm's own floor)", statOf(fs), "", nil)
+	}
 	return fig, nil
+}
+
+// staticMirror writes Wharf's packuments and tarballs of the tree as
+// files for the ceiling's http.FileServer, tarball URLs rewritten to
+// point there: a registry that does no work at all.
+func staticMirror(ctx context.Context, b *bench, wharf *npmRegistry, ceil *Proc, tree []npmPackage) (*npmRegistry, error) {
+	base := ceil.URL + "/files/static/"
+	dir := filepath.Join(b.runDir, "files", "static")
+	if err := os.MkdirAll(filepath.Join(dir, "tgz"), 0o755); err != nil {
+		return nil, err
+	}
+	c := newClient(1)
+	seen := map[string]bool{}
+	for _, p := range tree {
+		if seen[p.Name] {
+			continue
+		}
+		seen[p.Name] = true
+		req, err := wharf.get(ctx, wharf.Base+p.Name, acceptFull)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Del("Accept-Encoding")
+		resp, err := c.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		doc, err := readAll(resp)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			return nil, fmt.Errorf("mirror %s: %d %v", p.Name, resp.StatusCode, err)
+		}
+		// Tarballs: NAME/-/NAME-V.tgz under Wharf's base becomes tgz/.
+		doc = []byte(strings.ReplaceAll(string(doc), wharf.Base+p.Name+"/-/", base+"tgz/"))
+		if err := os.WriteFile(filepath.Join(dir, p.Name), doc, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	for _, p := range tree {
+		req, err := wharf.get(ctx, wharf.Base+p.Name+"/-/"+p.Name+"-"+p.Version+".tgz", "*/*")
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		tgz, err := readAll(resp)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 {
+			return nil, fmt.Errorf("mirror %s@%s: %d %v", p.Name, p.Version, resp.StatusCode, err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, "tgz", p.Name+"-"+p.Version+".tgz"), tgz, 0o644); err != nil {
+			return nil, err
+		}
+	}
+	return &npmRegistry{Name: "static mirror", Base: base, Token: "unused"}, nil
 }
