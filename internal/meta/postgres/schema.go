@@ -234,4 +234,33 @@ BEGIN
 	RETURN NULL;
 END $$;
 CREATE TRIGGER domains_root_package_group AFTER INSERT ON domains FOR EACH ROW EXECUTE FUNCTION domains_root_package_group();
+`, `
+-- Blobs that may have lost their last reference, so the collector checks
+-- these instead of every blob there is: it runs under the writer lock,
+-- after every delete, and a scan of all blobs would stall every
+-- replica's writes for as long as the scan takes. A blob is recorded by
+-- PutAsset and can only become unreferenced when an asset row goes
+-- (delete, cascades included) or its version is disposed; both paths
+-- are covered by triggers.
+CREATE TABLE gc_candidates (
+	digest TEXT COLLATE "C" PRIMARY KEY
+);
+INSERT INTO gc_candidates (digest) SELECT digest FROM blobs;
+CREATE FUNCTION gc_candidates_of_deleted_assets() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO gc_candidates (digest) SELECT DISTINCT sha256 FROM changed_rows ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER assets_gc_candidate AFTER DELETE ON assets REFERENCING OLD TABLE AS changed_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gc_candidates_of_deleted_assets();
+CREATE FUNCTION gc_candidates_of_disposed_versions() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+	INSERT INTO gc_candidates (digest)
+	SELECT DISTINCT a.sha256 FROM new_rows n JOIN old_rows o ON o.id = n.id JOIN assets a ON a.version_id = n.id
+	WHERE n.status = 'Disposed' AND o.status != 'Disposed'
+	ON CONFLICT DO NOTHING;
+	RETURN NULL;
+END $$;
+CREATE TRIGGER versions_disposed_gc_candidate AFTER UPDATE ON versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+	FOR EACH STATEMENT EXECUTE FUNCTION gc_candidates_of_disposed_versions();
 `}

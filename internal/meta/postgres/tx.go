@@ -821,10 +821,23 @@ func (t *tx) BlobReferenced(digest string, now time.Time) (bool, error) {
 	return ref, err
 }
 
+// UnreferencedBlobs looks only at gc_candidates (see the schema), so a
+// collection costs what changed since the last one, not what is stored.
+// In an Update it also drops the candidates that turned out referenced
+// again (or unrecorded), so they are not checked every time; those only
+// a lease keeps stay, to be collected once it expires.
 func (t *tx) UnreferencedBlobs(now time.Time, limit int) ([]string, error) {
-	rows, err := t.query(`SELECT b.digest FROM blobs b
-		WHERE NOT EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = b.digest AND v.status != 'Disposed')
-		AND NOT EXISTS (SELECT 1 FROM blob_leases l WHERE l.digest = b.digest AND l.until > $1)
+	if t.lock {
+		if _, err := t.exec(`DELETE FROM gc_candidates c
+			WHERE NOT EXISTS (SELECT 1 FROM blobs b WHERE b.digest = c.digest)
+			OR EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = c.digest AND v.status != 'Disposed')`); err != nil {
+			return nil, err
+		}
+	}
+	rows, err := t.query(`SELECT c.digest FROM gc_candidates c
+		WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.digest = c.digest)
+		AND NOT EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = c.digest AND v.status != 'Disposed')
+		AND NOT EXISTS (SELECT 1 FROM blob_leases l WHERE l.digest = c.digest AND l.until > $1)
 		LIMIT $2`, nanos(now), limitOrAll(limit))
 	return collect(rows, err, scanString)
 }
@@ -835,7 +848,7 @@ func (t *tx) PruneBlobLeases(now time.Time) error {
 }
 
 func (t *tx) ForgetBlob(digest string) error {
-	_, err := t.exec(`DELETE FROM blobs WHERE digest = $1`, digest)
+	_, err := t.exec(`WITH c AS (DELETE FROM gc_candidates WHERE digest = $1) DELETE FROM blobs WHERE digest = $1`, digest)
 	return err
 }
 
