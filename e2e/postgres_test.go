@@ -23,21 +23,14 @@ import (
 // shared directory while those of live versions stay. wharf admin
 // manages users in the same database.
 func TestPostgresReplicas(t *testing.T) {
+	t.Parallel()
 	dsn := pgtest.Database(t) // skips without PostgreSQL, fails under CI=true
-	t.Setenv("WHARF_META_STORE", "postgres")
-	t.Setenv("WHARF_POSTGRES_DSN", dsn)
-	t.Setenv("WHARF_GC_GRACE", "1ms")
-	t.Setenv("WHARF_GC_INTERVAL", "1h")
-	a := StartServer(t)
-	b := &Server{DataDir: a.DataDir, addr: freeAddr(t), t: t}
-	b.URL = "http://" + b.addr
-	b.start()
-	t.Cleanup(func() {
-		b.Stop()
-		if t.Failed() {
-			t.Logf("second replica's log:\n%s", b.log.String())
-		}
-	})
+	// One replica takes the store from its flags, the other from the
+	// environment, as a container would.
+	gc := []string{"WHARF_GC_GRACE=1ms", "WHARF_GC_INTERVAL=1h"}
+	pgEnv := []string{"WHARF_META_STORE=postgres", "WHARF_POSTGRES_DSN=" + dsn}
+	a := StartServerWith(t, ServerOptions{Env: gc, Args: []string{"--meta-store", "postgres", "--postgres-dsn", dsn}})
+	b := StartServerWith(t, ServerOptions{Env: append(gc, pgEnv...), DataDir: a.DataDir})
 	if _, err := os.Stat(filepath.Join(a.DataDir, "wharf.db")); err == nil {
 		t.Fatal("a SQLite database was created in the data directory")
 	}
@@ -66,7 +59,7 @@ func TestPostgresReplicas(t *testing.T) {
 
 	// wharf admin works on the same database: a user it creates calls
 	// either replica.
-	u := newUser(t, a, nil, testAccount, "reader", allow("codeartifact:ListPackageVersions"))
+	u := newUser(t, a, pgEnv, testAccount, "reader", allow("codeartifact:ListPackageVersions"))
 	if got := genericPkg(b.ClientWith(u.key, u.secret), "pg", "repo", "ns", "tool").versions(t, ""); len(got) != n {
 		t.Errorf("a user made by wharf admin lists %d versions through the second replica, want %d", len(got), n)
 	}
