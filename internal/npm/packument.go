@@ -101,12 +101,13 @@ func versionJSON(doc []byte, name pkgName, version, base string, kind docKind) (
 	versionManifest(dist).set("tarball", tarballURL(base, name, version))
 	versionManifest(m).set("dist", dist)
 	if kind == abbrevDoc {
+		scripts := m["scripts"]
 		for k := range m {
 			if !abbrevFields[k] {
 				delete(m, k)
 			}
 		}
-		if hasInstallScript(doc) {
+		if hasInstallScript(scripts) {
 			versionManifest(m).set("hasInstallScript", true)
 		}
 	}
@@ -115,15 +116,13 @@ func versionJSON(doc []byte, name pkgName, version, base string, kind docKind) (
 
 // hasInstallScript reports whether installing runs scripts, which npm
 // wants to know before it has the tarball.
-func hasInstallScript(doc []byte) bool {
-	var m struct {
-		Scripts map[string]any `json:"scripts"`
-	}
-	if json.Unmarshal(doc, &m) != nil {
+func hasInstallScript(scripts json.RawMessage) bool {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(scripts, &m) != nil {
 		return false
 	}
 	for _, s := range []string{"preinstall", "install", "postinstall"} {
-		if _, ok := m.Scripts[s]; ok {
+		if _, ok := m[s]; ok {
 			return true
 		}
 	}
