@@ -93,7 +93,7 @@ func (a *access) warnAboutSecrets(ctx context.Context, store meta.Identities, se
 	}
 	switch {
 	case !sealer.Encrypts() && len(keys) > 0:
-		a.log.Warn("secret access keys are stored in clear in the data directory; configure --secrets-key-file (kept elsewhere) and run wharf admin reseal", "keys", len(keys))
+		a.log.Warn("secret access keys are stored in clear in the metadata store; configure --secrets-key-file (kept elsewhere) and run wharf admin reseal", "keys", len(keys))
 	case sealer.Encrypts() && unsealed > 0:
 		a.log.Warn("some secret access keys are not sealed with the configured secrets key; run wharf admin reseal", "keys", unsealed)
 	}
