@@ -44,7 +44,7 @@ type attachment struct {
 // may stop early (what it leaves is discarded) and its error aborts the
 // parse.
 func readPutDoc(r io.Reader, onData func(name string, data io.Reader) error) (*putDoc, error) {
-	s := &scanner{r: bufio.NewReaderSize(r, 64<<10), budget: maxMetadata}
+	s := &scanner{r: bufio.NewReaderSize(r, 256<<10), budget: maxMetadata}
 	doc := &putDoc{Fields: map[string]json.RawMessage{}}
 	err := s.object(func(key string) error {
 		if _, dup := doc.Fields[key]; dup {

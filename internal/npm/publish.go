@@ -1,14 +1,19 @@
 package npm
 
 import (
+	"bufio"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"hash"
 	"io"
 	"strings"
+	"sync"
 
-	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -37,8 +42,10 @@ func readPut(body io.Reader, sp *spool) (*putRequest, error) {
 			return model.InvalidParameter("Attachment %q is not supported: this registry accepts only the package tarball (.tgz); provenance is not supported.", name)
 		}
 		src := &errRecorder{r: base64.NewDecoder(base64.StdEncoding, data)}
-		h := blob.NewHasher()
-		tee := io.TeeReader(src, io.MultiWriter(sp, h))
+		h := newDistHasher()
+		// Large reads keep the spool's writes and the hashing in big
+		// chunks; gzip would otherwise pull 4 KiB at a time.
+		tee := bufio.NewReaderSize(io.TeeReader(src, io.MultiWriter(sp, h)), 1<<20)
 		info, err := inspectTarball(tee)
 		if err == nil {
 			_, err = io.Copy(io.Discard, tee)
@@ -53,10 +60,11 @@ func readPut(body io.Reader, sp *spool) (*putRequest, error) {
 		if err != nil {
 			return err
 		}
-		hi := h.Info()
-		sum, _ := hex.DecodeString(hi.Hashes.SHA512)
-		p.tarball, p.sha256, p.size = info, hi.Hashes.SHA256, hi.Size
-		p.dist = distInfo{Shasum: hi.Hashes.SHA1, Integrity: "sha512-" + base64.StdEncoding.EncodeToString(sum)}
+		if err := sp.Flush(); err != nil {
+			return err
+		}
+		p.tarball, p.sha256, p.size = info, hex.EncodeToString(h.sha256.Sum(nil)), h.n
+		p.dist = distInfo{Shasum: hex.EncodeToString(h.sha1.Sum(nil)), Integrity: "sha512-" + base64.StdEncoding.EncodeToString(h.sha512.Sum(nil))}
 		return nil
 	})
 	if err != nil {
@@ -64,6 +72,32 @@ func readPut(body io.Reader, sp *spool) (*putRequest, error) {
 	}
 	p.doc = doc
 	return p, nil
+}
+
+// distHasher computes the digests a publish needs: SHA-1 and SHA-512
+// for npm's dist, SHA-256 to name the blob. Large writes hash SHA-512 on
+// a second goroutine, as blob.Hasher does.
+type distHasher struct {
+	sha1, sha256, sha512 hash.Hash
+	n                    int64
+}
+
+func newDistHasher() *distHasher {
+	return &distHasher{sha1: sha1.New(), sha256: sha256.New(), sha512: sha512.New()}
+}
+
+func (h *distHasher) Write(p []byte) (int, error) {
+	h.n += int64(len(p))
+	if len(p) < 64<<10 {
+		h.sha512.Write(p)
+	} else {
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		wg.Go(func() { h.sha512.Write(p) })
+	}
+	h.sha1.Write(p)
+	h.sha256.Write(p)
+	return len(p), nil
 }
 
 // errRecorder remembers the first error of its reader other than EOF,

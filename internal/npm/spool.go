@@ -1,6 +1,7 @@
 package npm
 
 import (
+	"bufio"
 	"bytes"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ type spool struct {
 	memMax int
 	buf    bytes.Buffer
 	f      *os.File
+	w      *bufio.Writer // over f
 	n      int64
 }
 
@@ -26,8 +28,8 @@ func (s *spool) Write(p []byte) (int, error) {
 		if err != nil {
 			return 0, fmt.Errorf("spool tarball: %w", err)
 		}
-		s.f = f
-		if _, err := f.Write(s.buf.Bytes()); err != nil {
+		s.f, s.w = f, bufio.NewWriterSize(f, 1<<20)
+		if _, err := s.w.Write(s.buf.Bytes()); err != nil {
 			return 0, fmt.Errorf("spool tarball: %w", err)
 		}
 		s.buf = bytes.Buffer{}
@@ -35,7 +37,7 @@ func (s *spool) Write(p []byte) (int, error) {
 	var n int
 	var err error
 	if s.f != nil {
-		n, err = s.f.Write(p)
+		n, err = s.w.Write(p)
 		if err != nil {
 			err = fmt.Errorf("spool tarball: %w", err)
 		}
@@ -46,6 +48,17 @@ func (s *spool) Write(p []byte) (int, error) {
 	return n, err
 }
 
+// Flush writes buffered bytes to the file.
+func (s *spool) Flush() error {
+	if s.w == nil {
+		return nil
+	}
+	if err := s.w.Flush(); err != nil {
+		return fmt.Errorf("spool tarball: %w", err)
+	}
+	return nil
+}
+
 // Size is the number of bytes spooled.
 func (s *spool) Size() int64 { return s.n }
 
@@ -53,6 +66,9 @@ func (s *spool) Size() int64 { return s.n }
 func (s *spool) Reader() (io.Reader, error) {
 	if s.f == nil {
 		return bytes.NewReader(s.buf.Bytes()), nil
+	}
+	if err := s.Flush(); err != nil {
+		return nil, err
 	}
 	if _, err := s.f.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("spool tarball: %w", err)
