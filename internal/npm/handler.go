@@ -414,6 +414,10 @@ func (h *Handler) update(w http.ResponseWriter, r *http.Request, req *endpoint.R
 			}
 		}
 	}
+	if len(removed) > 0 && len(deps) == 0 {
+		endpoint.Errorf(w, http.StatusBadRequest, "A document without versions would remove every version of "+name.String()+"; unpublish the package instead (npm unpublish "+name.String()+" --force).")
+		return
+	}
 	changed := false
 	for v, msg := range deps {
 		if _, ch, err := setDeprecated(known[v].FormatMetadata, msg); err == nil && ch {
@@ -592,6 +596,7 @@ func (h *Handler) setTag(w http.ResponseWriter, r *http.Request, req *endpoint.R
 var unsupportedFeatures = []struct{ prefix, msg string }{
 	{"-/v1/search", "npm search is not supported by this registry; list packages with aws codeartifact list-packages."},
 	{"-/whoami", "npm whoami is not supported by this registry; use aws sts get-caller-identity."},
+	{"-/user/token/", "npm logout is not supported by this registry; tokens from aws codeartifact get-authorization-token expire on their own."},
 	{"-/user/", "npm login and adduser are not supported by this registry; get a token with aws codeartifact login --tool npm."},
 	{"-/v1/login", "npm login is not supported by this registry; get a token with aws codeartifact login --tool npm."},
 	{"-/npm/v1/security/", "npm audit is not supported by this registry."},

@@ -278,6 +278,20 @@ func TestUnpublish(t *testing.T) {
 	if resp, _ := e.do(t, "PUT", "p/-rev/"+rev, body); resp.StatusCode != http.StatusConflict {
 		t.Fatalf("stale revision: %d", resp.StatusCode)
 	}
+	// Partial documents never remove versions: npm owner's maintainers-only
+	// PUT and a document without versions are refused.
+	rev = read()["_rev"].(string)
+	for body, want := range map[string]string{
+		`{"_id":"p","_rev":"` + rev + `","maintainers":[{"name":"bob"}]}`: "npm owner is not supported",
+		`{"_id":"p","name":"p","versions":{}}`:                            "unpublish the package instead",
+	} {
+		if resp, b := e.do(t, "PUT", "p/-rev/"+rev, []byte(body)); resp.StatusCode != 400 || !strings.Contains(string(b), want) {
+			t.Errorf("PUT %s: %d %s", body, resp.StatusCode, b)
+		}
+	}
+	if got := versionsOf(t, e, "p"); len(got) != 2 {
+		t.Fatalf("versions after refused PUTs = %v", got)
+	}
 	// Then npm deletes the tarball; it is gone with the version.
 	rev = read()["_rev"].(string)
 	if resp, _ := e.do(t, "DELETE", "p/-/p-1.2.0.tgz/-rev/"+rev, nil); resp.StatusCode != 404 {
@@ -313,6 +327,7 @@ func TestUnsupportedAndAuth(t *testing.T) {
 		{"GET", "-/whoami", 404, "whoami"},
 		{"GET", "-/v1/search?text=x", 404, "search"},
 		{"PUT", "-/user/org.couchdb.user:bob", 404, "login"},
+		{"DELETE", "-/user/token/abc", 404, "logout"},
 		{"POST", "-/v1/login", 404, "login"},
 		{"POST", "-/npm/v1/security/advisories/bulk", 404, "audit"},
 		{"GET", "-/npm/v1/tokens", 404, "token"},

@@ -152,6 +152,14 @@ func (d *putDoc) versions() (map[string]json.RawMessage, error) {
 	var vs map[string]json.RawMessage
 	raw, ok := d.Fields["versions"]
 	if !ok || json.Unmarshal(raw, &vs) != nil || vs == nil {
+		// npm owner and npm star PUT partial documents: say which
+		// feature is missing rather than what the document lacks.
+		switch {
+		case d.Fields["maintainers"] != nil:
+			return nil, model.InvalidParameter("npm owner is not supported by this registry; use repository and domain permissions policies.")
+		case d.Fields["users"] != nil:
+			return nil, model.InvalidParameter("npm star is not supported by this registry.")
+		}
 		return nil, model.InvalidParameter("The packument must have a \"versions\" object.")
 	}
 	return vs, nil
@@ -230,11 +238,11 @@ func checkTag(t string) error {
 // deprecations reads the "deprecated" message of each version in a
 // metadata update; "" means not deprecated.
 func (p *putRequest) deprecations(name pkgName) (map[string]string, error) {
-	if err := p.doc.checkName(name); err != nil {
-		return nil, err
-	}
 	vs, err := p.doc.versions()
 	if err != nil {
+		return nil, err
+	}
+	if err := p.doc.checkName(name); err != nil {
 		return nil, err
 	}
 	out := make(map[string]string, len(vs))
