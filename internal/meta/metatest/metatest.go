@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"Tags", testTags},
 		{"Settings", testSettings},
 		{"Cascade", testCascade},
+		{"RecreatedPackageIdentity", testRecreatedPackageIdentity},
 		{"Rollback", testRollback},
 		{"SerializedUpdates", testSerializedUpdates},
 		{"PackageGroups", testPackageGroups},
@@ -628,4 +629,34 @@ func testSerializedUpdates(t *testing.T, s meta.Store) {
 		}
 		return nil
 	})
+}
+
+// Caches key derived documents on (package ID, generation): a package
+// deleted and created again must never present a pair seen before.
+func testRecreatedPackageIdentity(t *testing.T, s meta.Store) {
+	_, r, p := fixture(t, s)
+	type pair struct{ id, gen int64 }
+	seen := map[pair]bool{{p.ID, p.Generation}: true}
+	for i := 0; i < 3; i++ {
+		update(t, s, func(tx meta.Tx) error {
+			if err := tx.DeletePackage(p.ID); err != nil {
+				return err
+			}
+			p = &model.Package{RepositoryID: r.ID, Key: p.Key, Origin: model.DefaultOriginForPublish}
+			return tx.CreatePackage(p)
+		})
+		var got *model.Package
+		view(t, s, func(tx meta.Tx) (err error) {
+			got, err = tx.GetPackageByID(p.ID)
+			return err
+		})
+		if got.Generation != p.Generation {
+			t.Fatalf("CreatePackage reported generation %d, stored %d", p.Generation, got.Generation)
+		}
+		k := pair{got.ID, got.Generation}
+		if seen[k] {
+			t.Fatalf("re-created package reuses (id %d, generation %d)", k.id, k.gen)
+		}
+		seen[k] = true
+	}
 }

@@ -288,13 +288,18 @@ func scanPkg(sc interface{ Scan(...any) error }) (*model.Package, error) {
 }
 
 func (t *tx) CreatePackage(p *model.Package) error {
-	res, err := t.exec(`INSERT INTO packages(repository_id, format, namespace, name, origin_publish, origin_upstream) VALUES (?, ?, ?, ?, ?, ?)`,
-		p.RepositoryID, string(p.Key.Format), p.Key.Namespace, p.Key.Name, p.Origin.Publish, p.Origin.Upstream)
+	// SQLite reuses the rowid of a deleted last row, so a re-created
+	// package may get its predecessor's ID. Starting the generation at the
+	// clock keeps (ID, generation) unique, which caches on other replicas
+	// key on.
+	gen := time.Now().UnixNano()
+	res, err := t.exec(`INSERT INTO packages(repository_id, format, namespace, name, origin_publish, origin_upstream, generation) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		p.RepositoryID, string(p.Key.Format), p.Key.Namespace, p.Key.Name, p.Origin.Publish, p.Origin.Upstream, gen)
 	if err != nil {
 		return err
 	}
 	p.ID, err = res.LastInsertId()
-	p.Generation = 1
+	p.Generation = gen
 	return err
 }
 
