@@ -309,7 +309,7 @@ func controlPlaneFigures(ctx context.Context, b *bench) (figs []*Figure, err err
 			return s.request(ctx, "POST", base, path, q, nil, 0, "")
 		}
 	}
-	n := b.scale(6000)
+	n := b.scale(10000)
 	fig, err := b.compare(ctx, "control plane: DescribePackageVersion", []*Target{
 		{Name: "Wharf " + small.label, N: n, Conc: b.conc, Debug: small.proc.Debug, Pid: small.proc.Pid(), Req: describe(small.proc.URL, "/v1/package/version", small.versions)},
 		{Name: "Wharf " + big.label, N: n, Conc: b.conc, Debug: big.proc.Debug, Pid: big.proc.Pid(), Req: describe(big.proc.URL, "/v1/package/version", big.versions)},
@@ -358,7 +358,7 @@ func controlPlaneFigures(ctx context.Context, b *bench) (figs []*Figure, err err
 	}
 	pubFig := &Figure{Name: "control plane: PublishPackageVersion (small generic asset)", Unit: "req/s"}
 	pubRuns := map[string][]Run{}
-	pn := b.scale(300)
+	pn := b.scale(600)
 	for r := -1; r < b.rounds; r++ { // round -1 warms up
 		for _, cs := range servers {
 			cpu0, _ := procCPU(cs.proc.Pid())

@@ -127,9 +127,9 @@ func npmFigures(ctx context.Context, b *bench) (figs []*Figure, err error) {
 		target                    float64
 	}
 	for _, f := range []fig{
-		{"npm packument GET, 10 versions", "bench-small", acceptFull, "small", 20000, 1000, 20},
-		{fmt.Sprintf("npm packument GET, %d versions", b.bigPackument), "bench-big", acceptFull, "big", 1500, 30, 20},
-		{fmt.Sprintf("npm abbreviated packument GET, %d versions", b.bigPackument), "bench-big", acceptAbbrev, "abbrev", 2000, 30, 20},
+		{"npm packument GET, 10 versions", "bench-small", acceptFull, "small", 30000, 1500, 20},
+		{fmt.Sprintf("npm packument GET, %d versions", b.bigPackument), "bench-big", acceptFull, "big", 10000, 30, 20},
+		{fmt.Sprintf("npm abbreviated packument GET, %d versions", b.bigPackument), "bench-big", acceptAbbrev, "abbrev", 15000, 30, 20},
 	} {
 		fg, err := b.compare(ctx, f.name, []*Target{
 			{Name: "Wharf", N: b.scale(f.fast), Conc: b.conc, Pid: wharf.Pid, Debug: wharf.Debug, Req: get(wharf, f.path, f.accept)},
@@ -145,10 +145,10 @@ func npmFigures(ctx context.Context, b *bench) (figs []*Figure, err error) {
 	}
 	tgz := "bench-tarball/-/bench-tarball-1.0.0.tgz"
 	fg, err := b.compare(ctx, "npm tarball GET, 48 KiB", []*Target{
-		{Name: "Wharf", N: b.scale(20000), Conc: b.conc, Pid: wharf.Pid, Debug: wharf.Debug, Req: get(wharf, tgz, "*/*")},
-		{Name: "Verdaccio", N: b.scale(2000), Conc: b.conc, Pid: verd.Pid, Req: get(verd, tgz, "*/*")},
-		{Name: "http.FileServer", N: b.scale(20000), Conc: b.conc, Pid: ceil.Pid(), Req: get(ceilReg, "files/bench-tarball-1.0.0.tgz", "*/*")},
-		{Name: "trivial handler", N: b.scale(20000), Conc: b.conc, Pid: ceil.Pid(), Req: get(ceilReg, "fixed/tarball", "*/*")},
+		{Name: "Wharf", N: b.scale(30000), Conc: b.conc, Pid: wharf.Pid, Debug: wharf.Debug, Req: get(wharf, tgz, "*/*")},
+		{Name: "Verdaccio", N: b.scale(1500), Conc: b.conc, Pid: verd.Pid, Req: get(verd, tgz, "*/*")},
+		{Name: "http.FileServer", N: b.scale(30000), Conc: b.conc, Pid: ceil.Pid(), Req: get(ceilReg, "files/bench-tarball-1.0.0.tgz", "*/*")},
+		{Name: "trivial handler", N: b.scale(30000), Conc: b.conc, Pid: ceil.Pid(), Req: get(ceilReg, "fixed/tarball", "*/*")},
 	})
 	if err != nil {
 		return figs, err
