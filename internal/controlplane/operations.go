@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/wharf-dev/wharf/internal/model"
@@ -28,6 +30,8 @@ func (h *Handler) table() map[string]opFunc {
 		"ListRepositories":                  call(s.ListRepositories),
 		"ListRepositoriesInDomain":          call(s.ListRepositoriesInDomain),
 		"GetRepositoryEndpoint":             call(s.GetRepositoryEndpoint),
+		"AssociateExternalConnection":       call(s.AssociateExternalConnection),
+		"DisassociateExternalConnection":    call(s.DisassociateExternalConnection),
 		"GetAuthorizationToken":             call(s.GetAuthorizationToken),
 		"ListPackages":                      call(s.ListPackages),
 		"DescribePackage":                   call(s.DescribePackage),
@@ -66,6 +70,12 @@ func (h *Handler) table() map[string]opFunc {
 		"GetAssociatedPackageGroup":             call(s.GetAssociatedPackageGroup),
 		"ListAllowedRepositoriesForGroup":       call(s.ListAllowedRepositoriesForGroup),
 	}
+}
+
+// Implemented lists the operations this server serves, for the test that
+// every operation in the service model has an implementation.
+func Implemented() []string {
+	return slices.Collect(maps.Keys((&Handler{}).table()))
 }
 
 // publishPackageVersion streams the request body (the asset) into the
