@@ -36,6 +36,9 @@ type Config struct {
 	GCGrace time.Duration
 	Now     func() time.Time
 	Logger  *slog.Logger
+	// ExternalURLs are the base URLs of the public registries behind
+	// external connections, by connection name (public:npmjs).
+	ExternalURLs map[string]string
 }
 
 // Caller is the authenticated principal making a request.

@@ -1,0 +1,357 @@
+package service
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+// maxResolveRepos is how many repositories one resolution searches,
+// the asked repository included (CodeArtifact: 25).
+const maxResolveRepos = 25
+
+// PackageState is what a format endpoint needs to pick its path for a
+// package read: the local package, if any, and whether its repository's
+// upstreams or external connection may add to it.
+type PackageState struct {
+	Found      bool
+	PkgID, Gen int64
+	// Sources is true when a read of this package must also consult the
+	// repository's upstreams or external connection: the repository has
+	// some, and the local package (if any) does not block upstream
+	// versions.
+	Sources bool
+}
+
+// PackageState reads the package's state in its repository at the cost
+// of PackageGeneration. A missing package is not an error here when the
+// repository has sources; without them it is the usual not found.
+func (s *Service) PackageState(ctx context.Context, c Caller, ref PackageRef) (PackageState, error) {
+	var st PackageState
+	err := s.meta.View(ctx, func(tx meta.Tx) error {
+		k, err := ref.key()
+		if err != nil {
+			return err
+		}
+		_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+		if err != nil {
+			return err
+		}
+		st.Sources = len(r.Upstreams) > 0 || len(r.ExternalConnections) > 0
+		p, err := tx.GetPackage(r.ID, k)
+		if errors.Is(err, meta.ErrNotFound) {
+			if !st.Sources {
+				return packageNotFound(r.Name, k)
+			}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		st.Found, st.PkgID, st.Gen = true, p.ID, p.Generation
+		if p.Origin.Upstream == model.Block {
+			st.Sources = false
+		}
+		return nil
+	})
+	return st, err
+}
+
+// ChainEntry is one repository of a resolution, in search order.
+type ChainEntry struct {
+	Repo RepoRef
+	// ExternalConnection is the repository's public connection, if any:
+	// the format fetches what the chain lacks from there.
+	ExternalConnection string
+	// View is the repository's own view of the package, nil when it has
+	// none.
+	View *PackageView
+}
+
+// ResolveChain walks the package's repository and its upstreams
+// depth-first in priority order, at most 25 repositories, in one
+// snapshot, and returns each repository's own view of the package. A
+// repository whose package blocks upstream versions ends its branch, and
+// so does an upstream the caller may not read from (ReadFromRepository);
+// the asked repository's refusal is the caller's error.
+func (s *Service) ResolveChain(ctx context.Context, c Caller, ref PackageRef, opt ViewOptions) ([]ChainEntry, error) {
+	k, err := ref.key()
+	if err != nil {
+		return nil, err
+	}
+	var out []ChainEntry
+	err = s.meta.View(ctx, func(tx meta.Tx) error {
+		d, first, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+		if err != nil {
+			return err
+		}
+		visited := map[string]bool{}
+		var visit func(r *model.Repository) error
+		visit = func(r *model.Repository) error {
+			if visited[r.Name] || len(visited) >= maxResolveRepos {
+				return nil
+			}
+			visited[r.Name] = true
+			e := ChainEntry{Repo: RepoRef{Domain: d.Name, DomainOwner: d.Owner, Repository: r.Name}}
+			if len(r.ExternalConnections) > 0 {
+				e.ExternalConnection = r.ExternalConnections[0]
+			}
+			p, err := tx.GetPackage(r.ID, k)
+			switch {
+			case err == nil:
+				if e.View, err = loadView(tx, p, opt); err != nil {
+					return err
+				}
+			case !errors.Is(err, meta.ErrNotFound):
+				return err
+			}
+			out = append(out, e)
+			if p != nil && p.Origin.Upstream == model.Block {
+				return nil
+			}
+			for _, name := range r.Upstreams {
+				up, err := tx.GetRepository(d.ID, name)
+				if errors.Is(err, meta.ErrNotFound) {
+					continue
+				}
+				if err != nil {
+					return err
+				}
+				if err := s.authorize(ctx, c, "ReadFromRepository", s.repoARN(up), d.Owner); errors.Is(err, model.ErrAccessDenied) {
+					continue
+				} else if err != nil {
+					return err
+				}
+				if err := visit(up); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		return visit(first)
+	})
+	return out, err
+}
+
+// loadView reads a package's view inside a transaction, as ViewPackage
+// does.
+func loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*PackageView, error) {
+	view := &PackageView{Package: p}
+	vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, WithFormatMeta: true, WithDetails: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if v.Status.Downloadable() || (opt.IncludeUnfinished && v.Status == model.StatusUnfinished) {
+			view.Versions = append(view.Versions, v)
+		}
+	}
+	if view.DistTags, err = tx.DistTags(p.ID); err != nil {
+		return nil, err
+	}
+	if opt.WithAssets {
+		view.Assets = map[int64][]*model.Asset{}
+		for _, v := range view.Versions {
+			as, err := tx.ListAssets(v.ID, "", 0)
+			if err != nil {
+				return nil, err
+			}
+			view.Assets[v.ID] = as
+		}
+	}
+	return view, nil
+}
+
+// upstreamPackage finds or creates the package a version from upstream
+// is recorded in. It returns nil when the package blocks upstream
+// versions.
+func upstreamPackage(tx meta.Tx, r *model.Repository, k model.PackageKey) (*model.Package, error) {
+	p, err := tx.GetPackage(r.ID, k)
+	if errors.Is(err, meta.ErrNotFound) {
+		// The first version came from upstream: CodeArtifact's defaults
+		// for such a package.
+		p = &model.Package{RepositoryID: r.ID, Key: k, Origin: model.DefaultOriginForUpstream}
+		return p, tx.CreatePackage(p)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if p.Origin.Upstream == model.Block {
+		return nil, nil
+	}
+	return p, nil
+}
+
+func upstreamBlocked(k model.PackageKey, repo string) error {
+	return model.NotFound(model.ResourcePackage, k.Name, "Package %s in repository %s blocks versions from upstream (upstream=BLOCK).", model.DisplayName(k), repo)
+}
+
+// RetainVersion records in ref's repository (the most-downstream one
+// asked) a downloadable version found in the upstream repository from,
+// as a reference to the same asset bytes. Origin type and entry point
+// stay the source's. A version already present is left alone; a package
+// with upstream=BLOCK refuses.
+func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, from string, version string) error {
+	var pkgID int64
+	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		k, err := ref.key()
+		if err != nil {
+			return err
+		}
+		d, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+		if err != nil {
+			return err
+		}
+		src, err := tx.GetRepository(d.ID, from)
+		if errors.Is(err, meta.ErrNotFound) {
+			return repoNotFound(d.Name, from)
+		}
+		if err != nil {
+			return err
+		}
+		sp, err := s.getPackage(tx, src, k)
+		if err != nil {
+			return err
+		}
+		version = model.NormalizeVersion(k.Format, version)
+		sv, err := tx.GetVersion(sp.ID, version)
+		if errors.Is(err, meta.ErrNotFound) || (err == nil && !sv.Status.Downloadable()) {
+			return versionNotFound(k, version)
+		}
+		if err != nil {
+			return err
+		}
+		p, err := upstreamPackage(tx, r, k)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return upstreamBlocked(k, r.Name)
+		}
+		if _, err := tx.GetVersion(p.ID, version); err == nil {
+			return nil
+		} else if !errors.Is(err, meta.ErrNotFound) {
+			return err
+		}
+		pkgID = p.ID
+		return s.copyVersion(tx, copySource{pkg: sp, version: sv}, p, nil)
+	})
+	if err == nil && pkgID != 0 {
+		s.changed(pkgID)
+	}
+	return wrap("retain version", err)
+}
+
+// IngestRequest is a version fetched from a public registry through an
+// external connection, its bytes already verified by the format.
+type IngestRequest struct {
+	Ref        PackageRef // in the repository holding the connection
+	Connection string
+	Version    string
+	Asset      Upload
+	Metadata   *VersionMetadata
+	DistTags   map[string]string
+	Published  time.Time
+}
+
+// IngestExternal stores a version fetched through the repository's
+// external connection: origin EXTERNAL, entry point the connection, and
+// for a new package the defaults publish=BLOCK, upstream=ALLOW. A version
+// already present is left alone; a package with upstream=BLOCK refuses.
+func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestRequest) error {
+	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
+		return err
+	}
+	if err := model.CheckAssetName(req.Ref.Format, req.Asset.Name); err != nil {
+		return err
+	}
+	a, leased, err := s.storeAsset(ctx, req.Asset)
+	defer func() {
+		// Released in the commit unless it failed.
+		if leased != "" {
+			s.releaseLeases(context.WithoutCancel(ctx), []string{leased})
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	var pkgID int64
+	err = s.meta.Update(ctx, func(tx meta.Tx) error {
+		k, err := req.Ref.key()
+		if err != nil {
+			return err
+		}
+		// The caller was authorized on the repository it asked; this is
+		// the service filling its upstream, so only existence is checked.
+		_, r, err := s.getRepo(tx, req.Ref.DomainOwner, req.Ref.Domain, req.Ref.Repository)
+		if err != nil {
+			return err
+		}
+		if len(r.ExternalConnections) == 0 || r.ExternalConnections[0] != req.Connection {
+			return model.NotFound(model.ResourceRepository, r.Name, "Repository %s has no external connection %s.", r.Name, req.Connection)
+		}
+		p, err := upstreamPackage(tx, r, k)
+		if err != nil {
+			return err
+		}
+		if p == nil {
+			return upstreamBlocked(k, r.Name)
+		}
+		version := model.NormalizeVersion(k.Format, req.Version)
+		if _, err := tx.GetVersion(p.ID, version); err == nil {
+			return tx.ReleaseBlob(leased) // a concurrent ingestion won
+		} else if !errors.Is(err, meta.ErrNotFound) {
+			return err
+		}
+		published := req.Published
+		if published.IsZero() {
+			published = s.now()
+		}
+		v := &model.Version{PackageID: p.ID, Version: version, Status: model.StatusPublished, PublishedTime: published,
+			OriginType: model.OriginExternal, OriginExternal: req.Connection, Revision: newRevision()}
+		if m := req.Metadata; m != nil {
+			v.DisplayName, v.Summary, v.HomePage, v.SourceCodeRepo = m.DisplayName, m.Summary, m.HomePage, m.SourceCodeRepo
+			v.Licenses, v.Dependencies, v.Readme, v.FormatMetadata = m.Licenses, m.Dependencies, m.Readme, m.FormatMetadata
+		}
+		if err := tx.CreateVersion(v); err != nil {
+			return err
+		}
+		if _, _, err := s.blobs.Stat(ctx, blob.Digest(a.Hashes.SHA256)); err != nil {
+			return fmt.Errorf("asset %s content missing before commit: %w", a.Name, err)
+		}
+		a.VersionID = v.ID
+		if err := tx.PutAsset(a); err != nil {
+			return err
+		}
+		for tag, tv := range req.DistTags {
+			if tv == version {
+				if err := tx.SetDistTag(p.ID, tag, tv); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.ReleaseBlob(leased); err != nil {
+			return err
+		}
+		pkgID = p.ID
+		return nil
+	})
+	if err == nil {
+		leased = "" // released in the commit, or the version was there
+		if pkgID != 0 {
+			s.changed(pkgID)
+		}
+	}
+	return wrap("ingest external version", err)
+}
+
+// ExternalURL is the base URL the server reaches a public connection at,
+// or "" when it has none configured.
+func (s *Service) ExternalURL(connection string) string {
+	return s.cfg.ExternalURLs[connection]
+}
