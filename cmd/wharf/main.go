@@ -88,6 +88,7 @@ func serve(args []string) error {
 	listen := fs.String("listen", env("WHARF_LISTEN", "127.0.0.1:8470"), "address to listen on (WHARF_LISTEN)")
 	dataDir := fs.String("data-dir", env("WHARF_DATA_DIR", "wharf-data"), "data directory (WHARF_DATA_DIR)")
 	publicURL := fs.String("public-url", env("WHARF_PUBLIC_URL", ""), "URL clients reach the server at; default http://LISTEN (WHARF_PUBLIC_URL)")
+	npmjsURL := fs.String("npmjs-url", env("WHARF_NPMJS_URL", "https://registry.npmjs.org"), "public npm registry behind the public:npmjs external connection (WHARF_NPMJS_URL)")
 	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
 	debugListen := fs.String("debug-listen", env("WHARF_DEBUG_LISTEN", ""), "address serving /debug/pprof/, off when empty; keep it on loopback (WHARF_DEBUG_LISTEN)")
@@ -184,7 +185,7 @@ func serve(args []string) error {
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg, PostgresDSN: *postgresDSN})
+		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/")})
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ package npm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -41,14 +42,18 @@ type Options struct {
 	SpoolDir    string
 	// CacheBytes bounds the rendered packuments kept in memory.
 	CacheBytes int64
+	// NpmjsURL is the public registry behind the public:npmjs external
+	// connection (default DefaultNpmjsURL).
+	NpmjsURL string
 }
 
 // Handler serves npm.
 type Handler struct {
-	svc   *service.Service
-	log   *slog.Logger
-	opts  Options
-	cache *docCache
+	svc    *service.Service
+	log    *slog.Logger
+	opts   Options
+	cache  *docCache
+	public *publicRegistry
 }
 
 // New builds the handler and subscribes its cache to package changes.
@@ -68,7 +73,10 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes)}
+	if opts.NpmjsURL == "" {
+		opts.NpmjsURL = svc.ExternalURL(npmjsConnection)
+	}
+	h := &Handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes), public: newPublicRegistry(opts.NpmjsURL)}
 	svc.OnChange(h.cache.drop)
 	return h
 }
@@ -139,7 +147,7 @@ func (h *Handler) pkg(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 		}
 		switch {
 		case (r.Method == http.MethodGet || r.Method == http.MethodHead) && !hasRev:
-			h.tarball(w, r, req, ref, version)
+			h.tarball(w, r, req, name, ref, version)
 		case r.Method == http.MethodDelete:
 			h.deleteTarball(w, r, req, ref, version, revPart)
 		default:
@@ -202,11 +210,16 @@ func (h *Handler) packument(w http.ResponseWriter, r *http.Request, req *endpoin
 	if wantsAbbrev(r) {
 		kind = abbrevDoc
 	}
-	pkgID, gen, err := h.svc.PackageGeneration(r.Context(), req.Caller, ref)
+	st, err := h.svc.PackageState(r.Context(), req.Caller, ref)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	if st.Sources {
+		h.resolvedPackument(w, r, req, name, ref, kind)
+		return
+	}
+	pkgID, gen := st.PkgID, st.Gen
 	hdr := w.Header()
 	hdr.Set("Vary", "Accept, Accept-Encoding")
 	// Always revalidate: a status change must hide a version at once,
@@ -282,12 +295,34 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
-func (h *Handler) tarball(w http.ResponseWriter, r *http.Request, req *endpoint.Request, ref service.PackageRef, version string) {
+func (h *Handler) tarball(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, version string) {
+	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, version, assetName)
+	if errors.Is(err, model.ErrNotFound) {
+		// Not here: the repository's upstreams or external connection
+		// may have it, unless the package blocks upstream versions.
+		if st, serr := h.svc.PackageState(r.Context(), req.Caller, ref); serr == nil && st.Sources {
+			h.tarballFromUpstream(w, r, req, name, ref, version)
+			return
+		}
+	}
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	h.sendTarball(w, r, ac)
+}
+
+// serveTarball serves a tarball the repository holds.
+func (h *Handler) serveTarball(w http.ResponseWriter, r *http.Request, req *endpoint.Request, ref service.PackageRef, version string) {
 	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, version, assetName)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	h.sendTarball(w, r, ac)
+}
+
+func (h *Handler) sendTarball(w http.ResponseWriter, r *http.Request, ac *service.AssetContent) {
 	defer ac.Body.Close()
 	w.Header().Set("Content-Type", "application/octet-stream")
 	w.Header().Set("ETag", `"`+ac.Asset.Hashes.SHA256+`"`)

@@ -57,6 +57,9 @@ type Config struct {
 	IdentityRefresh time.Duration
 	// S3, when set, keeps blobs in an S3 bucket instead of DataDir/blobs.
 	S3 *s3.Config
+	// NpmjsURL is the public npm registry behind the public:npmjs
+	// external connection (default https://registry.npmjs.org).
+	NpmjsURL string
 	// PostgresDSN, when set, keeps the metadata in that PostgreSQL
 	// database instead of DataDir/wharf.db, so that several replicas can
 	// share it.
@@ -114,7 +117,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
-	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease})
+	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
+		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}})
 	svc.SetTokenIssuer(acc.issuer)
 	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()

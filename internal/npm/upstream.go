@@ -1,0 +1,461 @@
+package npm
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// npmjsConnection is the one external connection npm reads through.
+const npmjsConnection = "public:npmjs"
+
+// DefaultNpmjsURL is the public registry behind public:npmjs.
+const DefaultNpmjsURL = "https://registry.npmjs.org"
+
+// publicTTL is how long a fetched public packument answers misses before
+// it is fetched again (CodeArtifact's own regional cache holds them up to
+// 30 minutes).
+const publicTTL = 2 * time.Minute
+
+// maxPublicPackument bounds a public packument read into memory.
+const maxPublicPackument = 64 << 20
+
+// errUpstreamUnavailable marks a failure of the public registry (502).
+var errUpstreamUnavailable = errors.New("upstream registry unavailable")
+
+// publicDoc is the part of a public packument resolution uses.
+type publicDoc struct {
+	DistTags map[string]string          `json:"dist-tags"`
+	Versions map[string]json.RawMessage `json:"versions"`
+	Time     map[string]string          `json:"time"`
+	fetched  time.Time
+}
+
+// publicRegistry fetches packuments and tarballs from the public npm
+// registry; concurrent misses for the same thing share one fetch.
+type publicRegistry struct {
+	base   string
+	client *http.Client
+	docs   sync.Map // package name -> *publicDoc
+	flight flightGroup
+}
+
+func newPublicRegistry(base string) *publicRegistry {
+	if base == "" {
+		base = DefaultNpmjsURL
+	}
+	return &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second}}
+}
+
+// packument returns the public document for a package, nil when the
+// registry does not have it.
+func (p *publicRegistry) packument(ctx context.Context, name pkgName) (*publicDoc, error) {
+	if d, ok := p.docs.Load(name.String()); ok && time.Since(d.(*publicDoc).fetched) < publicTTL {
+		return d.(*publicDoc), nil
+	}
+	v, err := p.flight.do("doc\x00"+name.String(), func() (any, error) {
+		u := p.base + "/" + strings.Replace(url.PathEscape(name.String()), "%40", "@", 1)
+		req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, u, nil)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Accept", "application/json")
+		resp, err := p.client.Do(req)
+		if err != nil {
+			return nil, fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, u, err)
+		}
+		defer resp.Body.Close()
+		switch {
+		case resp.StatusCode == http.StatusNotFound:
+			return (*publicDoc)(nil), nil
+		case resp.StatusCode != http.StatusOK:
+			return nil, fmt.Errorf("%w: GET %s: %s", errUpstreamUnavailable, u, resp.Status)
+		}
+		var d publicDoc
+		if err := json.NewDecoder(io.LimitReader(resp.Body, maxPublicPackument)).Decode(&d); err != nil {
+			return nil, fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, u, err)
+		}
+		d.fetched = time.Now()
+		p.docs.Store(name.String(), &d)
+		return &d, nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return v.(*publicDoc), nil
+}
+
+// publicDist is a public version's dist object.
+type publicDist struct {
+	Tarball   string `json:"tarball"`
+	Integrity string `json:"integrity"`
+	Shasum    string `json:"shasum"`
+}
+
+// checkDist verifies a downloaded tarball against the registry's claims:
+// the SRI integrity (sha512 or sha1) when given, else the shasum. One of
+// them must be present.
+func checkDist(d publicDist, sha1Sum, sha512Sum []byte) error {
+	if d.Integrity != "" {
+		for part := range strings.FieldsSeq(d.Integrity) {
+			algo, b64, ok := strings.Cut(part, "-")
+			if !ok {
+				continue
+			}
+			want, err := base64.StdEncoding.DecodeString(b64)
+			if err != nil {
+				continue
+			}
+			switch algo {
+			case "sha512":
+				if string(want) == string(sha512Sum) {
+					return nil
+				}
+				return fmt.Errorf("tarball does not match its integrity %s", part)
+			case "sha1":
+				if string(want) == string(sha1Sum) {
+					return nil
+				}
+				return fmt.Errorf("tarball does not match its integrity %s", part)
+			}
+		}
+	}
+	if d.Shasum != "" {
+		if strings.EqualFold(d.Shasum, hex.EncodeToString(sha1Sum)) {
+			return nil
+		}
+		return fmt.Errorf("tarball does not match its shasum %s", d.Shasum)
+	}
+	return errors.New("the registry gave neither integrity nor shasum for the tarball")
+}
+
+// download fetches a tarball into a temporary file, verified, and returns
+// it rewound with its SHA-256.
+func (p *publicRegistry) download(ctx context.Context, d publicDist, dir string) (*os.File, string, error) {
+	// Only from the configured registry: a packument must not make the
+	// server fetch arbitrary URLs.
+	if !strings.HasPrefix(d.Tarball, p.base+"/") {
+		return nil, "", fmt.Errorf("%w: tarball URL %q is outside %s", errUpstreamUnavailable, d.Tarball, p.base)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.Tarball, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, d.Tarball, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, "", fmt.Errorf("%w: GET %s: %s", errUpstreamUnavailable, d.Tarball, resp.Status)
+	}
+	f, err := os.CreateTemp(dir, "wharf-npmjs-*")
+	if err != nil {
+		return nil, "", err
+	}
+	fail := func(err error) (*os.File, string, error) {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, "", err
+	}
+	h1, h256, h512 := sha1.New(), sha256.New(), sha512.New()
+	if _, err := io.Copy(io.MultiWriter(f, h1, h256, h512), resp.Body); err != nil {
+		return fail(fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, d.Tarball, err))
+	}
+	if err := checkDist(d, h1.Sum(nil), h512.Sum(nil)); err != nil {
+		return fail(fmt.Errorf("%w: %s: %w", errUpstreamUnavailable, d.Tarball, err))
+	}
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fail(err)
+	}
+	return f, hex.EncodeToString(h256.Sum(nil)), nil
+}
+
+// flightGroup runs one call per key at a time; callers arriving while it
+// runs share its result.
+type flightGroup struct {
+	mu sync.Mutex
+	m  map[string]*pubFlight
+}
+
+type pubFlight struct {
+	done chan struct{}
+	val  any
+	err  error
+}
+
+func (g *flightGroup) do(key string, fn func() (any, error)) (any, error) {
+	g.mu.Lock()
+	if g.m == nil {
+		g.m = map[string]*pubFlight{}
+	}
+	if f, ok := g.m[key]; ok {
+		g.mu.Unlock()
+		<-f.done
+		return f.val, f.err
+	}
+	f := &pubFlight{done: make(chan struct{})}
+	g.m[key] = f
+	g.mu.Unlock()
+	f.val, f.err = fn()
+	g.mu.Lock()
+	delete(g.m, key)
+	g.mu.Unlock()
+	close(f.done)
+	return f.val, f.err
+}
+
+// upstreamFailure answers a failure to reach a public registry.
+func upstreamFailure(w http.ResponseWriter, conn string, err error) {
+	endpoint.Errorf(w, http.StatusBadGateway, fmt.Sprintf("External connection %s could not be read: %v", conn, err))
+}
+
+// publicVersions turns a public packument into versions as the merged
+// view holds them.
+func publicVersions(d *publicDoc) []*model.Version {
+	out := make([]*model.Version, 0, len(d.Versions))
+	for v, raw := range d.Versions {
+		t, _ := time.Parse(time.RFC3339, d.Time[v])
+		out = append(out, &model.Version{Version: v, Status: model.StatusPublished, PublishedTime: t, FormatMetadata: raw,
+			OriginType: model.OriginExternal, OriginExternal: npmjsConnection})
+	}
+	return out
+}
+
+// resolvedPackument serves the packument of a repository with upstreams
+// or an external connection: the versions of every repository in the
+// resolution chain (the first holding a version wins), dist-tags merged
+// with an upstream's tag winning on conflict. It is rendered per request:
+// it depends on several packages and possibly the public registry.
+func (h *Handler) resolvedPackument(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, kind docKind) {
+	view, status, err := h.resolveView(r.Context(), req, name, ref)
+	if err != nil {
+		if status == http.StatusBadGateway {
+			upstreamFailure(w, npmjsConnection, err)
+			return
+		}
+		h.fail(w, r, err)
+		return
+	}
+	body, err := render(view, name, req.Base, kind)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	hdr := w.Header()
+	hdr.Set("Cache-Control", "no-cache")
+	if kind == abbrevDoc {
+		hdr.Set("Content-Type", abbrevType)
+	} else {
+		hdr.Set("Content-Type", "application/json")
+	}
+	hdr.Set("Content-Length", fmt.Sprint(len(body)))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// resolveView merges the chain into one view. A public registry that
+// cannot be reached only fails the request when nothing else has the
+// package (a 502 status with the error).
+func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, int, error) {
+	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{})
+	if err != nil {
+		return nil, 0, err
+	}
+	merged := &service.PackageView{DistTags: map[string]string{}}
+	seen := map[string]bool{}
+	add := func(vs []*model.Version, tags map[string]string) {
+		for _, v := range vs {
+			if !seen[v.Version] {
+				seen[v.Version] = true
+				merged.Versions = append(merged.Versions, v)
+			}
+		}
+		for t, v := range tags {
+			merged.DistTags[t] = v // later in the chain is further upstream
+		}
+	}
+	var pubErr error
+	for _, e := range chain {
+		if e.View != nil {
+			if merged.Package == nil {
+				merged.Package = e.View.Package
+			}
+			add(e.View.Versions, e.View.DistTags)
+		}
+		if e.ExternalConnection != npmjsConnection {
+			continue
+		}
+		d, err := h.public.packument(ctx, name)
+		if err != nil {
+			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", err)
+			pubErr = err
+			continue
+		}
+		if d != nil {
+			add(publicVersions(d), d.DistTags)
+		}
+	}
+	if len(merged.Versions) == 0 {
+		if pubErr != nil {
+			return nil, http.StatusBadGateway, pubErr
+		}
+		return nil, 0, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
+	}
+	if merged.Package == nil {
+		merged.Package = &model.Package{Key: name.key()}
+	}
+	return merged, 0, nil
+}
+
+// tarballFromUpstream serves a tarball the repository does not hold:
+// found in the first repository of the chain that holds the version, or
+// fetched through public:npmjs into the repository owning the connection,
+// and retained in the repository asked.
+func (h *Handler) tarballFromUpstream(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, version string) {
+	ctx := r.Context()
+	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{})
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var from string
+	found := false
+	for i, e := range chain {
+		if e.View != nil && hasVersion(e.View, version) {
+			found, from = true, e.Repo.Repository
+			if i == 0 {
+				from = "" // appeared meanwhile: nothing to retain
+			}
+			break
+		}
+		if e.ExternalConnection != npmjsConnection {
+			continue
+		}
+		ok, err := h.ingest(ctx, req.Caller, e.Repo.Package(model.FormatNpm, name.Scope, name.Name), name, version)
+		if errors.Is(err, errUpstreamUnavailable) {
+			upstreamFailure(w, e.ExternalConnection, err)
+			return
+		}
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if ok {
+			found, from = true, e.Repo.Repository
+			if i == 0 {
+				from = ""
+			}
+			break
+		}
+	}
+	if !found {
+		endpoint.Errorf(w, http.StatusNotFound, fmt.Sprintf("Version %s of %s not found in repository %s or its upstreams.", version, name, ref.Repository))
+		return
+	}
+	if from != "" {
+		if err := h.svc.RetainVersion(ctx, req.Caller, ref, from, version); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	}
+	h.serveTarball(w, r, req, ref, version)
+}
+
+func hasVersion(v *service.PackageView, version string) bool {
+	for _, x := range v.Versions {
+		if x.Version == version && x.Status.Downloadable() {
+			return true
+		}
+	}
+	return false
+}
+
+// ingest fetches a version from the public registry into the repository
+// owning the connection. It reports false when the registry does not
+// have the version. Concurrent misses for the same version share one
+// fetch.
+func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.PackageRef, name pkgName, version string) (bool, error) {
+	key := "tgz\x00" + ref.Domain + "\x00" + ref.DomainOwner + "\x00" + ref.Repository + "\x00" + name.String() + "\x00" + version
+	v, err := h.public.flight.do(key, func() (any, error) {
+		// Shared by every waiting request: one going away must not fail
+		// the others.
+		ctx := context.WithoutCancel(ctx)
+		d, err := h.public.packument(ctx, name)
+		if err != nil || d == nil {
+			return false, err
+		}
+		raw, ok := d.Versions[version]
+		if !ok {
+			return false, nil
+		}
+		var m struct {
+			Dist publicDist `json:"dist"`
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			return false, fmt.Errorf("%w: version %s of %s: %w", errUpstreamUnavailable, version, name, err)
+		}
+		f, sum, err := h.public.download(ctx, m.Dist, h.opts.SpoolDir)
+		if err != nil {
+			return false, err
+		}
+		defer os.Remove(f.Name())
+		defer f.Close()
+		published, _ := time.Parse(time.RFC3339, d.Time[version])
+		err = h.svc.IngestExternal(ctx, c, service.IngestRequest{
+			Ref: ref, Connection: npmjsConnection, Version: version,
+			Asset:    service.Upload{Name: assetName, Body: f, SHA256: sum},
+			Metadata: publicMetadata(name, raw), DistTags: d.DistTags, Published: published,
+		})
+		return err == nil, err
+	})
+	if err != nil {
+		return false, err
+	}
+	return v.(bool), nil
+}
+
+// publicMetadata is a public version manifest's CodeArtifact metadata;
+// the manifest is stored as the registry serves it, less the fields the
+// serving registry sets.
+func publicMetadata(name pkgName, raw json.RawMessage) *service.VersionMetadata {
+	var m versionManifest
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return nil
+	}
+	md := &service.VersionMetadata{
+		Summary: m.str("description"), HomePage: m.str("homepage"), SourceCodeRepo: repositoryURL(m["repository"]),
+		Licenses: licenses(m), Dependencies: dependencies(m), Readme: truncateUTF8(m.str("readme"), maxReadme),
+	}
+	if name.Scope != "" {
+		md.DisplayName = name.String()
+	}
+	// The dist object is kept (integrity and shasum describe the very
+	// bytes stored); the tarball URL is rewritten when served.
+	delete(m, "readme")
+	delete(m, "_attachments")
+	doc, err := json.Marshal(m)
+	if err == nil {
+		md.FormatMetadata = doc
+	}
+	return md
+}
