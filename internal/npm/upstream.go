@@ -400,6 +400,12 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 		// Shared by every waiting request: one going away must not fail
 		// the others.
 		ctx := context.WithoutCancel(ctx)
+		// A fetch that finished just before this miss began already holds
+		// the version.
+		if ac, err := h.svc.OpenAsset(ctx, c, ref, version, assetName); err == nil {
+			ac.Body.Close()
+			return true, nil
+		}
 		d, err := h.public.packument(ctx, name)
 		if err != nil || d == nil {
 			return false, err

@@ -1,0 +1,195 @@
+package npm
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+func TestCheckDist(t *testing.T) {
+	body := []byte("tarball bytes")
+	s1, s512 := sha1.Sum(body), sha512.Sum512(body)
+	other := sha512.Sum512([]byte("other"))
+	sri := func(algo string, sum []byte) string { return algo + "-" + base64.StdEncoding.EncodeToString(sum) }
+	tests := []struct {
+		name string
+		dist publicDist
+		ok   bool
+	}{
+		{"sha512 integrity", publicDist{Integrity: sri("sha512", s512[:])}, true},
+		{"sha512 integrity mismatch", publicDist{Integrity: sri("sha512", other[:]), Shasum: hex.EncodeToString(s1[:])}, false},
+		{"sha1 integrity", publicDist{Integrity: sri("sha1", s1[:])}, true},
+		{"unknown algorithm falls back to shasum", publicDist{Integrity: "md5-AAAA", Shasum: hex.EncodeToString(s1[:])}, true},
+		{"shasum only", publicDist{Shasum: strings.ToUpper(hex.EncodeToString(s1[:]))}, true},
+		{"shasum mismatch", publicDist{Shasum: strings.Repeat("0", 40)}, false},
+		{"neither", publicDist{}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := checkDist(tt.dist, s1[:], s512[:])
+			if (err == nil) != tt.ok {
+				t.Errorf("checkDist = %v, want ok=%v", err, tt.ok)
+			}
+		})
+	}
+}
+
+// fakeRegistry serves public packuments and tarballs, counting requests.
+type fakeRegistry struct {
+	srv       *httptest.Server
+	docs      map[string]map[string]any
+	tarballs  map[string][]byte
+	docHits   atomic.Int64
+	tgzHits   atomic.Int64
+	tgzDelay  time.Duration
+	failNames map[string]bool
+}
+
+func newFakeRegistry(t *testing.T) *fakeRegistry {
+	f := &fakeRegistry{docs: map[string]map[string]any{}, tarballs: map[string][]byte{}, failNames: map[string]bool{}}
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := strings.TrimPrefix(r.URL.Path, "/")
+		if strings.Contains(p, "/-/") {
+			f.tgzHits.Add(1)
+			time.Sleep(f.tgzDelay)
+			if b, ok := f.tarballs[p]; ok {
+				w.Write(b)
+				return
+			}
+			http.NotFound(w, r)
+			return
+		}
+		f.docHits.Add(1)
+		if f.failNames[p] {
+			http.Error(w, "down", http.StatusServiceUnavailable)
+			return
+		}
+		d, ok := f.docs[p]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		json.NewEncoder(w).Encode(d)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
+}
+
+// add publishes name@version on the fake; corrupt makes its integrity
+// describe other bytes.
+func (f *fakeRegistry) add(t *testing.T, name, version string, tgz []byte, corrupt bool) {
+	sum := sha512.Sum512(tgz)
+	if corrupt {
+		sum = sha512.Sum512(append(tgz, 0))
+	}
+	file := name + "/-/" + name + "-" + version + ".tgz"
+	f.tarballs[file] = tgz
+	d := f.docs[name]
+	if d == nil {
+		d = map[string]any{"name": name, "dist-tags": map[string]string{}, "versions": map[string]any{}, "time": map[string]string{}}
+		f.docs[name] = d
+	}
+	d["dist-tags"].(map[string]string)["latest"] = version
+	d["versions"].(map[string]any)[version] = map[string]any{"name": name, "version": version, "description": "from the fake",
+		"dist": map[string]any{"tarball": f.srv.URL + "/" + file, "integrity": "sha512-" + base64.StdEncoding.EncodeToString(sum[:])}}
+	d["time"].(map[string]string)[version] = "2020-01-02T03:04:05.000Z"
+}
+
+// TestPublicConnection: a repository with public:npmjs lists the public
+// versions, ingests a tarball once however many clients miss it at the
+// same time, and answers 502 for bytes that fail their integrity, for a
+// tarball URL outside the registry and for a registry that is down.
+func TestPublicConnection(t *testing.T) {
+	e := newTestEnv(t)
+	f := newFakeRegistry(t)
+	e.h.public = newPublicRegistry(f.srv.URL)
+	ctx := context.Background()
+	if _, err := e.svc.AssociateExternalConnection(ctx, admin, service.ExternalConnectionInput{
+		RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, ExternalConnection: "public:npmjs"}); err != nil {
+		t.Fatal(err)
+	}
+	good := pkgTgz(t, "pub-lib", "1.0.0")
+	f.add(t, "pub-lib", "1.0.0", good, false)
+	f.add(t, "pub-lib", "2.0.0", pkgTgz(t, "pub-lib", "2.0.0"), true)
+	f.add(t, "pub-lib", "3.0.0", pkgTgz(t, "pub-lib", "3.0.0"), false)
+	f.docs["pub-lib"]["versions"].(map[string]any)["3.0.0"].(map[string]any)["dist"].(map[string]any)["tarball"] = "http://elsewhere.invalid/x.tgz"
+	f.failNames["down-lib"] = true
+	f.tgzDelay = 50 * time.Millisecond
+
+	resp, body := e.do(t, "GET", "pub-lib", nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("packument: %d %s", resp.StatusCode, body)
+	}
+	var doc struct {
+		DistTags map[string]string `json:"dist-tags"`
+		Versions map[string]struct {
+			Dist struct{ Tarball, Integrity string } `json:"dist"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal(body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Versions) != 3 || doc.DistTags["latest"] != "3.0.0" || doc.Versions["1.0.0"].Dist.Tarball != e.base+"pub-lib/-/pub-lib-1.0.0.tgz" {
+		t.Errorf("packument through the connection: %s", body)
+	}
+
+	var wg sync.WaitGroup
+	statuses := make([]int, 8)
+	bodies := make([][]byte, 8)
+	for i := range statuses {
+		wg.Go(func() {
+			resp, b := e.do(t, "GET", "pub-lib/-/pub-lib-1.0.0.tgz", nil)
+			statuses[i], bodies[i] = resp.StatusCode, b
+		})
+	}
+	wg.Wait()
+	for i := range statuses {
+		if statuses[i] != http.StatusOK || string(bodies[i]) != string(good) {
+			t.Errorf("tarball request %d: %d, %d bytes", i, statuses[i], len(bodies[i]))
+		}
+	}
+	if n := f.tgzHits.Load(); n != 1 {
+		t.Errorf("%d tarball fetches from the public registry, want 1", n)
+	}
+	if n := f.docHits.Load(); n != 1 {
+		t.Errorf("%d packument fetches from the public registry, want 1 (cached)", n)
+	}
+	view, err := e.svc.ViewPackage(ctx, admin, ref("pub-lib"), service.ViewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Versions) != 1 || view.Versions[0].OriginType != model.OriginExternal || view.Versions[0].OriginExternal != "public:npmjs" ||
+		view.Package.Origin != model.DefaultOriginForUpstream || view.Versions[0].Summary != "from the fake" {
+		t.Errorf("ingested: %+v %+v", view.Package, view.Versions)
+	}
+
+	for _, tc := range []struct{ path string }{{"pub-lib/-/pub-lib-2.0.0.tgz"}, {"pub-lib/-/pub-lib-3.0.0.tgz"}, {"down-lib"}} {
+		resp, b := e.do(t, "GET", tc.path, nil)
+		if resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "public:npmjs") {
+			t.Errorf("GET %s: %d %s, want 502 naming the connection", tc.path, resp.StatusCode, b)
+		}
+	}
+	if resp, _ := e.do(t, "GET", "no-such-lib", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("package the registry lacks: %d, want 404", resp.StatusCode)
+	}
+	if resp, _ := e.do(t, "GET", "pub-lib/-/pub-lib-9.9.9.tgz", nil); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("version the registry lacks: %d, want 404", resp.StatusCode)
+	}
+	view, err = e.svc.ViewPackage(ctx, admin, ref("pub-lib"), service.ViewOptions{})
+	if err != nil || len(view.Versions) != 1 {
+		t.Errorf("failed fetches recorded versions: %v %d", err, len(view.Versions))
+	}
+}
