@@ -1,0 +1,143 @@
+package service
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/wharf-dev/wharf/internal/model"
+)
+
+func createRepo(t *testing.T, s *Service, name string, ups ...string) {
+	t.Helper()
+	in := CreateRepositoryInput{RepositoryInput: RepositoryInput{Domain: "dom", Repository: name}}
+	for _, u := range ups {
+		in.Upstreams = append(in.Upstreams, UpstreamRepositoryInfo{RepositoryName: u})
+	}
+	if _, err := s.CreateRepository(context.Background(), admin, in); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func chainNames(t *testing.T, s *Service, repo string) []string {
+	t.Helper()
+	ref := genericRef("lib")
+	ref.DomainOwner = admin.Account
+	ref.Repository = repo
+	chain, err := s.ResolveChain(context.Background(), admin, ref, ViewOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range chain {
+		out = append(out, e.Repo.Repository)
+	}
+	return out
+}
+
+func publishIn(t *testing.T, s *Service, repo, version string, content []byte) {
+	t.Helper()
+	ref := genericRef("lib")
+	ref.DomainOwner = admin.Account
+	ref.Repository = repo
+	if _, err := s.Publish(context.Background(), admin, PublishRequest{Ref: ref, Version: version,
+		Assets: []Upload{{Name: "a.txt", Body: bytes.NewReader(content)}}}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestResolveChainOrder: depth-first in priority order, each repository
+// once, at most 25, and a package with upstream=BLOCK ends its branch.
+func TestResolveChainOrder(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	createRepo(t, s, "u11")
+	createRepo(t, s, "u21")
+	createRepo(t, s, "u1", "u11")
+	createRepo(t, s, "u2", "u11", "u21")
+	createRepo(t, s, "d", "u1", "u2")
+	if got, want := chainNames(t, s, "d"), []string{"d", "u1", "u11", "u2", "u21"}; !slices.Equal(got, want) {
+		t.Errorf("chain = %v, want %v", got, want)
+	}
+
+	// A line of 30 repositories: the search stops after 25.
+	createRepo(t, s, "line29")
+	for i := 28; i >= 0; i-- {
+		createRepo(t, s, fmt.Sprintf("line%d", i), fmt.Sprintf("line%d", i+1))
+	}
+	if got := chainNames(t, s, "line0"); len(got) != 25 || got[24] != "line24" {
+		t.Errorf("chain of 30 searched %d: %v", len(got), got)
+	}
+
+	// upstream=BLOCK on lib in u1 hides u11 behind it, not u2's branch.
+	ref := genericRef("lib")
+	ref.DomainOwner = admin.Account
+	ref.Repository = "u1"
+	if _, err := s.PutPackageOriginConfiguration(ctx, admin, PutPackageOriginConfigurationInput{PackageRef: ref,
+		Restrictions: model.OriginRestrictions{Publish: model.Allow, Upstream: model.Block}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := chainNames(t, s, "d"), []string{"d", "u1", "u2", "u11", "u21"}; !slices.Equal(got, want) {
+		t.Errorf("chain with u1 blocking = %v, want %v", got, want)
+	}
+}
+
+// TestRetainVersion: a version found upstream is recorded in the
+// repository asked with its origin and the same bytes; the new package
+// gets publish=BLOCK, upstream=ALLOW; a blocked package refuses.
+func TestRetainVersion(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	createRepo(t, s, "up")
+	createRepo(t, s, "down", "up")
+	createRepo(t, s, "fenced", "up")
+	content := []byte("upstream bytes")
+	publishIn(t, s, "up", "1.0.0", content)
+
+	ref := genericRef("lib")
+	ref.DomainOwner = admin.Account
+	ref.Repository = "down"
+	if err := s.RetainVersion(ctx, admin, ref, "up", "1.0.0"); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RetainVersion(ctx, admin, ref, "up", "1.0.0"); err != nil {
+		t.Errorf("retaining twice: %v", err)
+	}
+	view, err := s.ViewPackage(ctx, admin, ref, ViewOptions{WithAssets: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(view.Versions) != 1 {
+		t.Fatalf("down holds %d versions", len(view.Versions))
+	}
+	v := view.Versions[0]
+	if v.OriginType != model.OriginInternal || v.OriginRepository != "up" || view.Package.Origin != model.DefaultOriginForUpstream {
+		t.Errorf("retained %+v in package %+v", v, view.Package)
+	}
+	if as := view.Assets[v.ID]; len(as) != 1 || as[0].Hashes.SHA256 != sha(content) {
+		t.Errorf("retained assets %+v", as)
+	}
+	if err := s.RetainVersion(ctx, admin, ref, "up", "2.0.0"); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("retaining a version upstream lacks: %v", err)
+	}
+
+	fenced := genericRef("lib")
+	fenced.DomainOwner = admin.Account
+	fenced.Repository = "fenced"
+	if _, err := s.PutPackageOriginConfiguration(ctx, admin, PutPackageOriginConfigurationInput{PackageRef: fenced,
+		Restrictions: model.OriginRestrictions{Publish: model.Allow, Upstream: model.Block}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.RetainVersion(ctx, admin, fenced, "up", "1.0.0"); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("retaining into upstream=BLOCK: %v, want not found", err)
+	}
+	if view, err := s.ViewPackage(ctx, admin, fenced, ViewOptions{}); err != nil || len(view.Versions) != 0 {
+		t.Errorf("blocked package took a version: %v %+v", err, view)
+	}
+	if st, err := s.PackageState(ctx, admin, fenced); err != nil || !st.Found || st.Sources {
+		t.Errorf("PackageState of a blocked package = %+v, %v; want found without sources", st, err)
+	}
+}
