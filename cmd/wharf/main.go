@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -159,6 +160,9 @@ func serve(args []string) error {
 		return err
 	}
 
+	if u, err := url.Parse(*npmjsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("--npmjs-url %q: want an http or https URL", *npmjsURL)
+	}
 	admin, err := adminCredential(*dataDir)
 	if err != nil {
 		return err
