@@ -332,7 +332,23 @@ func (h *Handler) sendTarball(w http.ResponseWriter, r *http.Request, ac *servic
 // versionDoc serves /NAME/VERSION and /NAME/TAG: one listed version's
 // manifest.
 func (h *Handler) versionDoc(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, spec string) {
-	view, err := h.svc.ViewPackage(r.Context(), req.Caller, ref, service.ViewOptions{})
+	st, err := h.svc.PackageState(r.Context(), req.Caller, ref)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	var view *service.PackageView
+	if st.Sources {
+		// The same merged view the packument shows.
+		var status int
+		view, status, err = h.resolveView(r.Context(), req, name, ref)
+		if status == http.StatusBadGateway {
+			upstreamFailure(w, npmjsConnection, err)
+			return
+		}
+	} else {
+		view, err = h.svc.ViewPackage(r.Context(), req.Caller, ref, service.ViewOptions{})
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -146,6 +146,14 @@ func TestPublicConnection(t *testing.T) {
 		t.Errorf("packument through the connection: %s", body)
 	}
 
+	// /NAME/VERSION and /NAME/TAG read the same merged view.
+	if resp, b := e.do(t, "GET", "pub-lib/latest", nil); resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"3.0.0"`) {
+		t.Errorf("GET pub-lib/latest: %d %s", resp.StatusCode, b)
+	}
+	if resp, b := e.do(t, "GET", "pub-lib/1.0.0", nil); resp.StatusCode != http.StatusOK || !strings.Contains(string(b), e.base+"pub-lib/-/pub-lib-1.0.0.tgz") {
+		t.Errorf("GET pub-lib/1.0.0: %d %s", resp.StatusCode, b)
+	}
+
 	var wg sync.WaitGroup
 	statuses := make([]int, 8)
 	bodies := make([][]byte, 8)
