@@ -158,6 +158,9 @@ func startLocal() (string, error) {
 		IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '%[1]s') THEN
 			CREATE ROLE %[1]s LOGIN CREATEDB PASSWORD '%[1]s';
 		END IF;
+		-- DROP DATABASE ... WITH (FORCE) must be able to end an autovacuum
+		-- worker that happens to be in the test database.
+		GRANT pg_signal_backend TO %[1]s;
 	EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
 	END $$`, localRole)
 	var last error
