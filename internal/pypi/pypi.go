@@ -123,12 +123,16 @@ func (h *handler) project(w http.ResponseWriter, r *http.Request, req *endpoint.
 		return
 	}
 	ref := req.Repo.Package(model.FormatPyPI, "", norm)
-	pkgID, gen, err := h.svc.PackageGeneration(r.Context(), req.Caller, ref)
+	st, err := h.svc.PackageState(r.Context(), req.Caller, ref)
 	if err != nil {
 		endpoint.Error(w, r, h.log, err)
 		return
 	}
-	pg, err := h.pages.get(r.Context(), pkgID, gen, func(ctx context.Context) (*page, error) {
+	if st.Sources {
+		h.resolvedProject(w, r, req, ref)
+		return
+	}
+	pg, err := h.pages.get(r.Context(), st.PkgID, st.Gen, func(ctx context.Context) (*page, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{WithAssets: true})
 		if err != nil {
 			return nil, err
@@ -207,6 +211,20 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 	}
 	ref := req.Repo.Package(model.FormatPyPI, "", segs[0])
 	a, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, segs[1], segs[2])
+	if errors.Is(err, model.ErrNotFound) {
+		// Not here: the repository's upstreams may have it (retained here
+		// on the way), unless the package blocks upstream versions.
+		if st, serr := h.svc.PackageState(r.Context(), req.Caller, ref); serr == nil && st.Sources {
+			if err = h.fileFromUpstream(r.Context(), req, ref, segs[1], segs[2]); err == nil {
+				a, err = h.svc.OpenAsset(r.Context(), req.Caller, ref, segs[1], segs[2])
+			}
+		}
+	}
+	var ur *unreachable
+	if errors.As(err, &ur) {
+		unreachableFailure(w, ur)
+		return
+	}
 	if err != nil {
 		endpoint.Error(w, r, h.log, err)
 		return

@@ -1,0 +1,144 @@
+package pypi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
+)
+
+// pypiConnection is the external connection PyPI reads through. Its
+// registry is not reachable from this server, so a miss that would go
+// there is answered 502 rather than a 404 that hides the gap.
+const pypiConnection = "public:pypi"
+
+// unreachable is a miss that had to go to a public registry this server
+// cannot reach.
+type unreachable struct{ conn string }
+
+func (e *unreachable) Error() string {
+	return fmt.Sprintf("%s is not reachable from this server; only versions already in the repository or its upstreams can be served.", e.conn)
+}
+
+// mergeChain is the project as the chain shows it: for each version the
+// nearest repository's copy (with its files), so a version Unlisted
+// nearer hides an upstream's Published copy, as each repository lists
+// only what it would list itself. It reports the connection reached, if
+// any.
+func mergeChain(chain []service.ChainEntry, name string) (*service.PackageView, string) {
+	merged := &service.PackageView{Assets: map[int64][]*model.Asset{}}
+	seen := map[string]bool{}
+	conn := ""
+	for _, e := range chain {
+		if e.ExternalConnection == pypiConnection && conn == "" {
+			conn = e.ExternalConnection
+		}
+		if e.View == nil {
+			continue
+		}
+		if merged.Package == nil {
+			merged.Package = e.View.Package
+		}
+		for _, v := range e.View.Versions {
+			if seen[v.Version] {
+				continue
+			}
+			seen[v.Version] = true
+			merged.Versions = append(merged.Versions, v)
+			merged.Assets[v.ID] = e.View.Assets[v.ID]
+		}
+	}
+	if merged.Package == nil {
+		merged.Package = &model.Package{Key: model.PackageKey{Format: model.FormatPyPI, Name: name}}
+	}
+	return merged, conn
+}
+
+// resolvedProject serves the project page of a repository with upstreams
+// or an external connection. It spans several packages, so it is rendered
+// per request rather than cached by one package's generation.
+func (h *handler) resolvedProject(w http.ResponseWriter, r *http.Request, req *endpoint.Request, ref service.PackageRef) {
+	chain, err := h.svc.ResolveChain(r.Context(), req.Caller, ref, service.ViewOptions{WithAssets: true})
+	if err != nil {
+		endpoint.Error(w, r, h.log, err)
+		return
+	}
+	merged, conn := mergeChain(chain, ref.Package)
+	if len(merged.Versions) == 0 {
+		if conn != "" {
+			unreachableFailure(w, &unreachable{conn})
+			return
+		}
+		endpoint.Error(w, r, h.log, model.NotFound(model.ResourcePackage, ref.Package, "Package %s not found in repository %s or its upstreams.", ref.Package, ref.Repository))
+		return
+	}
+	p, err := buildProject(merged)
+	if err != nil {
+		endpoint.Error(w, r, h.log, err)
+		return
+	}
+	pg := newPage(0, p)
+	if negotiate(r.Header.Get("Accept")) == typeJSON {
+		writePage(w, r, typeJSON, pg.json, pg.jsonETag)
+	} else {
+		writePage(w, r, typeTextHTML, pg.html, pg.htmlETag)
+	}
+}
+
+// fileSource finds where a file missing from the repository asked lives:
+// the nearest repository of the chain holding the version (its copy
+// wins, so a file it lacks is not looked for further up). It returns that
+// repository's name, or an unreachable error when the search reached the
+// public connection first, or not found.
+func fileSource(chain []service.ChainEntry, ref service.PackageRef, version, filename string) (string, error) {
+	version = model.NormalizeVersion(model.FormatPyPI, version)
+	for _, e := range chain {
+		if e.View != nil {
+			for _, v := range e.View.Versions {
+				if v.Version != version || !v.Status.Downloadable() {
+					continue
+				}
+				for _, a := range e.View.Assets[v.ID] {
+					if a.Name == filename {
+						return e.Repo.Repository, nil
+					}
+				}
+				return "", fileNotFound(ref, version, filename)
+			}
+		}
+		if e.ExternalConnection == pypiConnection {
+			return "", &unreachable{e.ExternalConnection}
+		}
+	}
+	return "", fileNotFound(ref, version, filename)
+}
+
+func fileNotFound(ref service.PackageRef, version, filename string) error {
+	return model.NotFound(model.ResourceAsset, filename, "File %s of %s %s not found in repository %s or its upstreams.", filename, ref.Package, version, ref.Repository)
+}
+
+// fileFromUpstream makes a file missing from the repository asked
+// available there: found in the chain and retained in that repository
+// (not in the ones between). It returns nil when the asked repository
+// now holds the version.
+func (h *handler) fileFromUpstream(ctx context.Context, req *endpoint.Request, ref service.PackageRef, version, filename string) error {
+	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{WithAssets: true})
+	if err != nil {
+		return err
+	}
+	from, err := fileSource(chain, ref, version, filename)
+	if err != nil {
+		return err
+	}
+	if from == ref.Repository {
+		return nil // appeared meanwhile
+	}
+	return h.svc.RetainVersion(ctx, req.Caller, ref, from, version)
+}
+
+func unreachableFailure(w http.ResponseWriter, err *unreachable) {
+	endpoint.Errorf(w, http.StatusBadGateway, err.Error())
+}
