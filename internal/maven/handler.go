@@ -82,7 +82,7 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 	case KindArtifactMetadata, KindVersionMetadata:
 		d, err := h.metadata(ctx, req, p)
 		if err != nil {
-			endpoint.Error(w, r, h.log, err)
+			h.fail(w, r, err)
 			return
 		}
 		if p.Checksum != "" {
@@ -95,16 +95,34 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 	default:
 		if p.Checksum != "" {
 			a, err := h.asset(ctx, req, p, false)
+			if errors.Is(err, model.ErrNotFound) {
+				if ok, uerr := h.fromUpstream(ctx, req, p); ok {
+					err = uerr
+					if err == nil {
+						a, err = h.asset(ctx, req, p, false)
+					}
+				}
+			}
 			if err != nil {
-				endpoint.Error(w, r, h.log, err)
+				h.fail(w, r, err)
 				return
 			}
 			serveChecksum(w, r, hashOf(a.Hashes, p.Checksum), a.Created)
 			return
 		}
 		ac, err := h.svc.OpenAsset(ctx, req.Caller, h.ref(req, p), p.Version, p.File)
+		if errors.Is(err, model.ErrNotFound) {
+			// Not here: the repository's upstreams may have it (retained
+			// here on the way), unless the package blocks upstream versions.
+			if ok, uerr := h.fromUpstream(ctx, req, p); ok {
+				err = uerr
+				if err == nil {
+					ac, err = h.svc.OpenAsset(ctx, req.Caller, h.ref(req, p), p.Version, p.File)
+				}
+			}
+		}
 		if err != nil {
-			endpoint.Error(w, r, h.log, err)
+			h.fail(w, r, err)
 			return
 		}
 		defer ac.Body.Close()
@@ -118,6 +136,17 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 		hd.Set("X-Checksum-Sha256", ac.Asset.Hashes.SHA256)
 		http.ServeContent(w, r, "", ac.Asset.Created, ac.Body)
 	}
+}
+
+// fail answers an error: 502 for a public repository this server cannot
+// reach, else the service error's status.
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var ur *unreachable
+	if errors.As(err, &ur) {
+		unreachableFailure(w, ur)
+		return
+	}
+	endpoint.Error(w, r, h.log, err)
 }
 
 // asset finds a stored file's record, for its checksums.
@@ -138,10 +167,14 @@ func (h *Handler) asset(ctx context.Context, req *endpoint.Request, p Path, incl
 // the cache when it was built from the package's current Generation.
 func (h *Handler) metadata(ctx context.Context, req *endpoint.Request, p Path) (*doc, error) {
 	ref := h.ref(req, p)
-	pkgID, gen, err := h.svc.PackageGeneration(ctx, req.Caller, ref)
+	st, err := h.svc.PackageState(ctx, req.Caller, ref)
 	if err != nil {
 		return nil, err
 	}
+	if st.Sources {
+		return h.resolvedMetadata(ctx, req, p)
+	}
+	pkgID, gen := st.PkgID, st.Gen
 	key := ""
 	if p.Kind == KindVersionMetadata {
 		key = p.Version
