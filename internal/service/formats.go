@@ -55,7 +55,7 @@ func (s *Service) readPackage(ctx context.Context, tx meta.Tx, c Caller, ref Pac
 	return s.getPackage(tx, r, k)
 }
 
-// readVersion loads a version a package manager may fetch: Published or
+// readVersion loads the summary of a version a package manager may fetch: Published or
 // Unlisted, and Unfinished when asked. Any other reads as not found.
 func (s *Service) readVersion(ctx context.Context, tx meta.Tx, c Caller, ref PackageRef, version string, unfinished bool) (*model.Package, *model.Version, error) {
 	p, err := s.readPackage(ctx, tx, c, ref)
@@ -63,11 +63,17 @@ func (s *Service) readVersion(ctx context.Context, tx meta.Tx, c Caller, ref Pac
 		return nil, nil, err
 	}
 	version = model.NormalizeVersion(ref.Format, version)
-	v, err := tx.GetVersion(p.ID, version)
-	if errors.Is(err, meta.ErrNotFound) || (err == nil && !v.Status.Downloadable() && !(unfinished && v.Status == model.StatusUnfinished)) {
+	// The summary row is enough to decide and serve a download; the
+	// readme and format metadata can be large.
+	vs, err := tx.GetVersions(p.ID, []string{version})
+	if err != nil {
+		return nil, nil, err
+	}
+	v := vs[version]
+	if v == nil || (!v.Status.Downloadable() && !(unfinished && v.Status == model.StatusUnfinished)) {
 		return nil, nil, versionNotFound(p.Key, version)
 	}
-	return p, v, err
+	return p, v, nil
 }
 
 // PackageGeneration returns the package's generation, which changes with

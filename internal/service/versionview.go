@@ -12,7 +12,7 @@ import (
 // SNAPSHOT metadata) without loading the whole package.
 type VersionView struct {
 	Package *model.Package
-	Version *model.Version
+	Version *model.Version // summary fields only: no readme, details or format metadata
 	Assets  []*model.Asset
 }
 
