@@ -85,7 +85,9 @@ func parse(r *http.Request, prefix string) (*Request, bool) {
 	}
 	repo, rest, _ := strings.Cut(rest, "/")
 	i := strings.LastIndexByte(domOwner, '-')
-	if i <= 0 || len(domOwner)-i-1 != 12 || repo == "" {
+	// An empty segment after the repository ("repo//x") names nothing a
+	// format could serve.
+	if i <= 0 || len(domOwner)-i-1 != 12 || repo == "" || strings.HasPrefix(rest, "/") {
 		return nil, false
 	}
 	return &Request{Repo: service.RepoRef{Domain: domOwner[:i], DomainOwner: domOwner[i+1:], Repository: repo}, Rest: rest}, true
