@@ -144,7 +144,7 @@ func run() error {
 	if b.wharfBin, err = buildWharf(ctx, root, b.runDir); err != nil {
 		return err
 	}
-	rep := &Report{Started: started, Command: "go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " "), Machine: machine(),
+	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
 		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
