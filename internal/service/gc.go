@@ -99,6 +99,15 @@ func (s *Service) CollectGarbage(ctx context.Context) (GCStats, error) {
 		if now.Sub(mod) < s.cfg.BlobLease {
 			return nil
 		}
+		// Almost every blob is recorded: a read answers that without
+		// queueing behind writers; only suspected orphans take the writer.
+		var known bool
+		if err := s.meta.View(ctx, func(tx meta.Tx) (err error) {
+			known, err = tx.KnownBlob(string(d))
+			return err
+		}); err != nil || known {
+			return err
+		}
 		return s.meta.Update(ctx, func(tx meta.Tx) error {
 			known, err := tx.KnownBlob(string(d))
 			if err != nil || known {
