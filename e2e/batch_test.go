@@ -250,50 +250,7 @@ func TestConcurrentDeletes(t *testing.T) {
 		all[i] = fmt.Sprintf("1.%d", i)
 		revs[all[i]] = aws.ToString(p.mustPublish(t, all[i], "a", []byte(all[i]), false).VersionRevision)
 	}
-	var mu sync.Mutex
-	wins := map[string]int{}
-	var wg sync.WaitGroup
-	for g := range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(g), 7))
-			// First overlapping batches of three, then every version on
-			// its own, so each version is certainly attempted alone.
-			var batches [][]string
-			for range 10 {
-				i := rng.IntN(n - 2)
-				batches = append(batches, all[i:i+3])
-			}
-			for _, i := range rng.Perm(n) {
-				batches = append(batches, []string{all[i]})
-			}
-			for _, b := range batches {
-				out, err := p.deleteVersions(b, "")
-				if err != nil {
-					t.Errorf("delete %v: %v", b, err)
-					return
-				}
-				if len(out.SuccessfulVersions) > 0 && len(out.FailedVersions) > 0 {
-					t.Errorf("batch %v partly applied: %+v", b, flatten(out.SuccessfulVersions, out.FailedVersions))
-				}
-				for v, e := range out.FailedVersions {
-					if e.ErrorCode != types.PackageVersionErrorCodeNotFound && e.ErrorCode != types.PackageVersionErrorCodeSkipped {
-						t.Errorf("version %s: %s %s", v, e.ErrorCode, aws.ToString(e.ErrorMessage))
-					}
-				}
-				mu.Lock()
-				for v, r := range out.SuccessfulVersions {
-					wins[v]++
-					if aws.ToString(r.Revision) != revs[v] || r.Status != types.PackageVersionStatusDeleted {
-						t.Errorf("version %s: %+v", v, r)
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	wins := deleteContested(t, []pkgRef{p}, all, revs, 8, 10, 7)
 	for _, v := range all {
 		if wins[v] != 1 {
 			t.Errorf("version %s deleted %d times", v, wins[v])
@@ -726,4 +683,58 @@ func TestDeletesFreeBytesPromptly(t *testing.T) {
 	if dd.Domain.AssetSizeBytes != int64(len(kept)) || dd.Domain.RepositoryCount != 1 {
 		t.Errorf("domain after deletes: assetSizeBytes %d repositoryCount %d, want %d and 1", dd.Domain.AssetSizeBytes, dd.Domain.RepositoryCount, len(kept))
 	}
+}
+
+// deleteContested runs `workers` goroutines, spread over the given package
+// references (one per replica), each deleting `overlap` overlapping batches
+// of three and then every version alone in its own order, so each version
+// is certainly contested. Every answer must be all-or-nothing with only
+// NOT_FOUND/SKIPPED failures and the published revisions; it returns how
+// many times each version was reported deleted.
+func deleteContested(t *testing.T, refs []pkgRef, versions []string, revs map[string]string, workers, overlap int, seed uint64) map[string]int {
+	t.Helper()
+	var mu sync.Mutex
+	wins := map[string]int{}
+	var wg sync.WaitGroup
+	for g := range workers {
+		p := refs[g%len(refs)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			rng := rand.New(rand.NewPCG(uint64(g), seed))
+			var batches [][]string
+			for range overlap {
+				i := rng.IntN(len(versions) - 2)
+				batches = append(batches, versions[i:i+3])
+			}
+			for _, i := range rng.Perm(len(versions)) {
+				batches = append(batches, []string{versions[i]})
+			}
+			for _, b := range batches {
+				out, err := p.deleteVersions(b, "")
+				if err != nil {
+					t.Errorf("delete %v: %v", b, err)
+					return
+				}
+				if len(out.SuccessfulVersions) > 0 && len(out.FailedVersions) > 0 {
+					t.Errorf("batch %v partly applied: %+v", b, flatten(out.SuccessfulVersions, out.FailedVersions))
+				}
+				for v, e := range out.FailedVersions {
+					if e.ErrorCode != types.PackageVersionErrorCodeNotFound && e.ErrorCode != types.PackageVersionErrorCodeSkipped {
+						t.Errorf("version %s: %s %s", v, e.ErrorCode, aws.ToString(e.ErrorMessage))
+					}
+				}
+				mu.Lock()
+				for v, r := range out.SuccessfulVersions {
+					wins[v]++
+					if aws.ToString(r.Revision) != revs[v] || r.Status != types.PackageVersionStatusDeleted {
+						t.Errorf("version %s: %+v", v, r)
+					}
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	return wins
 }

@@ -2,10 +2,8 @@ package e2e
 
 import (
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -78,52 +76,7 @@ func TestPostgresReplicas(t *testing.T) {
 	// Concurrent deletes through both replicas: overlapping batches of
 	// three, then every version alone, so each is certainly contested.
 	rest := all[1:]
-	var mu sync.Mutex
-	wins := map[string]int{}
-	var wg sync.WaitGroup
-	for g := range 6 {
-		p := pa
-		if g%2 == 1 {
-			p = pb
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			rng := rand.New(rand.NewPCG(uint64(g), 11))
-			var batches [][]string
-			for range 6 {
-				i := rng.IntN(len(rest) - 2)
-				batches = append(batches, rest[i:i+3])
-			}
-			for _, i := range rng.Perm(len(rest)) {
-				batches = append(batches, []string{rest[i]})
-			}
-			for _, batch := range batches {
-				out, err := p.deleteVersions(batch, "")
-				if err != nil {
-					t.Errorf("delete %v: %v", batch, err)
-					return
-				}
-				if len(out.SuccessfulVersions) > 0 && len(out.FailedVersions) > 0 {
-					t.Errorf("batch %v partly applied: %+v", batch, flatten(out.SuccessfulVersions, out.FailedVersions))
-				}
-				for v, e := range out.FailedVersions {
-					if e.ErrorCode != types.PackageVersionErrorCodeNotFound && e.ErrorCode != types.PackageVersionErrorCodeSkipped {
-						t.Errorf("version %s: %s %s", v, e.ErrorCode, aws.ToString(e.ErrorMessage))
-					}
-				}
-				mu.Lock()
-				for v, r := range out.SuccessfulVersions {
-					wins[v]++
-					if aws.ToString(r.Revision) != revs[v] || r.Status != types.PackageVersionStatusDeleted {
-						t.Errorf("version %s: %+v", v, r)
-					}
-				}
-				mu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
+	wins := deleteContested(t, []pkgRef{pa, pb}, rest, revs, 6, 6, 11)
 	for _, v := range rest {
 		if wins[v] != 1 {
 			t.Errorf("version %s deleted %d times across the replicas", v, wins[v])
