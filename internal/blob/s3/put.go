@@ -396,7 +396,7 @@ func (src *source) fill(p []byte) (n int, eof bool, err error) {
 				chunk = chunk[:rest+1]
 			}
 		}
-		m, end, err := readFull(src.r, chunk)
+		m, end, err := blob.Fill(src.r, chunk)
 		src.n += int64(m)
 		if err != nil {
 			return n, false, fmt.Errorf("reading content: %w", err)
@@ -425,30 +425,4 @@ func (src *source) verify(want blob.Digest) (blob.Info, error) {
 		return blob.Info{}, err
 	}
 	return info, nil
-}
-
-// readFull reads into p until it is full or r reports io.EOF. Unlike
-// io.ReadFull it keeps io.EOF distinct from a reader's own
-// io.ErrUnexpectedEOF, which is how a truncated HTTP body reports itself
-// and which must fail the Put rather than store the truncated content.
-func readFull(r io.Reader, p []byte) (n int, eof bool, err error) {
-	for empty := 0; n < len(p); {
-		m, err := r.Read(p[n:])
-		n += m
-		switch {
-		case err == io.EOF:
-			return n, true, nil
-		case err != nil:
-			return n, false, err
-		case m == 0:
-			// io.Reader permits (0, nil) but a reader that keeps
-			// returning it would spin Put forever.
-			if empty++; empty >= 100 {
-				return n, false, io.ErrNoProgress
-			}
-		default:
-			empty = 0
-		}
-	}
-	return n, false, nil
 }
