@@ -462,11 +462,11 @@ func testFailedReadStoresNothing(t *testing.T, newStore NewStore) {
 			s := newStore(t)
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			r := &failingReader{data: data[:tt.after], err: tt.fail, cancel: cancel}
+			r := &FailingReader{Data: data[:tt.after], Err: tt.fail, Cancel: cancel}
 			if tt.fail == nil {
 				// Keep delivering the rest: the store must notice the
 				// cancellation itself, not just an error from the reader.
-				r.rest = data[tt.after:]
+				r.Rest = data[tt.after:]
 			}
 			_, err := s.Put(ctx, r, "", blob.Unlimited)
 			if !errors.Is(err, tt.wantErr) {
@@ -731,30 +731,31 @@ func checkWalk(t *testing.T, s blob.Store, want ...blob.Digest) {
 	}
 }
 
-// failingReader delivers data, then either fails with err or, if err is nil,
-// cancels the Put's context and goes on delivering rest as if nothing
-// happened.
-type failingReader struct {
-	data, rest []byte
-	err        error
-	cancel     context.CancelFunc
+// FailingReader delivers Data, then either fails with Err or, if Err is
+// nil, calls Cancel (the Put's context) and goes on delivering Rest as if
+// nothing happened. Stores' own tests use it for upload paths the
+// contract cannot reach.
+type FailingReader struct {
+	Data, Rest []byte
+	Err        error
+	Cancel     context.CancelFunc
 }
 
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) > 0 {
-		n := copy(p, r.data)
-		r.data = r.data[n:]
+func (r *FailingReader) Read(p []byte) (int, error) {
+	if len(r.Data) > 0 {
+		n := copy(p, r.Data)
+		r.Data = r.Data[n:]
 		return n, nil
 	}
-	if r.err != nil {
-		return 0, r.err
+	if r.Err != nil {
+		return 0, r.Err
 	}
-	r.cancel()
-	if len(r.rest) == 0 {
+	r.Cancel()
+	if len(r.Rest) == 0 {
 		return 0, io.EOF
 	}
-	n := copy(p, r.rest)
-	r.rest = r.rest[n:]
+	n := copy(p, r.Rest)
+	r.Rest = r.Rest[n:]
 	return n, nil
 }
 

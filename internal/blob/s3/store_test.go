@@ -22,6 +22,7 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/blob/blobtest"
 )
 
 // These tests look behind the interface: which keys and multipart uploads
@@ -311,9 +312,9 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 			defer cancel()
 			var r io.Reader = bytes.NewReader(tt.data)
 			if tt.failAfter >= 0 {
-				fr := &failingReader{data: tt.data[:tt.failAfter], err: errBoom}
+				fr := &blobtest.FailingReader{Data: tt.data[:tt.failAfter], Err: errBoom}
 				if tt.cancel {
-					fr.err, fr.cancel, fr.rest = nil, cancel, tt.data[tt.failAfter:]
+					fr.Err, fr.Cancel, fr.Rest = nil, cancel, tt.data[tt.failAfter:]
 				}
 				r = fr
 			}
@@ -334,32 +335,6 @@ func TestFailedPutLeavesNothing(t *testing.T) {
 			}
 		})
 	}
-}
-
-// failingReader delivers data, then fails with err, or (err nil) cancels
-// and goes on delivering rest.
-type failingReader struct {
-	data, rest []byte
-	err        error
-	cancel     context.CancelFunc
-}
-
-func (r *failingReader) Read(p []byte) (int, error) {
-	if len(r.data) > 0 {
-		n := copy(p, r.data)
-		r.data = r.data[n:]
-		return n, nil
-	}
-	if r.err != nil {
-		return 0, r.err
-	}
-	r.cancel()
-	if len(r.rest) == 0 {
-		return 0, io.EOF
-	}
-	n := copy(p, r.rest)
-	r.rest = r.rest[n:]
-	return n, nil
 }
 
 // TestPartFailure: a part the server refuses fails the Put, which aborts
