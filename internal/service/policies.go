@@ -168,24 +168,34 @@ func (s *Service) putPolicy(ctx context.Context, c Caller, action string, resolv
 	return out, nil
 }
 
+// existingPolicy resolves the target, authorizes action on it and loads
+// its current policy, which must exist.
+func (s *Service) existingPolicy(ctx context.Context, tx meta.Tx, c Caller, action string, resolve resolveTarget) (*policyTarget, meta.ResourcePolicies, *meta.ResourcePolicy, error) {
+	t, err := resolve(tx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := s.authorize(ctx, c, action, t.arn, t.account); err != nil {
+		return nil, nil, nil, err
+	}
+	rp, err := policyTx(tx)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	p, err := rp.GetResourcePolicy(t.id)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, nil, nil, t.noPolicy()
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return t, rp, p, nil
+}
+
 func (s *Service) getPolicy(ctx context.Context, c Caller, action string, resolve resolveTarget) (*PolicyOutput, error) {
 	var out *PolicyOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
-		t, err := resolve(tx)
-		if err != nil {
-			return err
-		}
-		if err := s.authorize(ctx, c, action, t.arn, t.account); err != nil {
-			return err
-		}
-		rp, err := policyTx(tx)
-		if err != nil {
-			return err
-		}
-		p, err := rp.GetResourcePolicy(t.id)
-		if errors.Is(err, meta.ErrNotFound) {
-			return t.noPolicy()
-		}
+		t, _, p, err := s.existingPolicy(ctx, tx, c, action, resolve)
 		if err != nil {
 			return err
 		}
@@ -198,21 +208,7 @@ func (s *Service) getPolicy(ctx context.Context, c Caller, action string, resolv
 func (s *Service) deletePolicy(ctx context.Context, c Caller, action string, resolve resolveTarget, revision *string) (*PolicyOutput, error) {
 	var out *PolicyOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		t, err := resolve(tx)
-		if err != nil {
-			return err
-		}
-		if err := s.authorize(ctx, c, action, t.arn, t.account); err != nil {
-			return err
-		}
-		rp, err := policyTx(tx)
-		if err != nil {
-			return err
-		}
-		cur, err := rp.GetResourcePolicy(t.id)
-		if errors.Is(err, meta.ErrNotFound) {
-			return t.noPolicy()
-		}
+		t, rp, cur, err := s.existingPolicy(ctx, tx, c, action, resolve)
 		if err != nil {
 			return err
 		}
