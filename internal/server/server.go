@@ -92,7 +92,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.PostgresDSN != "" {
 		m, err = postgres.Open(ctx, cfg.PostgresDSN)
 	} else {
-		m, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"))
+		m, err = sqlite.Open(ctx, filepath.Join(cfg.DataDir, "wharf.db"), sqlite.Exclusive())
 	}
 	if err != nil {
 		return nil, err

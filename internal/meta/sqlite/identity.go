@@ -287,7 +287,7 @@ func (t *tx) userPolicies(account, user string) ([]meta.UserPolicy, error) {
 func (t *tx) GetResourcePolicy(target meta.PolicyTarget) (*meta.ResourcePolicy, error) {
 	var p meta.ResourcePolicy
 	var updated int64
-	var row *sql.Row
+	var row scanner
 	if target.RepositoryID != 0 {
 		row = t.row(`SELECT document, revision, updated FROM repository_policies WHERE repository_id = ?`, target.RepositoryID)
 	} else {

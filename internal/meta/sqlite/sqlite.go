@@ -10,7 +10,9 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"runtime"
+	"syscall"
 
 	"github.com/wharf-dev/wharf/internal/meta"
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
@@ -33,12 +35,40 @@ type Store struct {
 	write  *sql.DB
 	read   *sql.DB
 	scopes *scopeCache
+	rc     *readCache // nil unless Exclusive
+	lock   *os.File   // the lock file, held while Exclusive
+}
+
+// Option configures Open.
+type Option func(*Store, string) error
+
+// Exclusive makes the store the only one that may write the database's
+// package data (a lock file beside it, held until Close, refuses a
+// second) and turns on the read cache, which is exact only because of
+// that (readcache.go). wharf serve opens its store this way; wharf admin,
+// which writes identity tables only, does not.
+func Exclusive() Option {
+	return func(s *Store, path string) error {
+		f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return fmt.Errorf("open lock file: %w", err)
+		}
+		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+			f.Close()
+			if errors.Is(err, syscall.EWOULDBLOCK) {
+				return fmt.Errorf("%s is in use by another wharf server", path)
+			}
+			return fmt.Errorf("lock %s: %w", path, err)
+		}
+		s.lock, s.rc = f, newReadCache()
+		return nil
+	}
 }
 
 var _ meta.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at path and migrates it.
-func Open(ctx context.Context, path string) (*Store, error) {
+func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
 	// synchronous(FULL): an acknowledged publish survives power loss, not
 	// only a crash of the process.
 	q := url.Values{}
@@ -53,6 +83,12 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	read.SetMaxOpenConns(max(4, runtime.GOMAXPROCS(0)*2))
 	read.SetMaxIdleConns(max(4, runtime.GOMAXPROCS(0)*2))
 	s := &Store{write: write, read: read, scopes: newScopeCache()}
+	for _, o := range opts {
+		if err := o(s, path); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -86,7 +122,11 @@ func (s *Store) migrate(ctx context.Context) error {
 }
 
 func (s *Store) Close() error {
-	return errors.Join(s.read.Close(), s.write.Close())
+	err := errors.Join(s.read.Close(), s.write.Close())
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close()) // releases the flock
+	}
+	return err
 }
 
 // View and Update begin their transactions without ctx's cancellation,
@@ -97,12 +137,25 @@ func (s *Store) View(ctx context.Context, fn func(meta.Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sqlTx, err := s.read.BeginTx(context.WithoutCancel(ctx), &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return fmt.Errorf("begin read: %w", err)
+	// The transaction begins at its first statement; one answered
+	// entirely from the read cache runs none. A run found stale is
+	// repeated once without the cache (readcache.go).
+	for attempt := 0; ; attempt++ {
+		t := newTx(ctx, nil, false, s.scopes)
+		t.db = s.read
+		if s.rc != nil && attempt == 0 {
+			if e := s.rc.epoch.Load(); e%2 == 0 {
+				t.rc, t.epoch = s.rc, e
+			}
+		}
+		err := fn(t)
+		if t.tx != nil {
+			t.tx.Rollback()
+		}
+		if !t.stale {
+			return err
+		}
 	}
-	defer sqlTx.Rollback()
-	return fn(newTx(ctx, sqlTx, false, s.scopes))
 }
 
 func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
@@ -116,6 +169,9 @@ func (s *Store) Update(ctx context.Context, fn func(meta.Tx) error) error {
 	if err := fn(newTx(ctx, sqlTx, true, nil)); err != nil {
 		sqlTx.Rollback()
 		return err
+	}
+	if s.rc != nil {
+		defer s.rc.committing()()
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)

@@ -10,14 +10,21 @@ import (
 )
 
 func TestContract(t *testing.T) {
-	metatest.Run(t, func(t *testing.T) meta.Store {
-		s, err := Open(context.Background(), filepath.Join(t.TempDir(), "meta.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		return s
-	})
+	for _, tt := range []struct {
+		name string
+		opts []Option
+	}{{"shared", nil}, {"exclusive", []Option{Exclusive()}}} {
+		t.Run(tt.name, func(t *testing.T) {
+			metatest.Run(t, func(t *testing.T) meta.Store {
+				s, err := Open(context.Background(), filepath.Join(t.TempDir(), "meta.db"), tt.opts...)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { s.Close() })
+				return s
+			})
+		})
+	}
 }
 
 // Reopening the same file keeps the data and does not re-run migrations.

@@ -18,17 +18,68 @@ import (
 type tx struct {
 	ctx   context.Context
 	quiet context.Context // ctx without its cancellation
-	tx    *sql.Tx
-	write bool // an Update transaction
+	tx    *sql.Tx         // nil until a read transaction's first statement
+	write bool            // an Update transaction
 	// scopes caches domains and repositories for read transactions
 	// (scopecache.go); scopeGen is this transaction's scope_generation.
 	scopes   *scopeCache
 	scopeGen int64
+
+	// Read transactions begin lazily on db (readcache.go). rc is nil when
+	// this transaction does not use the read cache; epoch is the one it
+	// reads in; served says it has answered from rc; stale that it must
+	// be run again.
+	db     *sql.DB
+	rc     *readCache
+	epoch  uint64
+	served bool
+	stale  bool
 }
 
 func newTx(ctx context.Context, sqlTx *sql.Tx, write bool, scopes *scopeCache) *tx {
 	return &tx{ctx: ctx, quiet: context.WithoutCancel(ctx), tx: sqlTx, write: write, scopes: scopes}
 }
+
+// begin starts a read transaction at its first statement. Reading
+// scope_generation pins the snapshot (and serves the scope cache); if a
+// commit has happened since the transaction took its epoch, what it
+// answered from the read cache may be older than the snapshot.
+func (t *tx) begin() error {
+	if t.stale {
+		return errStale
+	}
+	if t.tx != nil {
+		return nil
+	}
+	sqlTx, err := t.db.BeginTx(t.quiet, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin read: %w", err)
+	}
+	t.tx = sqlTx
+	if t.rc == nil {
+		return nil
+	}
+	t.rc.begins.Add(1)
+	if err := t.tx.QueryRowContext(t.qctx(), `SELECT value FROM scope_generation WHERE id = 1`).Scan(&t.scopeGen); err != nil {
+		t.scopeGen = -1
+	}
+	if t.rc.epoch.Load() != t.epoch {
+		if t.served {
+			t.stale = true
+			return errStale
+		}
+		t.rc = nil
+	}
+	return nil
+}
+
+// scanner is a row to scan: *sql.Row, or the error that kept a statement
+// from running.
+type scanner interface{ Scan(...any) error }
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
 
 // qctx is the context a statement runs with. A cancellable context makes
 // the driver start a watcher goroutine for every statement, a quarter of
@@ -43,6 +94,9 @@ func (t *tx) qctx() context.Context {
 }
 
 func (t *tx) exec(q string, args ...any) (sql.Result, error) {
+	if err := t.begin(); err != nil {
+		return nil, err
+	}
 	r, err := t.tx.ExecContext(t.qctx(), q, args...)
 	if err != nil {
 		return nil, mapErr(err)
@@ -51,10 +105,16 @@ func (t *tx) exec(q string, args ...any) (sql.Result, error) {
 }
 
 func (t *tx) query(q string, args ...any) (*sql.Rows, error) {
+	if err := t.begin(); err != nil {
+		return nil, err
+	}
 	return t.tx.QueryContext(t.qctx(), q, args...)
 }
 
-func (t *tx) row(q string, args ...any) *sql.Row {
+func (t *tx) row(q string, args ...any) scanner {
+	if err := t.begin(); err != nil {
+		return errRow{err}
+	}
 	return t.tx.QueryRowContext(t.qctx(), q, args...)
 }
 
@@ -112,9 +172,18 @@ func scanDomain(sc interface{ Scan(...any) error }) (*model.Domain, error) {
 }
 
 func (t *tx) GetDomain(owner, name string) (*model.Domain, error) {
-	return t.cachedDomain(owner, name, func() (*model.Domain, error) {
+	key := cacheKey('d', nil, owner, name)
+	if v, ok := t.cached(key); ok {
+		d := v.(model.Domain)
+		return &d, nil
+	}
+	d, err := t.cachedDomain(owner, name, func() (*model.Domain, error) {
 		return scanDomain(t.row(`SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
 	})
+	if err == nil {
+		t.remember(key, *d, 128+len(key))
+	}
+	return d, err
 }
 
 func (t *tx) ListDomains(owner, after string, limit int) ([]*model.Domain, error) {
@@ -202,9 +271,24 @@ func (t *tx) CreateRepository(r *model.Repository) error {
 }
 
 func (t *tx) GetRepository(domainID int64, name string) (*model.Repository, error) {
-	return t.cachedRepository(domainID, name, func() (*model.Repository, error) {
+	key := cacheKey('r', []int64{domainID}, name)
+	if v, ok := t.cached(key); ok {
+		return cloneRepo(v.(model.Repository)), nil
+	}
+	r, err := t.cachedRepository(domainID, name, func() (*model.Repository, error) {
 		return scanRepo(t.row(`SELECT `+repoCols+` FROM repositories r JOIN domains d ON d.id = r.domain_id WHERE r.domain_id = ? AND r.name = ?`, domainID, name))
 	})
+	if err == nil {
+		size := 256 + len(r.Description)
+		for _, u := range r.Upstreams {
+			size += len(u) + 16
+		}
+		for _, c := range r.ExternalConnections {
+			size += len(c) + 16
+		}
+		t.remember(key, *cloneRepo(*r), size)
+	}
+	return r, err
 }
 
 func (t *tx) UpdateRepository(r *model.Repository) error {
@@ -304,8 +388,10 @@ func (t *tx) CreatePackage(p *model.Package) error {
 }
 
 func (t *tx) GetPackage(repoID int64, k model.PackageKey) (*model.Package, error) {
-	return scanPkg(t.row(`SELECT `+pkgCols+` FROM packages WHERE repository_id = ? AND format = ? AND namespace = ? AND name = ?`,
-		repoID, string(k.Format), k.Namespace, k.Name))
+	return t.cachedPackage(repoID, k, func() (*model.Package, error) {
+		return scanPkg(t.row(`SELECT `+pkgCols+` FROM packages WHERE repository_id = ? AND format = ? AND namespace = ? AND name = ?`,
+			repoID, string(k.Format), k.Namespace, k.Name))
+	})
 }
 
 func (t *tx) GetPackageByID(id int64) (*model.Package, error) {
@@ -378,6 +464,10 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 }
 
 func (t *tx) DistTags(pkgID int64) (map[string]string, error) {
+	return t.cachedDistTags(pkgID, func() (map[string]string, error) { return t.distTags(pkgID) })
+}
+
+func (t *tx) distTags(pkgID int64) (map[string]string, error) {
 	rows, err := t.query(`SELECT tag, version FROM dist_tags WHERE package_id = ?`, pkgID)
 	if err != nil {
 		return nil, err
@@ -479,10 +569,21 @@ func (t *tx) CreateVersion(v *model.Version) error {
 }
 
 func (t *tx) GetVersion(pkgID int64, version string) (*model.Version, error) {
-	return scanVersion(t.row(`SELECT `+versionCols(true, true)+` FROM versions WHERE package_id = ? AND version = ?`, pkgID, version), true, true)
+	return t.cachedVersion(pkgID, version, func() (*model.Version, error) {
+		return scanVersion(t.row(`SELECT `+versionCols(true, true)+` FROM versions WHERE package_id = ? AND version = ?`, pkgID, version), true, true)
+	})
 }
 
 func (t *tx) GetVersions(pkgID int64, versions []string) (map[string]*model.Version, error) {
+	if len(versions) == 1 {
+		return t.cachedVersionSummary(pkgID, versions[0], func() (map[string]*model.Version, error) {
+			return t.getVersions(pkgID, versions)
+		})
+	}
+	return t.getVersions(pkgID, versions)
+}
+
+func (t *tx) getVersions(pkgID int64, versions []string) (map[string]*model.Version, error) {
 	out := make(map[string]*model.Version, len(versions))
 	if len(versions) == 0 {
 		return out, nil
@@ -557,6 +658,10 @@ func (t *tx) DeleteVersions(ids []int64) error {
 }
 
 func (t *tx) ListVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, error) {
+	return t.cachedVersionList(pkgID, f, func() ([]*model.Version, error) { return t.listVersions(pkgID, f) })
+}
+
+func (t *tx) listVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, error) {
 	q := `SELECT ` + versionCols(f.WithDetails, f.WithFormatMeta) + ` FROM versions WHERE package_id = ?`
 	args := []any{pkgID}
 	switch {
@@ -643,7 +748,9 @@ func (t *tx) PutAsset(a *model.Asset) error {
 }
 
 func (t *tx) GetAsset(versionID int64, name string) (*model.Asset, error) {
-	return scanAsset(t.row(`SELECT `+assetCols+` FROM assets WHERE version_id = ? AND name = ?`, versionID, name))
+	return t.cachedAsset(versionID, name, func() (*model.Asset, error) {
+		return scanAsset(t.row(`SELECT `+assetCols+` FROM assets WHERE version_id = ? AND name = ?`, versionID, name))
+	})
 }
 
 func (t *tx) ListAssets(versionID int64, after string, limit int) ([]*model.Asset, error) {
