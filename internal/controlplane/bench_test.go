@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"testing"
 	"time"
 
@@ -210,6 +212,8 @@ func BenchmarkListPackageVersions(b *testing.B) {
 	benchServe(b, s.h, []*http.Request{listRequest(b, "")})
 }
 
+var requestIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+
 // The handler's answers for the benchmarked operations are exactly what
 // encoding/json makes of the service's results: status, content type and
 // body bytes.
@@ -229,8 +233,11 @@ func TestSeededReadsMatchEncodingJSON(t *testing.T) {
 		if ct := w.Header().Get("Content-Type"); ct != "application/json" {
 			t.Errorf("Content-Type %q", ct)
 		}
-		if w.Header().Get("X-Amzn-RequestId") == "" {
-			t.Error("no X-Amzn-RequestId")
+		if id := w.Header().Get("X-Amzn-RequestId"); !requestIDPattern.MatchString(id) {
+			t.Errorf("X-Amzn-RequestId %q", id)
+		}
+		if cl := w.Header().Get("Content-Length"); cl != strconv.Itoa(w.Body.Len()) {
+			t.Errorf("Content-Length %q for %d bytes", cl, w.Body.Len())
 		}
 		return w
 	}

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apimodel"
@@ -80,15 +81,34 @@ func (h *Handler) Routes(mux *http.ServeMux) {
 	}
 }
 
+// requestID is a random UUID-shaped id, built in place: one allocation.
 func requestID() string {
 	var b [16]byte
 	rand.Read(b[:])
-	s := hex.EncodeToString(b[:])
-	return s[0:8] + "-" + s[8:12] + "-" + s[12:16] + "-" + s[16:20] + "-" + s[20:]
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
 }
 
+// Header keys in canonical form, assigned directly so that no request
+// pays for canonicalizing them; the names on the wire are what Set would
+// have sent.
+const (
+	hdrRequestID     = "X-Amzn-Requestid" // http.CanonicalHeaderKey("X-Amzn-RequestId")
+	hdrContentType   = "Content-Type"
+	hdrContentLength = "Content-Length"
+)
+
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("X-Amzn-RequestId", requestID())
+	w.Header()[hdrRequestID] = []string{requestID()}
 	op, err := apimodel.Lookup(r.Method, r.URL.Path)
 	if err != nil {
 		writeError(w, r, h.log, err)
@@ -126,12 +146,23 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// jsonContentType is shared by every answer: net/http only reads it.
+var jsonContentType = []string{"application/json"}
+
+// writeJSON answers v as encoding/json would marshal it, from a pooled
+// buffer and with its Content-Length, so that a large answer goes out in
+// one write rather than in chunks.
 func writeJSON(w http.ResponseWriter, v any) error {
-	b, err := json.Marshal(v)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b, err := appendJSON((*buf)[:0], v)
+	*buf = b
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json")
+	hd := w.Header()
+	hd[hdrContentType] = jsonContentType
+	hd[hdrContentLength] = []string{strconv.Itoa(len(b))}
 	_, err = w.Write(b)
 	return err
 }
