@@ -96,7 +96,7 @@ func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"), sqlite.Exclusive()) // as wharf serve opens it
 	if err != nil {
 		t.Fatal(err)
 	}
