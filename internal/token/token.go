@@ -12,6 +12,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -35,7 +37,16 @@ type Claims struct {
 // Issuer signs and verifies tokens with one secret key.
 type Issuer struct {
 	key []byte
+	// verified remembers the claims of tokens whose signature checked
+	// out: a package manager sends the same token with every request, and
+	// the HMAC and JSON decoding were most of an endpoint's own work for a
+	// small download. Expiry is still checked on every use.
+	verified  sync.Map // token -> Claims
+	nVerified atomic.Int64
 }
+
+// maxVerified bounds the remembered tokens; past it the cache starts over.
+const maxVerified = 10_000
 
 // NewIssuer returns an issuer for key, which should be 32 random bytes.
 func NewIssuer(key []byte) *Issuer { return &Issuer{key: key} }
@@ -59,6 +70,30 @@ func (i *Issuer) Mint(c Claims) string {
 
 // Verify checks a token's signature and expiry and returns its claims.
 func (i *Issuer) Verify(tok string, now time.Time) (Claims, error) {
+	if v, ok := i.verified.Load(tok); ok {
+		c := v.(Claims)
+		if now.Unix() >= c.Expires {
+			return c, ErrExpired
+		}
+		return c, nil
+	}
+	c, err := i.verify(tok)
+	if err != nil {
+		return c, err
+	}
+	if i.nVerified.Add(1) > maxVerified {
+		i.verified.Clear()
+		i.nVerified.Store(1)
+	}
+	i.verified.Store(tok, c)
+	if now.Unix() >= c.Expires {
+		return c, ErrExpired
+	}
+	return c, nil
+}
+
+// verify checks the signature and decodes the claims.
+func (i *Issuer) verify(tok string) (Claims, error) {
 	rest, ok := strings.CutPrefix(tok, prefix)
 	if !ok {
 		return Claims{}, ErrMalformed
@@ -77,9 +112,6 @@ func (i *Issuer) Verify(tok string, now time.Time) (Claims, error) {
 	var c Claims
 	if err := json.Unmarshal(b, &c); err != nil {
 		return Claims{}, ErrMalformed
-	}
-	if now.Unix() >= c.Expires {
-		return c, ErrExpired
 	}
 	return c, nil
 }

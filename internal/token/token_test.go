@@ -40,3 +40,33 @@ func TestMintVerify(t *testing.T) {
 		})
 	}
 }
+
+// Remembered tokens still expire, and the cache stays bounded while every
+// token keeps verifying.
+func TestVerifiedCache(t *testing.T) {
+	now := time.Unix(1_800_000_000, 0)
+	iss := NewIssuer([]byte("0123456789abcdef0123456789abcdef"))
+	c := Claims{Account: "111122223333", AccessKeyID: "AKID", Domain: "d", DomainOwner: "111122223333", Expires: now.Add(time.Minute).Unix()}
+	tok := iss.Mint(c)
+	for i := 0; i < 2; i++ { // the second from the cache
+		if got, err := iss.Verify(tok, now); err != nil || got != c {
+			t.Fatalf("Verify #%d = %+v, %v", i, got, err)
+		}
+	}
+	if _, err := iss.Verify(tok, now.Add(time.Minute)); !errors.Is(err, ErrExpired) {
+		t.Fatalf("remembered token past its expiry: %v", err)
+	}
+	for i := 0; i < maxVerified+10; i++ {
+		c := c
+		c.IssuedAt = int64(i)
+		if _, err := iss.Verify(iss.Mint(c), now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := iss.nVerified.Load(); n > maxVerified {
+		t.Fatalf("%d tokens remembered, bound %d", n, maxVerified)
+	}
+	if got, err := iss.Verify(tok, now); err != nil || got != c {
+		t.Fatalf("after the cache started over: %+v, %v", got, err)
+	}
+}
