@@ -46,7 +46,7 @@ type Issuer struct {
 }
 
 // maxVerified bounds the remembered tokens; past it the cache starts over.
-const maxVerified = 10_000
+var maxVerified int64 = 10_000
 
 // NewIssuer returns an issuer for key, which should be 32 random bytes.
 func NewIssuer(key []byte) *Issuer { return &Issuer{key: key} }
