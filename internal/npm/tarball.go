@@ -5,11 +5,11 @@ import (
 	"bytes"
 	"compress/gzip"
 	"errors"
-	"fmt"
 	"io"
 	"path"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/archive"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -47,7 +47,7 @@ func inspectTarball(r io.Reader) (*tarballInfo, error) {
 	if err != nil {
 		return nil, errTarball("not gzip-compressed (%v).", err)
 	}
-	counted := &limitedCounter{r: gz, max: maxUnpacked}
+	counted := archive.NewLimitedCounter(gz, maxUnpacked)
 	tr := tar.NewReader(counted)
 	info := &tarballInfo{}
 	readmeRank := 0
@@ -117,8 +117,8 @@ func readmeRankOf(file string) int {
 	return 0
 }
 
-func tarErr(err error, c *limitedCounter) error {
-	if c.exceeded {
+func tarErr(err error, c *archive.LimitedCounter) error {
+	if c.Exceeded() {
 		return errTarball("it expands to more than %d bytes.", int64(maxUnpacked))
 	}
 	var me *model.Error
@@ -126,21 +126,4 @@ func tarErr(err error, c *limitedCounter) error {
 		return err
 	}
 	return errTarball("%v.", err)
-}
-
-// limitedCounter fails reads past max bytes.
-type limitedCounter struct {
-	r        io.Reader
-	n, max   int64
-	exceeded bool
-}
-
-func (l *limitedCounter) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
-	l.n += int64(n)
-	if l.n > l.max {
-		l.exceeded = true
-		return n, fmt.Errorf("uncompressed size over %d bytes", l.max)
-	}
-	return n, err
 }
