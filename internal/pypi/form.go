@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/archive"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -328,12 +329,14 @@ func fileMagic(filename string) []byte {
 // contentReader streams the file part into the blob store and refuses,
 // by failing the read before the store commits, content that is empty,
 // not the archive its name claims, fails its md5_digest, is truncated,
-// or is followed by more form parts (which would arrive too late to be
-// validated with the file). err keeps the client's mistake so the handler
+// is followed by more form parts (which would arrive too late to be
+// validated with the file), or that insp refuses (a bomb, a wheel for
+// another project). err keeps the client's mistake so the handler
 // answers it as a 4xx rather than a storage failure.
 type contentReader struct {
 	part   io.Reader
 	mr     *multipart.Reader
+	insp   archive.Inspector // nil: the content is not inspected
 	magic  []byte
 	head   []byte // the first bytes, until len(magic) are seen
 	n      int64
@@ -342,8 +345,8 @@ type contentReader struct {
 	err    *formError
 }
 
-func newContentReader(part io.Reader, mr *multipart.Reader, u *upload) *contentReader {
-	c := &contentReader{part: part, mr: mr, magic: fileMagic(u.filename)}
+func newContentReader(part io.Reader, mr *multipart.Reader, u *upload, insp archive.Inspector) *contentReader {
+	c := &contentReader{part: part, mr: mr, insp: insp, magic: fileMagic(u.filename)}
 	// With a SHA256 the store verifies the bytes; MD5 is checked only when
 	// it is all the client sent.
 	if u.sha256 == "" && u.md5 != "" {
@@ -373,11 +376,21 @@ func (c *contentReader) Read(p []byte) (int, error) {
 		if c.md5 != nil {
 			c.md5.Write(p[:n])
 		}
+		if c.insp != nil {
+			if _, werr := c.insp.Write(p[:n]); werr != nil {
+				return c.inspectionFailed(werr)
+			}
+		}
 	}
 	switch {
 	case err == io.EOF:
 		if e := c.finish(); e != nil {
 			return c.fail(e)
+		}
+		if c.insp != nil {
+			if ierr := c.insp.Finish(); ierr != nil {
+				return c.inspectionFailed(ierr)
+			}
 		}
 		return n, io.EOF
 	case err != nil:
@@ -386,7 +399,17 @@ func (c *contentReader) Read(p []byte) (int, error) {
 	return n, nil
 }
 
-// finish checks the whole file once its part ends.
+// inspectionFailed answers a refusal as the client's mistake; anything
+// else (no room to spool) fails the store as the server's.
+func (c *contentReader) inspectionFailed(err error) (int, error) {
+	if isRefusal(err) {
+		return c.fail(badForm("The file is not a valid distribution: %v.", err))
+	}
+	return 0, err
+}
+
+// finish checks the whole file once its part ends, the cheap checks
+// before the inspector's verdict.
 func (c *contentReader) finish() *formError {
 	if c.n == 0 {
 		return badForm("The file is empty.")

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wharf-dev/wharf/internal/archive"
+	"github.com/wharf-dev/wharf/internal/archive/archivetest"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -252,7 +254,8 @@ func TestContentReader(t *testing.T) {
 		file     string
 		after    []part // parts following the file
 		sha, md5 string
-		truncate int // bytes cut from the end of the body
+		truncate int  // bytes cut from the end of the body
+		inspect  bool // judge the content as newInspector does
 		errHas   string
 	}{
 		{name: "wheel", filename: "a-1-py3-none-any.whl", file: wheelBytes},
@@ -267,6 +270,15 @@ func TestContentReader(t *testing.T) {
 		{name: "md5 wrong but sha given", filename: "a-1-py3-none-any.whl", file: wheelBytes, md5: md5hex("other"), sha: strings.Repeat("a", 64)},
 		{name: "field after file", filename: "a-1-py3-none-any.whl", file: wheelBytes, after: []part{{name: "comment", value: "late"}}, errHas: "must be the last part"},
 		{name: "truncated", filename: "a-1-py3-none-any.whl", file: wheelBytes, truncate: 10, errHas: "truncated"},
+		{name: "inspected wheel", filename: "a-1-py3-none-any.whl", file: string(archivetest.Zip(wheelFiles("a", "1", "x")...)), inspect: true},
+		{name: "inspected sdist", filename: "a-1.tar.gz", file: string(archivetest.TarGz(sdistFiles("a-1", "a", "1", "x")...)), inspect: true},
+		{name: "inspected zip sdist", filename: "a-1.zip", file: string(archivetest.Zip(sdistFiles("a-1", "a", "1", "x")...)), inspect: true},
+		{name: "zip bomb", filename: "a-1-py3-none-any.whl", file: string(archivetest.ZipBomb(wheelFiles("a", "1", "x"), "a/z", 1<<30)), inspect: true,
+			errHas: `The file is not a valid distribution: entry "a/z" expands more than 100:1`},
+		{name: "gzip bomb", filename: "a-1.tar.gz", file: string(archivetest.TarGzBomb(sdistFiles("a-1", "a", "1", "x"), "a-1/z", 1<<30)), inspect: true, errHas: "expands more than 100:1"},
+		{name: "wheel of another project", filename: "a-1-py3-none-any.whl", file: string(archivetest.Zip(wheelFiles("b", "1", "x")...)), inspect: true, errHas: "is not for a 1"},
+		// The cheap checks answer first.
+		{name: "md5 wrong, then inspected", filename: "a-1-py3-none-any.whl", file: string(archivetest.Zip(wheelFiles("b", "1", "x")...)), md5: md5hex("other"), inspect: true, errHas: "MD5"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -281,7 +293,16 @@ func TestContentReader(t *testing.T) {
 			if err != nil || p == nil || f.get("name") != "a" {
 				t.Fatalf("readForm: %v %v", err, p)
 			}
-			cr := newContentReader(p, mr, &upload{filename: tc.filename, sha256: tc.sha, md5: tc.md5})
+			u := &upload{name: "a", version: "1", filetype: fileSdist, filename: tc.filename, sha256: tc.sha, md5: tc.md5}
+			if strings.HasSuffix(tc.filename, ".whl") {
+				u.filetype = fileWheel
+			}
+			var insp archive.Inspector
+			if tc.inspect {
+				insp = newInspector(u, t.TempDir())
+				defer insp.Close()
+			}
+			cr := newContentReader(p, mr, u, insp)
 			got, err := io.ReadAll(cr)
 			if tc.errHas == "" {
 				if err != nil || string(got) != tc.file || cr.err != nil {

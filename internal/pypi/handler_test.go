@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	iofs "io/fs"
 	"log/slog"
 	"mime/multipart"
 	"net/http"
@@ -29,6 +30,7 @@ var admin = service.Caller{Account: account, ARN: "arn:aws:iam::" + account + ":
 // testEndpoint is the PyPI endpoint over a real service on real stores in
 // a temporary folder.
 type testEndpoint struct {
+	dir   string
 	svc   *service.Service
 	mux   *http.ServeMux
 	token string
@@ -63,7 +65,7 @@ func newTestEndpoint(tb testing.TB) *testEndpoint {
 	}
 	mux := http.NewServeMux()
 	Mount(mux, svc, log)
-	return &testEndpoint{svc: svc, mux: mux, token: tok.AuthorizationToken, base: "/pypi/dom-" + account + "/repo/"}
+	return &testEndpoint{dir: dir, svc: svc, mux: mux, token: tok.AuthorizationToken, base: "/pypi/dom-" + account + "/repo/"}
 }
 
 func (e *testEndpoint) do(method, path string, body io.Reader, hdr ...string) *httptest.ResponseRecorder {
@@ -83,7 +85,7 @@ func (e *testEndpoint) upload(tb testing.TB, name, version, filename string, con
 	tb.Helper()
 	sum := sha256.Sum256(content)
 	filetype := fileWheel
-	if strings.HasSuffix(filename, ".tar.gz") {
+	if strings.HasSuffix(filename, ".tar.gz") || strings.HasSuffix(filename, ".zip") {
 		filetype = fileSdist
 	}
 	parts := []part{
@@ -108,8 +110,21 @@ func (e *testEndpoint) upload(tb testing.TB, name, version, filename string, con
 	return e.do(http.MethodPost, "", &buf, "Content-Type", mw.FormDataContentType())
 }
 
-func wheelContent(tag string) []byte { return []byte("PK\x03\x04 wheel " + tag) }
-func sdistContent(tag string) []byte { return []byte("\x1f\x8b sdist " + tag) }
+// blobCount counts the files in the blob store, finished or not.
+func (e *testEndpoint) blobCount(tb testing.TB) int {
+	tb.Helper()
+	n := 0
+	err := filepath.WalkDir(filepath.Join(e.dir, "blobs"), func(_ string, d iofs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			n++
+		}
+		return err
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return n
+}
 
 func (e *testEndpoint) version(tb testing.TB, version string) *model.Version {
 	tb.Helper()
@@ -129,7 +144,7 @@ func (e *testEndpoint) version(tb testing.TB, version string) *model.Version {
 func TestUploadRules(t *testing.T) {
 	e := newTestEndpoint(t)
 	const whl, sdist = "wharf_demo-1.0-py3-none-any.whl", "Wharf_Demo-1.0.tar.gz"
-	if w := e.upload(t, "Wharf_Demo", "1.0", whl, wheelContent("a"), "first summary"); w.Code != 200 {
+	if w := e.upload(t, "Wharf_Demo", "1.0", whl, wheelContent("1.0", "a"), "first summary"); w.Code != 200 {
 		t.Fatalf("first upload: %d %s", w.Code, w.Body)
 	}
 	rev := e.version(t, "1.0").Revision
@@ -141,10 +156,10 @@ func TestUploadRules(t *testing.T) {
 		want     int
 		sameRev  bool
 	}{
-		{"identical re-upload is a no-op", whl, wheelContent("a"), "first summary", 200, true},
-		{"identical re-upload with other metadata is still a no-op", whl, wheelContent("a"), "changed summary", 200, true},
-		{"different bytes under the same name", whl, wheelContent("b"), "first summary", 409, true},
-		{"a second file joins the version", sdist, sdistContent("a"), "sdist summary", 200, false},
+		{"identical re-upload is a no-op", whl, wheelContent("1.0", "a"), "first summary", 200, true},
+		{"identical re-upload with other metadata is still a no-op", whl, wheelContent("1.0", "a"), "changed summary", 200, true},
+		{"different bytes under the same name", whl, wheelContent("1.0", "b"), "first summary", 409, true},
+		{"a second file joins the version", sdist, sdistContent("1.0", "a"), "sdist summary", 200, false},
 	}
 	for _, s := range steps {
 		w := e.upload(t, "wharf-demo", "1.0", s.filename, s.content, s.summary)
@@ -165,11 +180,11 @@ func TestUploadRules(t *testing.T) {
 
 func TestSimpleEndpoint(t *testing.T) {
 	e := newTestEndpoint(t)
-	wheel := wheelContent("a")
+	wheel := wheelContent("1.0", "a")
 	for _, u := range []struct {
 		version, file string
 		content       []byte
-	}{{"1.0", "wharf_demo-1.0-py3-none-any.whl", wheel}, {"1.0", "Wharf_Demo-1.0.tar.gz", sdistContent("a")}, {"2.0", "wharf_demo-2.0-py3-none-any.whl", wheelContent("2")}} {
+	}{{"1.0", "wharf_demo-1.0-py3-none-any.whl", wheel}, {"1.0", "Wharf_Demo-1.0.tar.gz", sdistContent("1.0", "a")}, {"2.0", "wharf_demo-2.0-py3-none-any.whl", wheelContent("2.0", "2")}} {
 		if w := e.upload(t, "Wharf_Demo", u.version, u.file, u.content, "s"); w.Code != 200 {
 			t.Fatalf("upload %s: %d %s", u.file, w.Code, w.Body)
 		}
@@ -237,7 +252,7 @@ func TestProjectPageFollowsChanges(t *testing.T) {
 	e := newTestEndpoint(t)
 	ctx := context.Background()
 	ref := service.PackageRef{Domain: "dom", DomainOwner: account, Repository: "repo", Format: model.FormatPyPI, Package: "wharf-demo"}
-	if w := e.upload(t, "wharf-demo", "1.0", "wharf_demo-1.0-py3-none-any.whl", wheelContent("1"), "s"); w.Code != 200 {
+	if w := e.upload(t, "wharf-demo", "1.0", "wharf_demo-1.0-py3-none-any.whl", wheelContent("1.0", "1"), "s"); w.Code != 200 {
 		t.Fatal(w.Body)
 	}
 	first := e.do("GET", "simple/wharf-demo/", nil)
@@ -257,7 +272,9 @@ func TestProjectPageFollowsChanges(t *testing.T) {
 		change func()
 		listed bool
 	}{
-		{"new version", func() { e.upload(t, "wharf-demo", "1.1", "wharf_demo-1.1-py3-none-any.whl", wheelContent("2"), "s") }, true},
+		{"new version", func() {
+			e.upload(t, "wharf-demo", "1.1", "wharf_demo-1.1-py3-none-any.whl", wheelContent("1.1", "2"), "s")
+		}, true},
 		{"archived", func() { setStatus(model.StatusArchived) }, false},
 		{"restored", func() { setStatus(model.StatusPublished) }, true},
 		{"unlisted", func() { setStatus(model.StatusUnlisted) }, false},
@@ -281,7 +298,7 @@ func TestProjectPageFollowsChanges(t *testing.T) {
 	if w := e.do("GET", "files/wharf-demo/1.0/wharf_demo-1.0-py3-none-any.whl", nil); w.Code != 404 {
 		t.Fatalf("archived file = %d", w.Code)
 	}
-	if w := e.upload(t, "wharf-demo", "1.0", "wharf_demo-1.0.tar.gz", sdistContent("1"), "s"); w.Code != 409 {
+	if w := e.upload(t, "wharf-demo", "1.0", "wharf_demo-1.0.tar.gz", sdistContent("1.0", "1"), "s"); w.Code != 409 {
 		t.Fatalf("upload into an archived version = %d, want 409", w.Code)
 	}
 	// Disposed: neither listed nor downloadable.
@@ -304,8 +321,8 @@ func BenchmarkSimplePage(b *testing.B) {
 	e := newTestEndpoint(b)
 	for i := range 50 {
 		v := fmt.Sprintf("1.%d", i)
-		e.upload(b, "wharf-demo", v, "wharf_demo-"+v+"-py3-none-any.whl", wheelContent(v), "s")
-		e.upload(b, "wharf-demo", v, "wharf_demo-"+v+".tar.gz", sdistContent(v), "s")
+		e.upload(b, "wharf-demo", v, "wharf_demo-"+v+"-py3-none-any.whl", wheelContent(v, v), "s")
+		e.upload(b, "wharf-demo", v, "wharf_demo-"+v+".tar.gz", sdistContent(v, v), "s")
 	}
 	for _, accept := range []string{"text/html", typeJSON} {
 		b.Run(accept, func(b *testing.B) {

@@ -154,15 +154,25 @@ func checkFilename(filename, filetype, name, version string) error {
 				return fmt.Errorf("an sdist upload must be a .tar.gz (or .zip) file, not %q", filename)
 			}
 		}
-		// Legacy sdists keep dashes in the name, so try every split: the
-		// version is whatever follows a dash and matches.
-		for i := strings.LastIndexByte(stem, '-'); i > 0; i = strings.LastIndexByte(stem[:i], '-') {
-			if normalize(stem[:i]) == norm && sameVersion(stem[i+1:], version) {
-				return nil
-			}
+		if splitsAs(stem, name, version) {
+			return nil
 		}
 		return fmt.Errorf("sdist %q is not %s version %s: want %s-%s.tar.gz", filename, name, version, strings.ReplaceAll(norm, "-", "_"), version)
 	default:
 		return fmt.Errorf("unsupported filetype %q: only sdist and bdist_wheel can be uploaded", filetype)
 	}
+}
+
+// splitsAs reports whether stem is {name}-{version} for the project and
+// version, as sdist file and directory names are. Legacy sdists keep
+// dashes in the name, so every split is tried: the version is whatever
+// follows a dash and matches.
+func splitsAs(stem, name, version string) bool {
+	norm := normalize(name)
+	for i := strings.LastIndexByte(stem, '-'); i > 0; i = strings.LastIndexByte(stem[:i], '-') {
+		if normalize(stem[:i]) == norm && sameVersion(stem[i+1:], version) {
+			return true
+		}
+	}
+	return false
 }

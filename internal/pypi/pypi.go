@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 
@@ -240,7 +241,9 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 }
 
 // upload handles the legacy upload API: fields first, then the file,
-// streamed into Publish without being held in memory.
+// streamed into Publish without being held in memory and inspected on
+// the way (see newInspector): a refusal fails the stream before Publish
+// commits, so a refused file leaves no package, version or blob.
 func (h *handler) upload(w http.ResponseWriter, r *http.Request, req *endpoint.Request) {
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -263,7 +266,9 @@ func (h *handler) upload(w http.ResponseWriter, r *http.Request, req *endpoint.R
 		endpoint.Error(w, r, h.log, err)
 		return
 	}
-	body := newContentReader(part, mr, up)
+	insp := newInspector(up, os.TempDir())
+	defer insp.Close()
+	body := newContentReader(part, mr, up, insp)
 	_, err = h.svc.Publish(r.Context(), req.Caller, service.PublishRequest{
 		Ref: ref, Version: up.version, AddToPublished: true, Metadata: meta,
 		Assets: []service.Upload{{Name: up.filename, Body: body, SHA256: up.sha256}},
