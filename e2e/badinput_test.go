@@ -418,7 +418,7 @@ func TestBadInputRepositoryEndpoints(t *testing.T) {
 	if st, body := badRaw(t, s, "PUT", npmEP+"good", bearer, npmPublishBody("good", "1.0.0", goodTgz), 0); st != 200 && st != 201 {
 		t.Fatalf("good npm publish: %d %s", st, body)
 	}
-	if st, body := badRaw(t, s, "PUT", mavenEP+"com/acme/good/1.0/good-1.0.jar", basic("application/java-archive"), []byte("jar bytes"), 0); st/100 != 2 {
+	if st, body := badRaw(t, s, "PUT", mavenEP+"com/acme/good/1.0/good-1.0.jar", basic("application/java-archive"), jarOf(t, "good"), 0); st/100 != 2 {
 		t.Fatalf("good maven upload: %d %s", st, body)
 	}
 	before := badState(t, s, c)

@@ -8,10 +8,12 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"path"
 	"strings"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/archive"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -280,7 +282,9 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 	default:
 		var body io.Reader = r.Body
 		var md *service.VersionMetadata
-		if p.IsMainPOM() {
+		var checked *archive.CheckedReader
+		switch {
+		case p.IsMainPOM():
 			data, ok := readDocument(w, r)
 			if !ok {
 				return
@@ -294,6 +298,23 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 				return
 			}
 			md, body = pom.Metadata(), bytes.NewReader(data)
+		case p.Extension == "pom":
+			// A classified POM is kept, not read, but must still be XML.
+			data, ok := readDocument(w, r)
+			if !ok {
+				return
+			}
+			if err := checkWellFormed(data); err != nil {
+				endpoint.Errorf(w, http.StatusBadRequest, fmt.Sprintf("%s is not well-formed XML: %v.", p.File, err))
+				return
+			}
+			body = bytes.NewReader(data)
+		case isJavaArchive(p.Extension):
+			// Inspected on its way into the store: a refusal fails the
+			// stream before Publish commits, so nothing is kept.
+			checked = archive.NewCheckedReader(r.Body, archive.NewZipInspector(os.TempDir(), checkJavaArchive))
+			defer checked.Close()
+			body = checked
 		}
 		_, err := h.svc.Publish(ctx, req.Caller, service.PublishRequest{
 			Ref: ref, Version: p.Version,
@@ -305,12 +326,44 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 			AddToPublished: true,
 			Metadata:       md,
 		})
+		if checked != nil && archive.IsRefusal(checked.Err()) {
+			endpoint.Errorf(w, http.StatusBadRequest, fmt.Sprintf("%s is not a valid %s archive: %v.", p.File, p.Extension, checked.Err()))
+			return
+		}
 		if err != nil {
 			endpoint.Error(w, r, h.log, err)
 			return
 		}
 		w.WriteHeader(http.StatusCreated)
 	}
+}
+
+// javaArchiveLimits bound the inspection of a jar, war, ear or aar.
+// Duplicate entries are allowed, unlike in wheels: the JDK reads such
+// archives (the first entry wins) and build tools' "include" duplicate
+// strategies write them, so refusing them would break real builds.
+var javaArchiveLimits = func() archive.Limits {
+	l := archive.DefaultLimits
+	l.AllowDuplicates = true
+	return l
+}()
+
+// isJavaArchive reports whether a file extension names a zip the JVM
+// or Android tooling opens (classifiers such as -sources and -javadoc
+// keep the extension).
+func isJavaArchive(ext string) bool {
+	switch ext {
+	case "jar", "war", "ear", "aar":
+		return true
+	}
+	return false
+}
+
+// checkJavaArchive refuses a file that is not a sound zip within bounds,
+// inflating every entry through bounded readers.
+func checkJavaArchive(r io.ReaderAt, size int64) error {
+	_, err := archive.InspectZip(r, size, javaArchiveLimits, nil)
+	return err
 }
 
 // readDocument reads a POM or metadata upload, answering 413 when it is

@@ -36,6 +36,7 @@ var (
 
 type fixture struct {
 	t     *testing.T
+	dir   string
 	svc   *service.Service
 	other *service.Service // a second replica on the same stores
 	base  string
@@ -74,7 +75,7 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 	Mount(mux, svc, log)
-	return &fixture{t: t, svc: svc, other: other, base: srv.URL + "/maven/acme-" + account + "/repo/", token: tok.AuthorizationToken}
+	return &fixture{t: t, dir: dir, svc: svc, other: other, base: srv.URL + "/maven/acme-" + account + "/repo/", token: tok.AuthorizationToken}
 }
 
 // do sends a request with the fixture's token and returns status and body.
@@ -173,7 +174,7 @@ func sums(b []byte) map[string]string {
 
 func TestDeployThenResolve(t *testing.T) {
 	f := newFixture(t)
-	jar := []byte("PK\x03\x04 not really a jar")
+	jar := jarOf("lib")
 	p := pom("com.acme", "lib", "1.0", `<description>The lib.</description>
   <dependencies><dependency><groupId>org.x</groupId><artifactId>dep</artifactId><version>2.0</version></dependency></dependencies>`)
 	dir := "com/acme/lib/1.0/"
@@ -240,9 +241,9 @@ func TestDeployThenResolve(t *testing.T) {
 
 	// Re-deploying identical bytes is fine; different bytes conflict.
 	f.expect("PUT", dir+"lib-1.0.jar", jar, 201)
-	f.expect("PUT", dir+"lib-1.0.jar", []byte("other bytes"), 409)
+	f.expect("PUT", dir+"lib-1.0.jar", jarOf("other bytes"), 409)
 	// A classifier joins the finished version.
-	f.expect("PUT", dir+"lib-1.0-sources.jar", []byte("sources"), 201)
+	f.expect("PUT", dir+"lib-1.0-sources.jar", jarOf("sources"), 201)
 	f.expect("GET", dir+"lib-1.0-sources.jar", nil, 200)
 }
 
@@ -289,7 +290,7 @@ func TestBadUploadsChangeNothing(t *testing.T) {
 	}
 
 	// A wrong checksum for a stored file is refused.
-	jar := []byte("jar bytes")
+	jar := jarOf("jar bytes")
 	f.expect("PUT", dir+"lib-1.0.jar", jar, 201)
 	f.expect("PUT", dir+"lib-1.0.jar.sha1", []byte(strings.Repeat("0", 40)), 400)
 	f.expect("PUT", dir+"lib-1.0.jar.sha512", []byte(sums(jar)["sha512"]), 201)
@@ -317,7 +318,7 @@ func TestAuthentication(t *testing.T) {
 func TestStatusesAndListing(t *testing.T) {
 	f := newFixture(t)
 	for _, v := range []string{"1.0", "1.1", "2.0"} {
-		f.expect("PUT", "g/a/"+v+"/a-"+v+".jar", []byte("jar "+v), 201)
+		f.expect("PUT", "g/a/"+v+"/a-"+v+".jar", jarOf("jar "+v), 201)
 	}
 	// Only listed versions are finished.
 	f.expect("PUT", "g/a/maven-metadata.xml", artifactMetadata("g", "a", "1.0", "1.1"), 201)
@@ -359,7 +360,7 @@ func TestStatusesAndListing(t *testing.T) {
 	}
 	// Archived versions refuse uploads.
 	f.setStatus("g", "a", "1.1", model.StatusArchived)
-	f.expect("PUT", "g/a/1.1/a-1.1-sources.jar", []byte("s"), 409)
+	f.expect("PUT", "g/a/1.1/a-1.1-sources.jar", jarOf("s"), 409)
 	if got := strings.Join(listed(), ","); got != "1.0" {
 		t.Fatalf("archived: listed %s", got)
 	}
@@ -378,7 +379,7 @@ func TestStatusesAndListing(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.expect("GET", "g/a/1.1/a-1.1.jar", nil, 404)
-	f.expect("PUT", "g/a/1.1/a-1.1.jar", []byte("new bytes"), 201)
+	f.expect("PUT", "g/a/1.1/a-1.1.jar", jarOf("new bytes"), 201)
 }
 
 func TestSnapshotDeploys(t *testing.T) {
@@ -386,7 +387,7 @@ func TestSnapshotDeploys(t *testing.T) {
 	dir := "com/acme/lib/1.0-SNAPSHOT/"
 	f.expect("GET", dir+"maven-metadata.xml", nil, 404)
 	build := func(ts string, n string) {
-		f.expect("PUT", dir+"lib-1.0-"+ts+"-"+n+".jar", []byte("jar "+ts), 201)
+		f.expect("PUT", dir+"lib-1.0-"+ts+"-"+n+".jar", jarOf("jar "+ts), 201)
 		f.expect("PUT", dir+"lib-1.0-"+ts+"-"+n+".pom", pom("com.acme", "lib", "1.0-SNAPSHOT", ""), 201)
 		f.expect("PUT", dir+"maven-metadata.xml", []byte(`<metadata modelVersion="1.1.0"><groupId>com.acme</groupId><artifactId>lib</artifactId><version>1.0-SNAPSHOT</version><versioning><snapshot><timestamp>`+ts+`</timestamp><buildNumber>`+n+`</buildNumber></snapshot></versioning></metadata>`), 201)
 		f.expect("PUT", "com/acme/lib/maven-metadata.xml", artifactMetadata("com.acme", "lib", "1.0-SNAPSHOT"), 201)
@@ -408,7 +409,7 @@ func TestSnapshotDeploys(t *testing.T) {
 	if s := snapshot(); s.Timestamp != "20261127.111500" || s.BuildNumber != "2" {
 		t.Fatalf("snapshot %+v", s)
 	}
-	if got := f.expect("GET", dir+"lib-1.0-20261127.111500-2.jar", nil, 200); string(got) != "jar 20261127.111500" {
+	if got := f.expect("GET", dir+"lib-1.0-20261127.111500-2.jar", nil, 200); !bytes.Equal(got, jarOf("jar 20261127.111500")) {
 		t.Fatalf("build 2 jar = %q", got)
 	}
 	f.expect("GET", dir+"lib-1.0-20261127.101500-1.jar", nil, 200)

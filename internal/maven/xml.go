@@ -41,6 +41,13 @@ func decodeStrict(data []byte, v any) error {
 	}
 }
 
+// checkWellFormed refuses a document that is not exactly one well-formed
+// XML element, under the same rules as decodeStrict.
+func checkWellFormed(data []byte) error {
+	var root struct{}
+	return decodeStrict(data, &root)
+}
+
 func charsetReader(label string, in io.Reader) (io.Reader, error) {
 	switch strings.ToLower(label) {
 	case "utf-8", "utf8":
