@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 )
 
 //go:embed operations.json
@@ -31,6 +32,9 @@ type Operation struct {
 	Payload string
 
 	input *shape
+	// binders caches Bind's plan (*binder) for each input struct type
+	// (reflect.Type).
+	binders sync.Map
 	// body lists the input members carried in the JSON body; when empty the
 	// operation ignores the body entirely.
 	body []*member

@@ -34,6 +34,17 @@ const DefaultMaxBody = 1 << 20
 // (DefaultMaxBody if maxBody <= 0); FIELD_VALIDATION_FAILED listing every
 // constraint violation. A failure reading the body is returned wrapped.
 func (op *Operation) Decode(r *http.Request, maxBody int64) (json.RawMessage, error) {
+	in, err := op.DecodeInput(r, maxBody)
+	if err != nil {
+		return nil, err
+	}
+	return in.Raw()
+}
+
+// DecodeInput is Decode without the final encoding: it gathers, converts
+// and validates the input the same way, with the same errors, and returns
+// it for Input.Bind to set straight into the handler's input struct.
+func (op *Operation) DecodeInput(r *http.Request, maxBody int64) (*Input, error) {
 	query, err := url.ParseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, cannotParse("Cannot parse query string: %v", err)
@@ -75,7 +86,7 @@ func (op *Operation) Decode(r *http.Request, maxBody int64) (json.RawMessage, er
 	if err := validateInput(op.input, in); err != nil {
 		return nil, err
 	}
-	return marshal(in)
+	return &Input{op: op, values: in}, nil
 }
 
 // Validate checks a document in Decode's output form (every member keyed
