@@ -60,7 +60,7 @@ func newSeededHandler(tb testing.TB) *seededHandler {
 	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "wharf.db"))
+	m, err := sqlite.Open(ctx, filepath.Join(dir, "wharf.db"), sqlite.Exclusive()) // as wharf serve opens it
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -185,6 +185,7 @@ func benchServe(b *testing.B, h http.Handler, reqs []*http.Request) {
 	b.ReportAllocs()
 	var bytes int64
 	i := 0
+	cpu := processCPU()
 	for b.Loop() {
 		r := *reqs[i%len(reqs)]
 		i++
@@ -195,6 +196,7 @@ func benchServe(b *testing.B, h http.Handler, reqs []*http.Request) {
 		}
 		bytes += int64(w.n)
 	}
+	b.ReportMetric(float64(processCPU()-cpu)/float64(i), "cpu-ns/op")
 	b.SetBytes(bytes / int64(i)) // the mean answer size
 }
 

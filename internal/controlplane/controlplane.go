@@ -9,9 +9,9 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strconv"
 	"time"
 
@@ -36,12 +36,19 @@ type Handler struct {
 	ids      Identities
 	verifier *sigv4.Verifier
 	log      *slog.Logger
-	ops      map[string]opFunc // by operation name
+	ops      map[string]operation // by operation name
 	throttle func(account, operation string) error
 }
 
 // opFunc runs one operation on decoded input and writes the response.
-type opFunc func(ctx context.Context, c service.Caller, in json.RawMessage, w http.ResponseWriter, r *http.Request) error
+type opFunc func(ctx context.Context, c service.Caller, in *apimodel.Input, w http.ResponseWriter, r *http.Request) error
+
+// operation is one entry of the table: its implementation and the type
+// its input is bound into, which tests check Bind against.
+type operation struct {
+	serve opFunc
+	input reflect.Type
+}
 
 // Options configure the handler.
 type Options struct {
@@ -130,18 +137,27 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	in, err := op.Decode(r, maxJSONBody)
+	in, err := op.DecodeInput(r, maxJSONBody)
 	if err != nil {
 		h.writeVerifiedError(w, r, id, bodyHashError(err))
 		return
 	}
-	fn := h.ops[op.Name]
+	fn := h.ops[op.Name].serve
 	if fn == nil {
 		writeError(w, r, h.log, &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation,
 			Message: "Operation " + op.Name + " is not available on this server yet."})
 		return
 	}
-	if err := fn(withRequestTags(r.Context(), op.Name, in), caller, in, w, r); err != nil {
+	ctx := r.Context()
+	if tagOps[op.Name] {
+		raw, err := in.Raw()
+		if err != nil {
+			h.writeVerifiedError(w, r, id, err)
+			return
+		}
+		ctx = withRequestTags(ctx, op.Name, raw)
+	}
+	if err := fn(ctx, caller, in, w, r); err != nil {
 		h.writeVerifiedError(w, r, id, bodyHashError(err))
 	}
 }
@@ -167,11 +183,11 @@ func writeJSON(w http.ResponseWriter, v any) error {
 	return err
 }
 
-// call adapts a service method to an opFunc: decode input, run, encode.
-func call[In, Out any](fn func(context.Context, service.Caller, In) (*Out, error)) opFunc {
-	return func(ctx context.Context, c service.Caller, raw json.RawMessage, w http.ResponseWriter, r *http.Request) error {
+// call adapts a service method to an operation: bind input, run, encode.
+func call[In, Out any](fn func(context.Context, service.Caller, In) (*Out, error)) operation {
+	return operation{input: reflect.TypeFor[In](), serve: func(ctx context.Context, c service.Caller, input *apimodel.Input, w http.ResponseWriter, r *http.Request) error {
 		var in In
-		if err := json.Unmarshal(raw, &in); err != nil {
+		if err := input.Bind(&in); err != nil {
 			return model.InvalidParameter("Cannot parse request: %v", err)
 		}
 		out, err := fn(ctx, c, in)
@@ -179,5 +195,5 @@ func call[In, Out any](fn func(context.Context, service.Caller, In) (*Out, error
 			return err
 		}
 		return writeJSON(w, out)
-	}
+	}}
 }

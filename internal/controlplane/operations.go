@@ -2,13 +2,14 @@ package controlplane
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"maps"
 	"net/http"
+	"reflect"
 	"slices"
 	"strconv"
 
+	"github.com/wharf-dev/wharf/internal/apimodel"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/sigv4"
@@ -16,9 +17,9 @@ import (
 
 // table maps operation names to their implementation. Operations absent
 // here answer with an UNKNOWN_OPERATION ValidationException.
-func (h *Handler) table() map[string]opFunc {
+func (h *Handler) table() map[string]operation {
 	s := h.svc
-	return map[string]opFunc{
+	return map[string]operation{
 		"CreateDomain":                      call(s.CreateDomain),
 		"DescribeDomain":                    call(s.DescribeDomain),
 		"DeleteDomain":                      call(s.DeleteDomain),
@@ -55,8 +56,8 @@ func (h *Handler) table() map[string]opFunc {
 		"PutRepositoryPermissionsPolicy":    call(s.PutRepositoryPermissionsPolicy),
 		"GetRepositoryPermissionsPolicy":    call(s.GetRepositoryPermissionsPolicy),
 		"DeleteRepositoryPermissionsPolicy": call(s.DeleteRepositoryPermissionsPolicy),
-		"PublishPackageVersion":             h.publishPackageVersion,
-		"GetPackageVersionAsset":            h.getPackageVersionAsset,
+		"PublishPackageVersion":             {h.publishPackageVersion, reflect.TypeFor[service.PublishPackageVersionInput]()},
+		"GetPackageVersionAsset":            {h.getPackageVersionAsset, reflect.TypeFor[service.GetPackageVersionAssetInput]()},
 
 		// Package groups.
 		"CreatePackageGroup":                    call(s.CreatePackageGroup),
@@ -81,9 +82,9 @@ func Implemented() []string {
 // publishPackageVersion streams the request body (the asset) into the
 // service; the SigV4 layer has wrapped it to fail at EOF if it does not
 // match the signed x-amz-content-sha256.
-func (h *Handler) publishPackageVersion(ctx context.Context, c service.Caller, raw json.RawMessage, w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) publishPackageVersion(ctx context.Context, c service.Caller, input *apimodel.Input, w http.ResponseWriter, r *http.Request) error {
 	var in service.PublishPackageVersionInput
-	if err := json.Unmarshal(raw, &in); err != nil {
+	if err := input.Bind(&in); err != nil {
 		return model.InvalidParameter("Cannot parse request: %v", err)
 	}
 	out, err := h.svc.PublishPackageVersion(ctx, c, in, r.Body)
@@ -98,9 +99,9 @@ func (h *Handler) publishPackageVersion(ctx context.Context, c service.Caller, r
 	return writeJSON(w, out)
 }
 
-func (h *Handler) getPackageVersionAsset(ctx context.Context, c service.Caller, raw json.RawMessage, w http.ResponseWriter, r *http.Request) error {
+func (h *Handler) getPackageVersionAsset(ctx context.Context, c service.Caller, input *apimodel.Input, w http.ResponseWriter, r *http.Request) error {
 	var in service.GetPackageVersionAssetInput
-	if err := json.Unmarshal(raw, &in); err != nil {
+	if err := input.Bind(&in); err != nil {
 		return model.InvalidParameter("Cannot parse request: %v", err)
 	}
 	a, err := h.svc.GetPackageVersionAsset(ctx, c, in)
