@@ -228,10 +228,11 @@ func (t *tx) cachedVersionList(pkgID int64, f meta.VersionFilter, load func() ([
 	key := cacheKey('l', []int64{pkgID, int64(f.Limit), f.PublishedBefore.UnixNano()},
 		string(f.Status), strconv.FormatBool(f.AllStatuses), f.OriginType, f.Sort, f.After)
 	if v, ok := t.cached(key); ok {
-		vs := v.([]model.Version)
+		// Summary rows have no slices to share: one copy of the page.
+		vs := slices.Clone(v.([]model.Version))
 		out := make([]*model.Version, len(vs))
 		for i := range vs {
-			out[i] = cloneVersion(vs[i])
+			out[i] = &vs[i]
 		}
 		return out, nil
 	}
