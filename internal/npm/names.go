@@ -73,11 +73,23 @@ func parseName(s string) (pkgName, error) {
 // splitPackagePath splits an escaped request path into the package name
 // and what follows it. npm escapes the slash of scoped names
 // ("@scope%2fname"); other clients and tarball URLs do not.
+// indexEncodedSlash finds "%2f" in any case. (Searching strings.ToLower(p)
+// would not do: lowering invalid UTF-8 changes the length, so the index
+// would not be one into p.)
+func indexEncodedSlash(p string) int {
+	for i := 0; i+2 < len(p); i++ {
+		if p[i] == '%' && p[i+1] == '2' && (p[i+2] == 'f' || p[i+2] == 'F') {
+			return i
+		}
+	}
+	return -1
+}
+
 func splitPackagePath(p string) (pkgName, string, error) {
 	var raw, tail string
 	if strings.HasPrefix(p, "@") {
 		i := strings.IndexByte(p, '/')
-		j := strings.Index(strings.ToLower(p), "%2f")
+		j := indexEncodedSlash(p)
 		var scope, rest string
 		switch {
 		case j >= 0 && (i < 0 || j < i):

@@ -26,6 +26,10 @@ func TestSplitPackagePath(t *testing.T) {
 		{path: "a%zz", bad: true},
 		{path: "%2e%2e", bad: true},
 		{path: "@a%2fb%2fc", bad: true},
+		// Invalid UTF-8 before the encoded slash once made the index
+		// point past the end of the path (a panic).
+		{path: "@\xff%2fa", bad: true},
+		{path: "@\xc3\x28\xff%2Fab/x", bad: true},
 	}
 	for _, tt := range tests {
 		n, tail, err := splitPackagePath(tt.path)
