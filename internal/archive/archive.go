@@ -4,6 +4,11 @@
 // keep: decompression bombs, entries whose names climb out of the
 // archive, ambiguous or corrupt structure. Every refusal is an *Error.
 //
+// Nested archives are not opened: a jar inside a war, or a 42.zip-style
+// zip of zips, is one entry's bytes, inflated and bounded like any other.
+// Such bombs only explode for a consumer that unpacks recursively, which
+// no installer does.
+//
 // The inspectors (inspect.go) let an upload be judged while it streams to
 // storage: a refusal fails the read that feeds the store, so a refused
 // upload never commits.
