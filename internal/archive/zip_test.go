@@ -53,6 +53,8 @@ func TestInspectZipAccepts(t *testing.T) {
 		{"ZIP64 end record", many.Bytes(), lots, nil, 0x10000},
 		// Under RatioMinSize any ratio is fine.
 		{"small, very compressible", archivetest.ZipBomb(nil, "zeros", 15<<20), DefaultLimits, nil, 1},
+		// Nested archives are bytes: the inner bomb is not opened.
+		{"zip holding a zip bomb", archivetest.Zip(archivetest.File{Name: "inner.zip", Body: string(archivetest.ZipBomb(nil, "z", 1<<30))}), DefaultLimits, nil, 1},
 		{"duplicates when allowed", buildZip(stored("a", "1"), stored("a", "2")), Limits{MaxUnpacked: 10, MaxEntries: 2, MaxEntrySize: 10, AllowDuplicates: true}, nil, 2},
 	}
 	for _, tt := range tests {
