@@ -1,8 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"errors"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
@@ -41,5 +45,24 @@ func TestRestartKeepsData(t *testing.T) {
 	var nf *types.ResourceNotFoundException
 	if !errors.As(err, &nf) {
 		t.Fatalf("DescribeDomain(missing) = %v, want ResourceNotFoundException", err)
+	}
+}
+
+// A second wharf serve on a data directory in use exits with a clear
+// error instead of serving beside the first (whose read cache assumes it
+// is the only writer); the first goes on serving.
+func TestSecondServerOnDataDirRefused(t *testing.T) {
+	s := StartServer(t)
+	c := s.Client()
+	Setup(t, c, "one", "repo")
+	// Were it not refused it would serve until killed.
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, wharfBin, "serve", "--listen", freeAddr(t), "--data-dir", s.DataDir).CombinedOutput()
+	if err == nil || ctx.Err() != nil || !strings.Contains(string(out), "in use by another wharf server") {
+		t.Fatalf("second server on %s: err %v, output:\n%s", s.DataDir, err, out)
+	}
+	if _, err := c.ListRepositories(context.Background(), &ca.ListRepositoriesInput{}); err != nil {
+		t.Fatalf("first server after the refusal: %v", err)
 	}
 }
