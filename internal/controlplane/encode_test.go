@@ -174,7 +174,10 @@ func TestHandEncodersDoNotAllocate(t *testing.T) {
 	}
 }
 
-func isNilPointer(v any) bool { rv := reflect.ValueOf(v); return rv.Kind() == reflect.Pointer && rv.IsNil() }
+func isNilPointer(v any) bool {
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.Pointer && rv.IsNil()
+}
 
 // FuzzHandEncoders compares the hand encoders with json.Marshal on values
 // built from arbitrary strings, presence flags and times.
