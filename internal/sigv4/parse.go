@@ -2,7 +2,7 @@ package sigv4
 
 import (
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -35,10 +35,13 @@ type auth struct {
 	service       string
 	signedHeaders []string // lowercase, as the client listed them
 	signature     string   // lowercase hex
+	sig           [32]byte // signature, decoded
 	signedAt      time.Time
 	amzDate       string
 	presigned     bool
 	expires       time.Duration // presigned only
+
+	headersBuf [16]string // backs signedHeaders when short
 }
 
 func (a *auth) signs(header string) bool {
@@ -51,13 +54,9 @@ func (a *auth) signs(header string) bool {
 }
 
 // parseAuth finds which of the two forms the request uses and parses it.
-func parseAuth(r *http.Request, q url.Values) (*auth, *Error) {
-	presigned := false
-	for _, k := range []string{queryAlgorithm, queryCredential, querySignedHeaders, querySignature} {
-		if _, ok := q[k]; ok {
-			presigned = true
-		}
-	}
+func parseAuth(r *http.Request, q query) (*auth, *Error) {
+	p := q.authParams()
+	presigned := p.count[pAlgorithm]+p.count[pCredential]+p.count[pSignedHeaders]+p.count[pSignature] > 0
 	_, hasHeader := r.Header["Authorization"]
 	switch {
 	case hasHeader && presigned:
@@ -66,7 +65,7 @@ func parseAuth(r *http.Request, q url.Values) (*auth, *Error) {
 	case hasHeader:
 		return parseHeaderAuth(r)
 	case presigned:
-		return parseQueryAuth(q)
+		return parseQueryAuth(&p)
 	default:
 		return nil, missingToken()
 	}
@@ -83,35 +82,40 @@ func parseHeaderAuth(r *http.Request) (*auth, *Error) {
 		return nil, incomplete("Unsupported AWS 'algorithm': '%s'.", clip(alg))
 	}
 
-	params := map[string]string{}
-	for _, part := range strings.Split(rest, ",") {
+	// The three parameters, in the order the messages name them.
+	names := [...]string{"Credential", "Signature", "SignedHeaders"}
+	var params [len(names)]string
+	var seen [len(names)]bool
+	for more := true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",")
 		part = strings.TrimSpace(part)
 		k, val, ok := strings.Cut(part, "=")
 		if !ok {
 			return nil, incomplete("Invalid key=value pair (missing equal-sign) in Authorization header (hashed with SHA-256 and encoded with Base64): '%s'.", clip(part))
 		}
-		switch k {
-		case "Credential", "SignedHeaders", "Signature":
-		default:
+		i := slices.Index(names[:], k)
+		if i < 0 {
 			return nil, incomplete("Unexpected parameter '%s' in Authorization header.", clip(k))
 		}
-		if _, dup := params[k]; dup {
+		if seen[i] {
 			return nil, incomplete("Duplicate parameter '%s' in Authorization header.", k)
 		}
-		params[k] = val
+		seen[i], params[i] = true, val
 	}
+	credential, signature, signedHeaders := params[0], params[1], params[2]
 
 	dates := r.Header.Values("X-Amz-Date")
-	var missing []string
-	for _, k := range []string{"Credential", "Signature", "SignedHeaders"} {
-		if params[k] == "" {
-			missing = append(missing, "Authorization header requires '"+k+"' parameter.")
+	if credential == "" || signature == "" || signedHeaders == "" || len(dates) == 0 {
+		var missing []string
+		for i, k := range names {
+			if params[i] == "" {
+				missing = append(missing, "Authorization header requires '"+k+"' parameter.")
+			}
 		}
-	}
-	if len(dates) == 0 {
-		missing = append(missing, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
-	}
-	if len(missing) > 0 {
+		if len(dates) == 0 {
+			missing = append(missing, "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
+		}
 		return nil, incomplete("%s Authorization=%s", strings.Join(missing, " "), clip(header))
 	}
 	if len(dates) > 1 {
@@ -122,13 +126,13 @@ func parseHeaderAuth(r *http.Request) (*auth, *Error) {
 	if err := a.setDate(dates[0]); err != nil {
 		return nil, err
 	}
-	if err := a.setCredential(params["Credential"]); err != nil {
+	if err := a.setCredential(credential); err != nil {
 		return nil, err
 	}
-	if err := a.setSignedHeaders(params["SignedHeaders"]); err != nil {
+	if err := a.setSignedHeaders(signedHeaders); err != nil {
 		return nil, err
 	}
-	if err := a.setSignature(params["Signature"]); err != nil {
+	if err := a.setSignature(signature); err != nil {
 		return nil, err
 	}
 	// The Go signer always signs the X-Amz-Date it sets, and AWS requires the
@@ -139,29 +143,29 @@ func parseHeaderAuth(r *http.Request) (*auth, *Error) {
 	return a, nil
 }
 
-func parseQueryAuth(q url.Values) (*auth, *Error) {
-	for _, k := range []string{queryAlgorithm, queryCredential, queryDate, queryExpires, querySignedHeaders, querySignature} {
-		if len(q[k]) == 0 || q[k][0] == "" {
+func parseQueryAuth(q *authParams) (*auth, *Error) {
+	for _, i := range []int{pAlgorithm, pCredential, pDate, pExpires, pSignedHeaders, pSignature} {
+		if q.count[i] == 0 || q.raw[i] == "" { // unescaping never empties a value
 			return nil, incomplete("Query-string authentication version 4 requires the X-Amz-Algorithm, X-Amz-Credential, " +
 				"X-Amz-Signature, X-Amz-Date, X-Amz-SignedHeaders, and X-Amz-Expires parameters.")
 		}
 	}
 	// A repeated parameter would be collapsed by the signer's query.Set and
 	// so slip past the signature unnoticed.
-	for _, k := range []string{queryAlgorithm, queryCredential, queryDate, queryExpires, querySignedHeaders, querySignature, querySecurityToken} {
-		if len(q[k]) > 1 {
+	for i, k := range authParamNames {
+		if q.count[i] > 1 {
 			return nil, incomplete("Only one %s parameter is allowed.", k)
 		}
 	}
-	if alg := q.Get(queryAlgorithm); alg != algorithm {
+	if alg := q.get(pAlgorithm); alg != algorithm {
 		return nil, incomplete("X-Amz-Algorithm only supports \"%s\", not '%s'.", algorithm, clip(alg))
 	}
 
 	a := &auth{presigned: true}
-	if err := a.setDate(q.Get(queryDate)); err != nil {
+	if err := a.setDate(q.get(pDate)); err != nil {
 		return nil, err
 	}
-	exp := q.Get(queryExpires)
+	exp := q.get(pExpires)
 	secs, err := strconv.ParseInt(exp, 10, 64)
 	if err != nil || secs < 0 || exp[0] == '+' {
 		return nil, incomplete("X-Amz-Expires should be a number of seconds, not '%s'.", clip(exp))
@@ -170,13 +174,13 @@ func parseQueryAuth(q url.Values) (*auth, *Error) {
 		return nil, incomplete("X-Amz-Expires must be less than a week (in seconds) that is %d", maxPresignExpiry)
 	}
 	a.expires = time.Duration(secs) * time.Second
-	if err := a.setCredential(q.Get(queryCredential)); err != nil {
+	if err := a.setCredential(q.get(pCredential)); err != nil {
 		return nil, err
 	}
-	if err := a.setSignedHeaders(q.Get(querySignedHeaders)); err != nil {
+	if err := a.setSignedHeaders(q.get(pSignedHeaders)); err != nil {
 		return nil, err
 	}
-	if err := a.setSignature(q.Get(querySignature)); err != nil {
+	if err := a.setSignature(q.get(pSignature)); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -186,7 +190,8 @@ func (a *auth) setDate(s string) *Error {
 	t, err := time.Parse(amzDateLayout, s)
 	// Formatting back must give the same text: the signer writes the date
 	// from the time, and the client signed the text.
-	if err != nil || t.Format(amzDateLayout) != s {
+	var buf [len(amzDateLayout)]byte
+	if err != nil || string(t.AppendFormat(buf[:0], amzDateLayout)) != s {
 		return incomplete("Date must be in ISO-8601 'basic format'. Got '%s'. See http://en.wikipedia.org/wiki/ISO_8601", clip(s))
 	}
 	a.signedAt, a.amzDate = t.UTC(), s
@@ -196,11 +201,13 @@ func (a *auth) setDate(s string) *Error {
 // setCredential parses AKID/date/region/service/aws4_request. Matching the
 // service and date against the rest of the request is Verify's job.
 func (a *auth) setCredential(s string) *Error {
-	parts := strings.Split(s, "/")
-	if len(parts) != 5 {
+	if strings.Count(s, "/") != 4 {
 		return incomplete("Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '%s'", clip(s))
 	}
-	akid, date, region, service, term := parts[0], parts[1], parts[2], parts[3], parts[4]
+	akid, rest, _ := strings.Cut(s, "/")
+	date, rest, _ := strings.Cut(rest, "/")
+	region, rest, _ := strings.Cut(rest, "/")
+	service, term, _ := strings.Cut(rest, "/")
 	if akid == "" || len(akid) > 128 || !isPrintable(akid) {
 		return incomplete("Credential has an invalid access key id: '%s'.", clip(akid))
 	}
@@ -218,18 +225,31 @@ func (a *auth) setCredential(s string) *Error {
 }
 
 func (a *auth) setSignedHeaders(s string) *Error {
-	seen := map[string]bool{}
-	for _, h := range strings.Split(s, ";") {
+	a.signedHeaders = a.headersBuf[:0]
+	if n := strings.Count(s, ";") + 1; n > len(a.headersBuf) {
+		a.signedHeaders = make([]string, 0, n)
+	}
+	// A short list is searched; a long one, which only a hostile client
+	// sends, gets a map so that the check stays linear.
+	var seen map[string]bool
+	if cap(a.signedHeaders) > 32 {
+		seen = make(map[string]bool, cap(a.signedHeaders))
+	}
+	for more := true; more; {
+		var h string
+		h, s, more = strings.Cut(s, ";")
 		if !isHeaderName(h) {
 			return incomplete("SignedHeaders has an invalid header name: '%s'.", clip(h))
 		}
-		if seen[h] {
+		if seen[h] || seen == nil && slices.Contains(a.signedHeaders, h) {
 			return incomplete("SignedHeaders lists '%s' twice.", h)
 		}
-		seen[h] = true
+		if seen != nil {
+			seen[h] = true
+		}
 		a.signedHeaders = append(a.signedHeaders, h)
 	}
-	if !seen["host"] {
+	if !a.signs("host") {
 		return incomplete("'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.")
 	}
 	return nil
@@ -241,6 +261,9 @@ func (a *auth) setSignature(s string) *Error {
 	}
 	// Lowercased so that the replay cache cannot be dodged by changing case.
 	a.signature = strings.ToLower(s)
+	for i := range a.sig {
+		a.sig[i] = unhex(s[2*i])<<4 | unhex(s[2*i+1])
+	}
 	return nil
 }
 

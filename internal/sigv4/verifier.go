@@ -2,11 +2,9 @@ package sigv4
 
 import (
 	"context"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"time"
 )
 
@@ -21,7 +19,8 @@ const (
 )
 
 // Verifier checks SigV4 signatures. Its zero-valued optional fields take the
-// defaults; Service and Lookup are required. It is safe for concurrent use.
+// defaults; Service and Lookup are required. It is safe for concurrent use,
+// and must not be copied once used: it caches derived signing keys.
 type Verifier struct {
 	Service string // credential scope service, e.g. "codeartifact"
 	Lookup  Lookup
@@ -44,6 +43,8 @@ type Verifier struct {
 	// second repeats the signature: a handler that answers with an error the
 	// SDKs retry should call Release.
 	Replay ReplayCache
+
+	keys keyCache // derived signing keys
 }
 
 // Identity is who signed a verified request, and how.
@@ -76,9 +77,12 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 	if r == nil || r.URL == nil {
 		return Identity{}, missingToken()
 	}
-	// Parsed strictly because the signer re-parses the query leniently,
-	// dropping pairs it cannot decode; those would then be unsigned.
-	q, err := url.ParseQuery(r.URL.RawQuery)
+	s := getScratch()
+	defer putScratch(s)
+	// Parsed strictly: the Go signer, whose canonical request is matched
+	// here, drops pairs it cannot decode, which would leave them unsigned.
+	q, err := parseQuery(s.params[:0], r.URL.RawQuery)
+	s.params = q
 	if err != nil {
 		return Identity{}, incomplete("The query string is malformed.")
 	}
@@ -113,14 +117,11 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 	if perr != nil {
 		return Identity{}, perr
 	}
+	key := v.keys.key(s, a, secret)
+	s.canonicalRequest(r, a)
 	matched := false
-	signer := newSigner()
-	for _, h := range p.hashes {
-		sig, err := sign(r.Context(), signer, r, q, a, secret, h)
-		if err != nil {
-			return Identity{}, internal("An internal error occurred.", err)
-		}
-		if subtle.ConstantTimeCompare([]byte(sig), []byte(a.signature)) == 1 {
+	for _, h := range p.hashes[:p.n] {
+		if s.matches(key, a, h) {
 			matched = true
 			break
 		}
