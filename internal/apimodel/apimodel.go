@@ -38,6 +38,8 @@ type Operation struct {
 	// body lists the input members carried in the JSON body; when empty the
 	// operation ignores the body entirely.
 	body []*member
+	// query lists the input members carried in the query string.
+	query []*member
 }
 
 // registry is built once from the embedded model.
@@ -135,6 +137,9 @@ func (op *Operation) bind(m *apiModel) error {
 		case mem.Location == "querystring" || mem.Location == "header":
 			if !mem.target.scalar() {
 				return fmt.Errorf("member %s: %s-bound %s is not supported", mem.Name, mem.Location, mem.target.Type)
+			}
+			if mem.Location == "querystring" {
+				op.query = append(op.query, mem)
 			}
 		case mem.Location == "":
 			if err := decodable(mem.target, map[*shape]bool{}); err != nil {

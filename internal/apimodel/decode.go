@@ -45,7 +45,15 @@ func (op *Operation) Decode(r *http.Request, maxBody int64) (json.RawMessage, er
 // and validates the input the same way, with the same errors, and returns
 // it for Input.Bind to set straight into the handler's input struct.
 func (op *Operation) DecodeInput(r *http.Request, maxBody int64) (*Input, error) {
-	query, err := url.ParseQuery(r.URL.RawQuery)
+	// The query parameters the operation reads, in op.query's order.
+	var qs queryScan
+	var query url.Values
+	var err error
+	if qs.scannable(op, r.URL.RawQuery) {
+		err = qs.scan(op, r.URL.RawQuery)
+	} else {
+		query, err = url.ParseQuery(r.URL.RawQuery)
+	}
 	if err != nil {
 		return nil, cannotParse("Cannot parse query string: %v", err)
 	}
@@ -59,25 +67,40 @@ func (op *Operation) DecodeInput(r *http.Request, maxBody int64) (*Input, error)
 			return nil, err
 		}
 	}
+	qi := 0 // index of the next querystring member in op.query
 	for _, m := range op.input.Members {
-		var raw []string
+		var raw string
 		switch m.Location {
 		case "querystring":
-			raw = query[m.LocationName]
+			i := qi
+			qi++
+			if query != nil {
+				vs := query[m.LocationName]
+				if len(vs) == 0 {
+					continue
+				}
+				raw = vs[0]
+			} else {
+				if !qs.found[i] {
+					continue
+				}
+				raw = qs.first[i]
+			}
 		case "header":
-			raw = r.Header.Values(m.LocationName)
+			vs := r.Header.Values(m.LocationName)
+			if len(vs) == 0 {
+				continue
+			}
+			raw = vs[0]
 		default:
 			continue
 		}
-		if len(raw) == 0 {
-			continue
-		}
-		if !utf8.ValidString(raw[0]) {
+		if !utf8.ValidString(raw) {
 			// encoding/json would quietly turn it into U+FFFD, and the
 			// name stored would not be the name sent.
 			return nil, cannotParse("Cannot parse %s %s: invalid UTF-8", m.Location, m.LocationName)
 		}
-		v, err := fromString(memberPath("", m.Name), m.target, raw[0])
+		v, err := fromString(memberPath("", m.Name), m.target, raw)
 		if err != nil {
 			return nil, err
 		}
