@@ -9,8 +9,9 @@ import (
 
 // TestSecretRotation: aws-sdk-go-v2's signer caches the derived signing key
 // by access key id, region, service and day, not by secret. A verifier that
-// shared one signer would keep accepting a replaced secret for the rest of
-// the day, and refuse the new one.
+// shared one signer, or a key cache that left the secret out as that one
+// does, would keep accepting a replaced secret for the rest of the day, and
+// refuse the new one.
 func TestSecretRotation(t *testing.T) {
 	var mu sync.Mutex
 	current := "secret-before-rotation"
