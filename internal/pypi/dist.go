@@ -98,6 +98,9 @@ func checkWheel(r io.ReaderAt, size int64, name, version string) error {
 	if err != nil {
 		return err
 	}
+	if meta == nil {
+		return badDist("the wheel has no %s", metaName)
+	}
 	return meta.check(metaName, name, version)
 }
 
