@@ -78,6 +78,7 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
 	}
 	h := &Handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes), public: newPublicRegistry(opts.NpmjsURL)}
 	svc.OnChange(h.cache.drop)
+	svc.SetExternalLookup(npmjsConnection, h.publicHasVersion)
 	return h
 }
 

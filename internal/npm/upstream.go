@@ -102,6 +102,37 @@ func (p *publicRegistry) packument(ctx context.Context, name pkgName) (*publicDo
 	return v.(*publicDoc), nil
 }
 
+// hasVersion reports whether the public registry has a version of the
+// package: the service asks it before a publish, to refuse versions
+// public:npmjs serves (a 409). It answers within ctx's deadline; the
+// fetch goes on past it and fills the cache for the next publish or read.
+func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
+	type answer struct {
+		d   *publicDoc
+		err error
+	}
+	ch := make(chan answer, 1)
+	go func() {
+		d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name})
+		ch <- answer{d, err}
+	}()
+	select {
+	case a := <-ch:
+		if a.err != nil || a.d == nil {
+			return false, a.err
+		}
+		_, ok := a.d.Versions[version]
+		return ok, nil
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+}
+
+// publicHasVersion is the service's ExternalLookup for public:npmjs.
+func (h *Handler) publicHasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
+	return h.public.hasVersion(ctx, k, version)
+}
+
 // publicDist is a public version's dist object.
 type publicDist struct {
 	Tarball   string `json:"tarball"`

@@ -201,3 +201,40 @@ func TestPublicConnection(t *testing.T) {
 		t.Errorf("failed fetches recorded versions: %v %d", err, len(view.Versions))
 	}
 }
+
+// TestPublishOverPublicVersion: npm publish of a version the registry
+// behind public:npmjs has is a 409 that names the connection, and stores
+// nothing; other versions publish; a registry that is down does not stop
+// a publish (fail open).
+func TestPublishOverPublicVersion(t *testing.T) {
+	e := newTestEnv(t)
+	f := newFakeRegistry(t)
+	e.h.public = newPublicRegistry(f.srv.URL)
+	ctx := context.Background()
+	if _, err := e.svc.AssociateExternalConnection(ctx, admin, service.ExternalConnectionInput{
+		RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, ExternalConnection: "public:npmjs"}); err != nil {
+		t.Fatal(err)
+	}
+	f.add(t, "pub-lib", "1.0.0", pkgTgz(t, "pub-lib", "1.0.0"), false)
+	f.failNames["down-lib"] = true
+
+	put := func(name, version string) (int, string) {
+		resp, b := e.do(t, "PUT", escapeName(name), publishBody(name, version, nil, pkgTgz(t, name, version)), "Content-Type", "application/json")
+		return resp.StatusCode, string(b)
+	}
+	if st, b := put("pub-lib", "1.0.0"); st != http.StatusConflict || !strings.Contains(b, "is available from external connection public:npmjs of repository repo") {
+		t.Errorf("publishing a public version: %d %s, want 409 naming public:npmjs", st, b)
+	}
+	if _, err := e.svc.ViewPackage(ctx, admin, ref("pub-lib"), service.ViewOptions{}); err == nil {
+		t.Errorf("a refused publish created the package")
+	}
+	if st, b := put("pub-lib", "1.1.0"); st != http.StatusCreated {
+		t.Errorf("publishing a version the registry lacks: %d %s", st, b)
+	}
+	if st, b := put("down-lib", "1.0.0"); st != http.StatusCreated {
+		t.Errorf("publishing while the registry fails: %d %s, want 201", st, b)
+	}
+	if n := f.docHits.Load(); n != 2 {
+		t.Errorf("%d packument fetches, want 2 (pub-lib once, then from the cache; down-lib once)", n)
+	}
+}

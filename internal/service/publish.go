@@ -103,9 +103,11 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 	}
 	version := model.NormalizeVersion(req.Ref.Format, req.Version)
 	// Fail fast, before reading any bytes.
+	var sc *pkgScope
+	var conns []externalSource
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
-		sc, err := s.resolvePackage(ctx, tx, c, req.Ref, "PublishPackageVersion")
-		if err != nil {
+		var err error
+		if sc, err = s.resolvePackage(ctx, tx, c, req.Ref, "PublishPackageVersion"); err != nil {
 			return err
 		}
 		if err := s.checkGroupPublish(tx, sc); err != nil {
@@ -113,20 +115,33 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 		}
 		p, err := tx.GetPackage(sc.repo.ID, sc.key)
 		if errors.Is(err, meta.ErrNotFound) {
-			return nil
+			p, err = nil, nil
 		}
 		if err != nil {
 			return err
 		}
-		v, err := tx.GetVersion(p.ID, version)
-		if errors.Is(err, meta.ErrNotFound) {
-			v, err = nil, nil
+		var v *model.Version
+		if p != nil {
+			v, err = tx.GetVersion(p.ID, version)
+			if errors.Is(err, meta.ErrNotFound) {
+				v, err = nil, nil
+			}
+			if err != nil {
+				return err
+			}
+			if err := checkPublishable(sc.key, p, v, &req); err != nil {
+				return err
+			}
 		}
-		if err != nil {
-			return err
+		if v == nil {
+			conns, err = s.upstreamVersion(ctx, tx, c, sc, version)
 		}
-		return checkPublishable(sc.key, p, v, &req)
+		return err
 	})
+	if err == nil {
+		// Outside the transaction: it may wait on a public registry.
+		err = s.checkExternalVersion(ctx, sc, conns, version)
+	}
 	if err != nil {
 		return nil, wrap("publish", err)
 	}
@@ -156,7 +171,7 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 		if err != nil {
 			return err
 		}
-		res, pkgID, err = s.commitPublish(ctx, tx, sc, version, &req, stored)
+		res, pkgID, err = s.commitPublish(ctx, tx, c, sc, version, &req, stored)
 		if err != nil {
 			return err
 		}
@@ -240,27 +255,43 @@ func (s *Service) releaseLeases(ctx context.Context, digests []string) {
 // commitPublish re-checks the version's state inside the write transaction
 // (another request may have changed it while the bytes streamed) and
 // records the assets.
-func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, sc *pkgScope, version string, req *PublishRequest, stored []*model.Asset) (*PublishResult, int64, error) {
+func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *pkgScope, version string, req *PublishRequest, stored []*model.Asset) (*PublishResult, int64, error) {
 	if err := s.checkGroupPublish(tx, sc); err != nil {
 		return nil, 0, err
 	}
 	p, err := tx.GetPackage(sc.repo.ID, sc.key)
 	if errors.Is(err, meta.ErrNotFound) {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	var v *model.Version
+	if p != nil {
+		v, err = tx.GetVersion(p.ID, version)
+		if errors.Is(err, meta.ErrNotFound) {
+			v, err = nil, nil
+		}
+		if err != nil {
+			return nil, 0, err
+		}
+		if err := checkPublishable(sc.key, p, v, req); err != nil {
+			return nil, 0, err
+		}
+	}
+	if v == nil {
+		// Upstream may have gained the version while the bytes streamed.
+		// (Public registries were asked before; they are not asked again
+		// inside the transaction.)
+		if _, err := s.upstreamVersion(ctx, tx, c, sc, version); err != nil {
+			return nil, 0, err
+		}
+	}
+	if p == nil {
 		p = &model.Package{RepositoryID: sc.repo.ID, Key: sc.key, Origin: model.DefaultOriginForPublish}
-		err = tx.CreatePackage(p)
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	v, err := tx.GetVersion(p.ID, version)
-	if errors.Is(err, meta.ErrNotFound) {
-		v, err = nil, nil
-	}
-	if err != nil {
-		return nil, 0, err
-	}
-	if err := checkPublishable(sc.key, p, v, req); err != nil {
-		return nil, 0, err
+		if err := tx.CreatePackage(p); err != nil {
+			return nil, 0, err
+		}
 	}
 	created := v == nil
 	if created {

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -79,6 +80,8 @@ type Service struct {
 	log   *slog.Logger
 	hooks []ChangeHook
 	gc    chan struct{}
+	// lookups holds each external connection's ExternalLookup.
+	lookups sync.Map
 
 	tokens   *token.Issuer
 	keyCheck func(ctx context.Context, c token.Claims) error

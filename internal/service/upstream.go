@@ -23,14 +23,16 @@ type PackageState struct {
 	PkgID, Gen int64
 	// Sources is true when a read of this package must also consult the
 	// repository's upstreams or external connection: the repository has
-	// some, and the local package (if any) does not block upstream
-	// versions.
+	// some, and the origin rules (the package's own upstream restriction
+	// and its group's INTERNAL_UPSTREAM and EXTERNAL_UPSTREAM modes) let
+	// versions enter the repository from at least one of them.
 	Sources bool
 }
 
 // PackageState reads the package's state in its repository at the cost
-// of PackageGeneration. A missing package is not an error here when the
-// repository has sources; without them it is the usual not found.
+// of PackageGeneration (plus the package groups, for a repository with
+// sources). A missing package is not an error here when the repository
+// has sources; without them it is the usual not found.
 func (s *Service) PackageState(ctx context.Context, c Caller, ref PackageRef) (PackageState, error) {
 	var st PackageState
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -38,24 +40,36 @@ func (s *Service) PackageState(ctx context.Context, c Caller, ref PackageRef) (P
 		if err != nil {
 			return err
 		}
-		_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+		d, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
 		if err != nil {
 			return err
 		}
-		st.Sources = len(r.Upstreams) > 0 || len(r.ExternalConnections) > 0
 		p, err := tx.GetPackage(r.ID, k)
 		if errors.Is(err, meta.ErrNotFound) {
-			if !st.Sources {
-				return packageNotFound(r.Name, k)
-			}
-			return nil
+			p, err = nil, nil
 		}
 		if err != nil {
 			return err
 		}
-		st.Found, st.PkgID, st.Gen = true, p.ID, p.Generation
-		if p.Origin.Upstream == model.Block {
-			st.Sources = false
+		if p != nil {
+			st.Found, st.PkgID, st.Gen = true, p.ID, p.Generation
+		}
+		gate := s.newOriginGate(tx, d, k)
+		for _, src := range []struct {
+			has bool
+			t   model.OriginRestrictionType
+		}{{len(r.Upstreams) > 0, model.RestrictionInternalUpstream}, {len(r.ExternalConnections) > 0, model.RestrictionExternalUpstream}} {
+			if !src.has || st.Sources {
+				continue
+			}
+			why, err := gate.blocked(r, p, src.t)
+			if err != nil {
+				return err
+			}
+			st.Sources = why == ""
+		}
+		if p == nil && !st.Sources {
+			return packageNotFound(r.Name, k)
 		}
 		return nil
 	})
@@ -75,10 +89,14 @@ type ChainEntry struct {
 
 // ResolveChain walks the package's repository and its upstreams
 // depth-first in priority order, at most 25 repositories, in one
-// snapshot, and returns each repository's own view of the package. A
-// repository whose package blocks upstream versions ends its branch, and
-// so does an upstream the caller may not read from (ReadFromRepository);
-// the asked repository's refusal is the caller's error.
+// snapshot, and returns each repository's own view of the package. The
+// origin rules prune it (see walkChain): a repository whose package
+// blocks upstream versions ends its branch, nothing upstream is searched
+// when the package's group does not let the asked repository retain
+// versions from upstream (INTERNAL_UPSTREAM), and a connection is left out
+// where the group does not let its repository ingest (EXTERNAL_UPSTREAM).
+// An upstream the caller may not read from (ReadFromRepository) is
+// skipped; the asked repository's refusal is the caller's error.
 func (s *Service) ResolveChain(ctx context.Context, c Caller, ref PackageRef, opt ViewOptions) ([]ChainEntry, error) {
 	k, err := ref.key()
 	if err != nil {
@@ -90,50 +108,18 @@ func (s *Service) ResolveChain(ctx context.Context, c Caller, ref PackageRef, op
 		if err != nil {
 			return err
 		}
-		visited := map[string]bool{}
-		var visit func(r *model.Repository) error
-		visit = func(r *model.Repository) error {
-			if visited[r.Name] || len(visited) >= maxResolveRepos {
-				return nil
-			}
-			visited[r.Name] = true
-			e := ChainEntry{Repo: RepoRef{Domain: d.Name, DomainOwner: d.Owner, Repository: r.Name}}
-			if len(r.ExternalConnections) > 0 {
-				e.ExternalConnection = r.ExternalConnections[0]
-			}
-			p, err := tx.GetPackage(r.ID, k)
-			switch {
-			case err == nil:
-				if e.View, err = loadView(tx, p, opt); err != nil {
-					return err
+		return s.walkChain(ctx, tx, c, d, first, k, func(st chainStep) (bool, error) {
+			e := ChainEntry{Repo: RepoRef{Domain: d.Name, DomainOwner: d.Owner, Repository: st.repo.Name}, ExternalConnection: st.external}
+			if st.pkg != nil {
+				view, err := loadView(tx, st.pkg, opt)
+				if err != nil {
+					return false, err
 				}
-			case !errors.Is(err, meta.ErrNotFound):
-				return err
+				e.View = view
 			}
 			out = append(out, e)
-			if p != nil && p.Origin.Upstream == model.Block {
-				return nil
-			}
-			for _, name := range r.Upstreams {
-				up, err := tx.GetRepository(d.ID, name)
-				if errors.Is(err, meta.ErrNotFound) {
-					continue
-				}
-				if err != nil {
-					return err
-				}
-				if err := s.authorize(ctx, c, "ReadFromRepository", s.repoARN(up), d.Owner); errors.Is(err, model.ErrAccessDenied) {
-					continue
-				} else if err != nil {
-					return err
-				}
-				if err := visit(up); err != nil {
-					return err
-				}
-			}
-			return nil
-		}
-		return visit(first)
+			return false, nil
+		})
 	})
 	return out, err
 }
@@ -168,34 +154,37 @@ func loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*PackageView, erro
 }
 
 // upstreamPackage finds or creates the package a version from upstream
-// is recorded in. It returns nil when the package blocks upstream
-// versions.
-func upstreamPackage(tx meta.Tx, r *model.Repository, k model.PackageKey) (*model.Package, error) {
+// is recorded in, once the origin gate lets versions enter r from source
+// t (RestrictionInternalUpstream: retained from an upstream repository;
+// RestrictionExternalUpstream: ingested through r's external connection).
+// A refusal is a not found that says why.
+func (s *Service) upstreamPackage(tx meta.Tx, d *model.Domain, r *model.Repository, k model.PackageKey, t model.OriginRestrictionType) (*model.Package, error) {
 	p, err := tx.GetPackage(r.ID, k)
 	if errors.Is(err, meta.ErrNotFound) {
+		p, err = nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if why, err := s.newOriginGate(tx, d, k).blocked(r, p, t); err != nil {
+		return nil, err
+	} else if why != "" {
+		return nil, model.NotFound(model.ResourcePackage, k.Name, "%s", why)
+	}
+	if p == nil {
 		// The first version came from upstream: CodeArtifact's defaults
 		// for such a package.
 		p = &model.Package{RepositoryID: r.ID, Key: k, Origin: model.DefaultOriginForUpstream}
 		return p, tx.CreatePackage(p)
 	}
-	if err != nil {
-		return nil, err
-	}
-	if p.Origin.Upstream == model.Block {
-		return nil, nil
-	}
 	return p, nil
-}
-
-func upstreamBlocked(k model.PackageKey, repo string) error {
-	return model.NotFound(model.ResourcePackage, k.Name, "Package %s in repository %s blocks versions from upstream (upstream=BLOCK).", model.DisplayName(k), repo)
 }
 
 // RetainVersion records in ref's repository (the most-downstream one
 // asked) a downloadable version found in the upstream repository from,
 // as a reference to the same asset bytes. Origin type and entry point
-// stay the source's. A version already present is left alone; a package
-// with upstream=BLOCK refuses.
+// stay the source's. A version already present is left alone; the origin
+// rules (package upstream=BLOCK, the group's INTERNAL_UPSTREAM) may refuse.
 func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, from string, version string) error {
 	var pkgID int64
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -226,12 +215,9 @@ func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, f
 		if err != nil {
 			return err
 		}
-		p, err := upstreamPackage(tx, r, k)
+		p, err := s.upstreamPackage(tx, d, r, k, model.RestrictionInternalUpstream)
 		if err != nil {
 			return err
-		}
-		if p == nil {
-			return upstreamBlocked(k, r.Name)
 		}
 		if _, err := tx.GetVersion(p.ID, version); err == nil {
 			return nil
@@ -262,7 +248,8 @@ type IngestRequest struct {
 // IngestExternal stores a version fetched through the repository's
 // external connection: origin EXTERNAL, entry point the connection, and
 // for a new package the defaults publish=BLOCK, upstream=ALLOW. A version
-// already present is left alone; a package with upstream=BLOCK refuses.
+// already present is left alone; the origin rules (package upstream=BLOCK,
+// the group's EXTERNAL_UPSTREAM) may refuse.
 func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestRequest) error {
 	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
 		return err
@@ -288,19 +275,16 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		}
 		// The caller was authorized on the repository it asked; this is
 		// the service filling its upstream, so only existence is checked.
-		_, r, err := s.getRepo(tx, req.Ref.DomainOwner, req.Ref.Domain, req.Ref.Repository)
+		d, r, err := s.getRepo(tx, req.Ref.DomainOwner, req.Ref.Domain, req.Ref.Repository)
 		if err != nil {
 			return err
 		}
 		if len(r.ExternalConnections) == 0 || r.ExternalConnections[0] != req.Connection {
 			return model.NotFound(model.ResourceRepository, r.Name, "Repository %s has no external connection %s.", r.Name, req.Connection)
 		}
-		p, err := upstreamPackage(tx, r, k)
+		p, err := s.upstreamPackage(tx, d, r, k, model.RestrictionExternalUpstream)
 		if err != nil {
 			return err
-		}
-		if p == nil {
-			return upstreamBlocked(k, r.Name)
 		}
 		version := model.NormalizeVersion(k.Format, req.Version)
 		if _, err := tx.GetVersion(p.ID, version); err == nil {
