@@ -30,3 +30,23 @@ func BenchmarkDecodeQuery(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDecodeInputRead is the handler's cost for a read's input: the
+// query decoded, validated and bound, the request built once.
+func BenchmarkDecodeInputRead(b *testing.B) {
+	op, _ := Lookup("GET", "/v1/package/version")
+	r := httptest.NewRequest("GET", "/v1/package/version?"+pkgQry+"&namespace=ns&version=1.0.0000007", nil)
+	var dst struct {
+		Domain, DomainOwner, Repository, Format, Namespace, Package, PackageVersion string
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		in, err := op.DecodeInput(r, 0)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := in.Bind(&dst); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -34,6 +34,7 @@ type shape struct {
 
 	name               string
 	re                 *regexp.Regexp // Pattern, translated and anchored
+	ascii              *asciiMatcher  // Pattern for ASCII values, where it can
 	member, key, value *shape
 	enumSet            map[string]bool
 }
@@ -109,6 +110,7 @@ func (m *apiModel) link() error {
 			if s.re, err = compileJavaPattern(s.Pattern); err != nil {
 				return fmt.Errorf("shape %s: %w", name, err)
 			}
+			s.ascii = compileASCIIMatcher(s.Pattern)
 		}
 		if len(s.Enum) > 0 {
 			s.enumSet = make(map[string]bool, len(s.Enum))

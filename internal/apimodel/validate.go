@@ -78,7 +78,7 @@ func (v *validator) value(path string, s *shape, val any) {
 		str := val.(string)
 		if c := lengthViolation(s, int64(utf8.RuneCountInString(str))); c != "" {
 			v.fail(path, val, c)
-		} else if s.re != nil && !s.re.MatchString(str) {
+		} else if s.re != nil && !s.matches(str) {
 			v.fail(path, val, "Member must satisfy regular expression pattern: "+s.Pattern)
 		} else if s.enumSet != nil && !s.enumSet[str] {
 			v.fail(path, val, "Member must satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
