@@ -214,6 +214,19 @@ func BenchmarkListPackageVersions(b *testing.B) {
 	benchServe(b, s.h, []*http.Request{listRequest(b, "")})
 }
 
+func BenchmarkListPackageVersionsNextPage(b *testing.B) {
+	s := newSeededHandler(b)
+	w := httptest.NewRecorder()
+	s.h.ServeHTTP(w, listRequest(b, ""))
+	var first struct {
+		NextToken string `json:"nextToken"`
+	}
+	if err := json.Unmarshal(w.Body.Bytes(), &first); err != nil || first.NextToken == "" {
+		b.Fatalf("no next token: %v %s", err, w.Body)
+	}
+	benchServe(b, s.h, []*http.Request{listRequest(b, first.NextToken)})
+}
+
 var requestIDPattern = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 
 // The handler's answers for the benchmarked operations are exactly what
