@@ -10,16 +10,95 @@ import (
 
 // Input is one operation's decoded and validated input.
 type Input struct {
-	op     *Operation
-	values map[string]any // by member name, as validateInput checked them
-	raw    json.RawMessage
+	op   *Operation
+	vals []value // in op.input.Members order
+	raw  json.RawMessage
+	// buf holds vals for the operations with few enough members (all of
+	// CodeArtifact's), so that an input is one allocation.
+	buf [12]value
+}
+
+// value is one decoded input member. The shape decides its kind: scalars
+// are held unboxed, lists, maps and structures (from a body) as decoded
+// values in v.
+type value struct {
+	kind valueKind
+	s    string
+	n    int64 // an integer, or 1 for true
+	v    any
+}
+
+type valueKind uint8
+
+const (
+	kindAbsent valueKind = iota // or null
+	kindString
+	kindInt
+	kindBool
+	kindOther
+)
+
+// valueOf wraps a decoded value (see validate.go for their types).
+func valueOf(v any) value {
+	switch x := v.(type) {
+	case nil:
+		return value{}
+	case string:
+		return value{kind: kindString, s: x}
+	case int64:
+		return value{kind: kindInt, n: x}
+	case bool:
+		if x {
+			return value{kind: kindBool, n: 1}
+		}
+		return value{kind: kindBool}
+	}
+	return value{kind: kindOther, v: v}
+}
+
+// any is the value as a decoded value.
+func (x *value) any() any {
+	switch x.kind {
+	case kindString:
+		return x.s
+	case kindInt:
+		return x.n
+	case kindBool:
+		return x.n != 0
+	}
+	return x.v
+}
+
+func newInput(op *Operation) *Input {
+	in := &Input{op: op}
+	if n := len(op.input.Members); n <= len(in.buf) {
+		in.vals = in.buf[:n]
+	} else {
+		in.vals = make([]value, n)
+	}
+	return in
+}
+
+// setAll sets the members found in obj, keyed by member name.
+func (in *Input) setAll(obj map[string]any) {
+	for i, m := range in.op.input.Members {
+		if v, ok := obj[m.Name]; ok {
+			in.vals[i] = valueOf(v)
+		}
+	}
 }
 
 // Raw returns the input as Decode does: one JSON object keyed by member
 // name.
 func (in *Input) Raw() (json.RawMessage, error) {
 	if in.raw == nil {
-		raw, err := marshal(in.values)
+		obj := make(map[string]any, len(in.vals))
+		for i, m := range in.op.input.Members {
+			if x := &in.vals[i]; x.kind != kindAbsent {
+				obj[m.Name] = x.any()
+			}
+		}
+		raw, err := marshal(obj)
 		if err != nil {
 			return nil, err
 		}
@@ -39,7 +118,7 @@ func (in *Input) Raw() (json.RawMessage, error) {
 func (in *Input) Bind(dst any) error {
 	v := reflect.ValueOf(dst)
 	if v.Kind() == reflect.Pointer && !v.IsNil() {
-		if b := in.op.binder(v.Type().Elem()); b != nil && b.set(in.op, in.values, v.Elem()) {
+		if b := in.op.binder(v.Type().Elem()); b != nil && b.set(in.vals, v.Elem()) {
 			return nil
 		}
 	}
@@ -83,45 +162,43 @@ func (op *Operation) binder(t reflect.Type) *binder {
 
 // set checks that every present member can be set directly, then sets
 // them; it reports false, changing nothing, when one cannot.
-func (b *binder) set(op *Operation, values map[string]any, v reflect.Value) bool {
-	for i, m := range op.input.Members {
-		val, ok := values[m.Name]
-		if !ok {
+func (b *binder) set(vals []value, v reflect.Value) bool {
+	for i := range vals {
+		x := &vals[i]
+		if x.kind == kindAbsent {
 			continue
 		}
-		f := b.fields[i]
+		f := &b.fields[i]
 		switch f.kind {
 		case fieldNone:
 		case fieldString:
-			if _, ok := val.(string); !ok {
+			if x.kind != kindString {
 				return false
 			}
 		case fieldInt:
-			n, ok := val.(int64)
-			if !ok || v.FieldByIndex(f.index).OverflowInt(n) {
+			if x.kind != kindInt || v.FieldByIndex(f.index).OverflowInt(x.n) {
 				return false // Unmarshal's own error says what is wrong
 			}
 		case fieldBool:
-			if _, ok := val.(bool); !ok {
+			if x.kind != kindBool {
 				return false
 			}
 		default:
 			return false
 		}
 	}
-	for i, m := range op.input.Members {
-		val, ok := values[m.Name]
-		if !ok {
+	for i := range vals {
+		x := &vals[i]
+		if x.kind == kindAbsent {
 			continue
 		}
-		f := b.fields[i]
-		switch f.kind {
+		switch f := &b.fields[i]; f.kind {
 		case fieldString:
-			v.FieldByIndex(f.index).SetString(val.(string))
+			v.FieldByIndex(f.index).SetString(x.s)
 		case fieldInt:
-			v.FieldByIndex(f.index).SetInt(val.(int64))
+			v.FieldByIndex(f.index).SetInt(x.n)
 		case fieldBool:
-			v.FieldByIndex(f.index).SetBool(val.(bool))
+			v.FieldByIndex(f.index).SetBool(x.n != 0)
 		}
 	}
 	return true

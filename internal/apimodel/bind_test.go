@@ -185,7 +185,7 @@ func fastBind(in *Input, dst any) bool {
 		return false
 	}
 	b := in.op.binder(v.Type().Elem())
-	return b != nil && b.set(in.op, in.values, v.Elem())
+	return b != nil && b.set(in.vals, v.Elem())
 }
 
 func TestBindFastPathDoesNotAllocate(t *testing.T) {

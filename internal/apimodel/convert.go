@@ -8,10 +8,10 @@ import (
 )
 
 // fromString converts a query-string or header value to the member's type.
-func fromString(path string, s *shape, raw string) (any, error) {
+func fromString(path string, s *shape, raw string) (value, error) {
 	switch s.Type {
 	case "string":
-		return validUTF8(raw), nil
+		return value{kind: kindString, s: validUTF8(raw)}, nil
 	case "integer", "long":
 		bits := 32
 		if s.Type == "long" {
@@ -19,21 +19,21 @@ func fromString(path string, s *shape, raw string) (any, error) {
 		}
 		n, err := strconv.ParseInt(raw, 10, bits)
 		if err != nil {
-			return nil, cannotParse("Cannot parse value '%s' at '%s' as %s", validUTF8(raw), path, s.Type)
+			return value{}, cannotParse("Cannot parse value '%s' at '%s' as %s", validUTF8(raw), path, s.Type)
 		}
-		return n, nil
+		return value{kind: kindInt, n: n}, nil
 	case "boolean":
 		// The SDKs send exactly these; anything else is a client bug that
 		// silently reading as false would hide.
 		switch raw {
 		case "true":
-			return true, nil
+			return value{kind: kindBool, n: 1}, nil
 		case "false":
-			return false, nil
+			return value{kind: kindBool}, nil
 		}
-		return nil, cannotParse("Cannot parse value '%s' at '%s' as boolean", validUTF8(raw), path)
+		return value{}, cannotParse("Cannot parse value '%s' at '%s' as boolean", validUTF8(raw), path)
 	}
-	return nil, fmt.Errorf("apimodel: %s: %s is not a scalar type", path, s.Type)
+	return value{}, fmt.Errorf("apimodel: %s: %s is not a scalar type", path, s.Type)
 }
 
 // keyBy selects how structure members are found in JSON: by wire name in a

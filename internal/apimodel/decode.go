@@ -57,18 +57,20 @@ func (op *Operation) DecodeInput(r *http.Request, maxBody int64) (*Input, error)
 	if err != nil {
 		return nil, cannotParse("Cannot parse query string: %v", err)
 	}
-	in := map[string]any{}
+	in := newInput(op)
 	if len(op.body) > 0 {
 		body, err := readBody(r, maxBody)
 		if err != nil {
 			return nil, err
 		}
-		if in, err = structFromJSON("", op.input, body, byWireName); err != nil {
+		obj, err := structFromJSON("", op.input, body, byWireName)
+		if err != nil {
 			return nil, err
 		}
+		in.setAll(obj)
 	}
 	qi := 0 // index of the next querystring member in op.query
-	for _, m := range op.input.Members {
+	for mi, m := range op.input.Members {
 		var raw string
 		switch m.Location {
 		case "querystring":
@@ -104,12 +106,12 @@ func (op *Operation) DecodeInput(r *http.Request, maxBody int64) (*Input, error)
 		if err != nil {
 			return nil, err
 		}
-		in[m.Name] = v
+		in.vals[mi] = v
 	}
-	if err := validateInput(op.input, in); err != nil {
+	if err := validateValues(op.input, in.vals); err != nil {
 		return nil, err
 	}
-	return &Input{op: op, values: in}, nil
+	return in, nil
 }
 
 // Validate checks a document in Decode's output form (every member keyed

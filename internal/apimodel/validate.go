@@ -32,8 +32,37 @@ import (
 // only its first failing constraint (null, length, range, pattern, enum),
 // which is why 'A' for a repository name yields the length error alone.
 func validateInput(in *shape, obj map[string]any) error {
+	vals := make([]value, len(in.Members))
+	for i, m := range in.Members {
+		vals[i] = valueOf(obj[m.Name])
+	}
+	return validateValues(in, vals)
+}
+
+// validateValues is validateInput on the input's members as Input holds
+// them, in in.Members order. Top-level scalars, the whole of a query-only
+// input, are checked without boxing them.
+func validateValues(in *shape, vals []value) error {
 	var v validator
-	v.structure("", in, obj)
+	for i, m := range in.Members {
+		if m.Payload {
+			continue // the raw body belongs to the handler
+		}
+		p := memberPath("", m.Name)
+		switch x := &vals[i]; x.kind {
+		case kindAbsent:
+			if m.Required {
+				v.fail(p, nil, "Member must not be null")
+			}
+		case kindString:
+			v.str(p, m.target, x.s)
+		case kindInt:
+			v.integer(p, m.target, x.n)
+		case kindBool:
+		default:
+			v.value(p, m.target, x.v)
+		}
+	}
 	switch n := len(v.errs); n {
 	case 0:
 		return nil
@@ -75,21 +104,9 @@ func (v *validator) value(path string, s *shape, val any) {
 	}
 	switch s.Type {
 	case "string":
-		str := val.(string)
-		if c := lengthViolation(s, int64(utf8.RuneCountInString(str))); c != "" {
-			v.fail(path, val, c)
-		} else if s.re != nil && !s.matches(str) {
-			v.fail(path, val, "Member must satisfy regular expression pattern: "+s.Pattern)
-		} else if s.enumSet != nil && !s.enumSet[str] {
-			v.fail(path, val, "Member must satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
-		}
+		v.str(path, s, val.(string))
 	case "integer", "long":
-		n := val.(int64)
-		if s.Min != nil && n < *s.Min {
-			v.fail(path, val, "Member must have value greater than or equal to "+strconv.FormatInt(*s.Min, 10))
-		} else if s.Max != nil && n > *s.Max {
-			v.fail(path, val, "Member must have value less than or equal to "+strconv.FormatInt(*s.Max, 10))
-		}
+		v.integer(path, s, val.(int64))
 	case "list":
 		items := val.([]any)
 		if c := lengthViolation(s, int64(len(items))); c != "" {
@@ -110,6 +127,24 @@ func (v *validator) value(path string, s *shape, val any) {
 		}
 	case "structure":
 		v.structure(path, s, val.(map[string]any))
+	}
+}
+
+func (v *validator) str(path string, s *shape, str string) {
+	if c := lengthViolation(s, int64(utf8.RuneCountInString(str))); c != "" {
+		v.fail(path, str, c)
+	} else if s.re != nil && !s.matches(str) {
+		v.fail(path, str, "Member must satisfy regular expression pattern: "+s.Pattern)
+	} else if s.enumSet != nil && !s.enumSet[str] {
+		v.fail(path, str, "Member must satisfy enum value set: ["+strings.Join(s.Enum, ", ")+"]")
+	}
+}
+
+func (v *validator) integer(path string, s *shape, n int64) {
+	if s.Min != nil && n < *s.Min {
+		v.fail(path, n, "Member must have value greater than or equal to "+strconv.FormatInt(*s.Min, 10))
+	} else if s.Max != nil && n > *s.Max {
+		v.fail(path, n, "Member must have value less than or equal to "+strconv.FormatInt(*s.Max, 10))
 	}
 }
 
