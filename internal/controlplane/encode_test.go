@@ -229,3 +229,15 @@ func FuzzHandEncoders(f *testing.F) {
 		checkEncoding(t, desc)
 	})
 }
+
+func BenchmarkAppendString(b *testing.B) {
+	s := []string{"1.0.0000042", "yJ9kq3Z4rX2mN8pQ1vW7sT0uL5eA6cB3dF9gH2iK4jM=", "Published", "INTERNAL", "repo"}
+	buf := make([]byte, 0, 4096)
+	b.ReportAllocs()
+	for b.Loop() {
+		buf = buf[:0]
+		for _, x := range s {
+			buf = appendString(buf, x)
+		}
+	}
+}
