@@ -54,13 +54,16 @@ func (s *Service) PackageState(ctx context.Context, c Caller, ref PackageRef) (P
 		if p != nil {
 			st.Found, st.PkgID, st.Gen = true, p.ID, p.Generation
 		}
-		gate := s.newOriginGate(tx, d, k)
+		var gate *originGate // only a repository with sources needs one
 		for _, src := range []struct {
 			has bool
 			t   model.OriginRestrictionType
 		}{{len(r.Upstreams) > 0, model.RestrictionInternalUpstream}, {len(r.ExternalConnections) > 0, model.RestrictionExternalUpstream}} {
 			if !src.has || st.Sources {
 				continue
+			}
+			if gate == nil {
+				gate = s.newOriginGate(tx, d, k)
 			}
 			why, err := gate.blocked(r, p, src.t)
 			if err != nil {
