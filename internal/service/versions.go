@@ -82,8 +82,10 @@ func (s *Service) ListPackageVersions(ctx context.Context, c Caller, in ListPack
 			vs = vs[:limit]
 			out.NextToken = encodeToken(kind, meta.VersionCursor(vs[limit-1], in.SortBy))
 		}
-		for _, v := range vs {
-			out.Versions = append(out.Versions, PackageVersionSummary{Version: v.Version, Revision: v.Revision, Status: v.Status, Origin: versionOrigin(v)})
+		origins := versionOrigins(vs)
+		out.Versions = make([]PackageVersionSummary, len(vs))
+		for i, v := range vs {
+			out.Versions[i] = PackageVersionSummary{Version: v.Version, Revision: v.Revision, Status: v.Status, Origin: origins[i]}
 		}
 		return nil
 	})

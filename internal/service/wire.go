@@ -150,12 +150,34 @@ type Tag struct {
 }
 
 func versionOrigin(v *model.Version) *VersionOrigin {
-	o := &VersionOrigin{OriginType: v.OriginType}
+	var o VersionOrigin
+	var ep DomainEntryPoint
+	fillOrigin(v, &o, &ep)
+	return &o
+}
+
+// fillOrigin sets o (pointing at ep when there is an entry point) from v.
+func fillOrigin(v *model.Version, o *VersionOrigin, ep *DomainEntryPoint) {
+	*o = VersionOrigin{OriginType: v.OriginType}
 	switch {
 	case v.OriginExternal != "":
-		o.DomainEntryPoint = &DomainEntryPoint{ExternalConnectionName: v.OriginExternal}
+		*ep = DomainEntryPoint{ExternalConnectionName: v.OriginExternal}
+		o.DomainEntryPoint = ep
 	case v.OriginRepository != "":
-		o.DomainEntryPoint = &DomainEntryPoint{RepositoryName: v.OriginRepository}
+		*ep = DomainEntryPoint{RepositoryName: v.OriginRepository}
+		o.DomainEntryPoint = ep
 	}
-	return o
+}
+
+// versionOrigins are the origins of a page of versions, in two
+// allocations rather than two per version.
+func versionOrigins(vs []*model.Version) []*VersionOrigin {
+	origins := make([]VersionOrigin, len(vs))
+	eps := make([]DomainEntryPoint, len(vs))
+	out := make([]*VersionOrigin, len(vs))
+	for i, v := range vs {
+		fillOrigin(v, &origins[i], &eps[i])
+		out[i] = &origins[i]
+	}
+	return out
 }
