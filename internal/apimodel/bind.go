@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -69,14 +70,26 @@ func (x *value) any() any {
 	return x.v
 }
 
+// inputs recycles Inputs given back by Release.
+var inputs = sync.Pool{New: func() any { return new(Input) }}
+
 func newInput(op *Operation) *Input {
-	in := &Input{op: op}
+	in := inputs.Get().(*Input)
+	in.op = op
 	if n := len(op.input.Members); n <= len(in.buf) {
 		in.vals = in.buf[:n]
 	} else {
 		in.vals = make([]value, n)
 	}
 	return in
+}
+
+// Release gives the input back for reuse by a later DecodeInput, saving
+// its allocation on every request. The input must not be used after;
+// what Bind set and what Raw returned stay valid.
+func (in *Input) Release() {
+	*in = Input{}
+	inputs.Put(in)
 }
 
 // setAll sets the members found in obj, keyed by member name.

@@ -285,3 +285,32 @@ func FuzzBind(f *testing.F) {
 		}
 	})
 }
+
+// A released input is reused clean: nothing of the previous request shows
+// in the next one.
+func TestReleasedInputsStartEmpty(t *testing.T) {
+	for range 50 {
+		op, r := newRequest(t, "ListPackageVersions", listQry, nil)
+		in, err := op.DecodeInput(r, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := in.Raw(); err != nil {
+			t.Fatal(err)
+		}
+		in.Release()
+		op, r = newRequest(t, "DescribeDomain", "domain=other", nil)
+		in, err = op.DecodeInput(r, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if raw, _ := in.Raw(); string(raw) != `{"domain":"other"}` {
+			t.Fatalf("reused input = %s", raw)
+		}
+		var dst bindList
+		if err := in.Bind(&dst); err != nil || dst != (bindList{bindRef: bindRef{Domain: "other"}}) {
+			t.Fatalf("reused input bound %+v, %v", dst, err)
+		}
+		in.Release()
+	}
+}
