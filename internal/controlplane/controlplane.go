@@ -147,6 +147,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeVerifiedError(w, r, id, bodyHashError(err))
 		return
 	}
+	defer in.Release() // operations keep nothing of it past their return
 	fn := h.ops[op.Name].serve
 	if fn == nil {
 		writeError(w, r, h.log, &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation,
