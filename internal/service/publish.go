@@ -110,28 +110,9 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 		if sc, err = s.resolvePackage(ctx, tx, c, req.Ref, "PublishPackageVersion"); err != nil {
 			return err
 		}
-		if err := s.checkGroupPublish(tx, sc); err != nil {
-			return err
-		}
-		p, err := tx.GetPackage(sc.repo.ID, sc.key)
-		if errors.Is(err, meta.ErrNotFound) {
-			p, err = nil, nil
-		}
+		_, v, err := s.publishState(tx, sc, version, &req)
 		if err != nil {
 			return err
-		}
-		var v *model.Version
-		if p != nil {
-			v, err = tx.GetVersion(p.ID, version)
-			if errors.Is(err, meta.ErrNotFound) {
-				v, err = nil, nil
-			}
-			if err != nil {
-				return err
-			}
-			if err := checkPublishable(sc.key, p, v, &req); err != nil {
-				return err
-			}
 		}
 		if v == nil {
 			conns, err = s.upstreamVersion(ctx, tx, c, sc, version)
@@ -252,32 +233,41 @@ func (s *Service) releaseLeases(ctx context.Context, digests []string) {
 	s.kickGC()
 }
 
+// publishState checks that the package's group lets the repository take
+// publishes and loads the package and version as they stand (nil when
+// absent), refusing a version that cannot be published over. Publish
+// runs it before reading any bytes and again inside the write.
+func (s *Service) publishState(tx meta.Tx, sc *pkgScope, version string, req *PublishRequest) (*model.Package, *model.Version, error) {
+	if err := s.checkGroupPublish(tx, sc); err != nil {
+		return nil, nil, err
+	}
+	p, err := tx.GetPackage(sc.repo.ID, sc.key)
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := tx.GetVersion(p.ID, version)
+	if errors.Is(err, meta.ErrNotFound) {
+		v, err = nil, nil
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkPublishable(sc.key, p, v, req); err != nil {
+		return nil, nil, err
+	}
+	return p, v, nil
+}
+
 // commitPublish re-checks the version's state inside the write transaction
 // (another request may have changed it while the bytes streamed) and
 // records the assets.
 func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *pkgScope, version string, req *PublishRequest, stored []*model.Asset) (*PublishResult, int64, error) {
-	if err := s.checkGroupPublish(tx, sc); err != nil {
-		return nil, 0, err
-	}
-	p, err := tx.GetPackage(sc.repo.ID, sc.key)
-	if errors.Is(err, meta.ErrNotFound) {
-		p, err = nil, nil
-	}
+	p, v, err := s.publishState(tx, sc, version, req)
 	if err != nil {
 		return nil, 0, err
-	}
-	var v *model.Version
-	if p != nil {
-		v, err = tx.GetVersion(p.ID, version)
-		if errors.Is(err, meta.ErrNotFound) {
-			v, err = nil, nil
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := checkPublishable(sc.key, p, v, req); err != nil {
-			return nil, 0, err
-		}
 	}
 	if v == nil {
 		// Upstream may have gained the version while the bytes streamed.
