@@ -108,19 +108,27 @@ func (f *fakeRegistry) add(t *testing.T, name, version string, tgz []byte, corru
 	d["time"].(map[string]string)[version] = "2020-01-02T03:04:05.000Z"
 }
 
+// newPublicEnv is a test environment whose repository dom/repo has the
+// public:npmjs connection, served by a fake registry.
+func newPublicEnv(t *testing.T) (*testEnv, *fakeRegistry) {
+	t.Helper()
+	e := newTestEnv(t)
+	f := newFakeRegistry(t)
+	e.h.public = newPublicRegistry(f.srv.URL)
+	if _, err := e.svc.AssociateExternalConnection(context.Background(), admin, service.ExternalConnectionInput{
+		RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, ExternalConnection: "public:npmjs"}); err != nil {
+		t.Fatal(err)
+	}
+	return e, f
+}
+
 // TestPublicConnection: a repository with public:npmjs lists the public
 // versions, ingests a tarball once however many clients miss it at the
 // same time, and answers 502 for bytes that fail their integrity, for a
 // tarball URL outside the registry and for a registry that is down.
 func TestPublicConnection(t *testing.T) {
-	e := newTestEnv(t)
-	f := newFakeRegistry(t)
-	e.h.public = newPublicRegistry(f.srv.URL)
+	e, f := newPublicEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.AssociateExternalConnection(ctx, admin, service.ExternalConnectionInput{
-		RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, ExternalConnection: "public:npmjs"}); err != nil {
-		t.Fatal(err)
-	}
 	good := pkgTgz(t, "pub-lib", "1.0.0")
 	f.add(t, "pub-lib", "1.0.0", good, false)
 	f.add(t, "pub-lib", "2.0.0", pkgTgz(t, "pub-lib", "2.0.0"), true)
@@ -207,14 +215,8 @@ func TestPublicConnection(t *testing.T) {
 // nothing; other versions publish; a registry that is down does not stop
 // a publish (fail open).
 func TestPublishOverPublicVersion(t *testing.T) {
-	e := newTestEnv(t)
-	f := newFakeRegistry(t)
-	e.h.public = newPublicRegistry(f.srv.URL)
+	e, f := newPublicEnv(t)
 	ctx := context.Background()
-	if _, err := e.svc.AssociateExternalConnection(ctx, admin, service.ExternalConnectionInput{
-		RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, ExternalConnection: "public:npmjs"}); err != nil {
-		t.Fatal(err)
-	}
 	f.add(t, "pub-lib", "1.0.0", pkgTgz(t, "pub-lib", "1.0.0"), false)
 	f.failNames["down-lib"] = true
 
