@@ -265,11 +265,9 @@ func TestPublishVersionFromExternal(t *testing.T) {
 			if tt.setup != nil {
 				tt.setup(t, s)
 			}
-			start := time.Now()
+			// A hanging registry holds its lookup until the context
+			// ends: without the lookup's timeout this would not return.
 			err = publishRef(ctx, s, npmRef(tt.repo), tt.version, []byte("private bytes"))
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("publish took %v", d)
-			}
 			if got := reg.asked.Load() > 0; got != tt.asked {
 				t.Errorf("registry asked: %v, want %v", got, tt.asked)
 			}
