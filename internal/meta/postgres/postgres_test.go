@@ -409,10 +409,11 @@ func TestWriterLockReleased(t *testing.T) {
 	<-hold
 	short, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel2()
-	start := time.Now()
+	// Were the wait deaf to ctx, this would block until release, which
+	// comes only after it: the test would hang rather than pass.
 	err := b.Update(short, func(tx meta.Tx) error { return tx.PutSetting("k", "y") })
-	if err == nil || time.Since(start) > 3*time.Second {
-		t.Errorf("waiting for the lock: %v after %v, want a prompt context error", err, time.Since(start))
+	if err == nil {
+		t.Errorf("waiting for the lock: no error, want the context's")
 	}
 	close(release)
 	must(t, <-errc)
