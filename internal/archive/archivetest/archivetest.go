@@ -19,10 +19,8 @@ type File struct {
 	Name, Body string
 }
 
-// Zip returns a zip of files, deflated.
-func Zip(files ...File) []byte {
-	var b bytes.Buffer
-	zw := zip.NewWriter(&b)
+// addFiles writes files into zw, deflated.
+func addFiles(zw *zip.Writer, files []File) {
 	for _, f := range files {
 		w, err := zw.Create(f.Name)
 		if err != nil {
@@ -30,6 +28,13 @@ func Zip(files ...File) []byte {
 		}
 		io.WriteString(w, f.Body)
 	}
+}
+
+// Zip returns a zip of files, deflated.
+func Zip(files ...File) []byte {
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	addFiles(zw, files)
 	if err := zw.Close(); err != nil {
 		panic(err)
 	}
@@ -96,13 +101,7 @@ func AddZeros(zw *zip.Writer, name string, n, declared int64) error {
 func ZipBomb(files []File, name string, n int64) []byte {
 	var b bytes.Buffer
 	zw := zip.NewWriter(&b)
-	for _, f := range files {
-		w, err := zw.Create(f.Name)
-		if err != nil {
-			panic(err)
-		}
-		io.WriteString(w, f.Body)
-	}
+	addFiles(zw, files)
 	if err := AddZeros(zw, name, n, n); err != nil {
 		panic(err)
 	}
