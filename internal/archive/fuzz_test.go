@@ -46,10 +46,7 @@ func FuzzInspectZip(f *testing.F) {
 			return err
 		})
 		if err != nil {
-			var ae *Error
-			if !errors.As(err, &ae) {
-				t.Fatalf("refusal %T %v is not an *archive.Error", err, err)
-			}
+			mustBeRefusal(t, err)
 			return
 		}
 		if len(z.Entries) > fuzzLimits.MaxEntries || total > fuzzLimits.MaxUnpacked {
@@ -84,14 +81,20 @@ func FuzzWalkTarGz(f *testing.F) {
 			return err
 		})
 		if err != nil {
-			var ae *Error
-			if !errors.As(err, &ae) {
-				t.Fatalf("refusal %T %v is not an *archive.Error", err, err)
-			}
+			mustBeRefusal(t, err)
 			return
 		}
 		if entries > fuzzLimits.MaxEntries || total > fuzzLimits.MaxUnpacked {
 			t.Fatalf("accepted %d entries, %d bytes", entries, total)
 		}
 	})
+}
+
+// mustBeRefusal fails a fuzz run whose error is not the package's own.
+func mustBeRefusal(t *testing.T, err error) {
+	t.Helper()
+	var ae *Error
+	if !errors.As(err, &ae) {
+		t.Fatalf("refusal %T %v is not an *archive.Error", err, err)
+	}
 }
