@@ -26,18 +26,24 @@ func (s *Service) kickGC() {
 }
 
 // RunGC collects garbage every interval and whenever kicked, until ctx
-// ends.
+// ends. A kick (a delete, a disposal) only removes the bytes those left
+// behind; the sweep for orphans walks every stored blob, so it waits for
+// the interval rather than following each delete.
 func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		var st GCStats
+		var err error
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+			st, err = s.CollectGarbage(ctx)
 		case <-s.gc:
+			st, err = s.collectCandidates(ctx)
 		}
-		if st, err := s.CollectGarbage(ctx); err != nil {
+		if err != nil {
 			if ctx.Err() == nil {
 				s.log.Error("garbage collection", "err", err)
 			}
@@ -53,6 +59,17 @@ func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
 // first, so the two are ordered and a blob being published is never
 // removed.
 func (s *Service) CollectGarbage(ctx context.Context) (GCStats, error) {
+	st, err := s.collectCandidates(ctx)
+	if err != nil {
+		return st, err
+	}
+	st.Orphans, err = s.sweepOrphans(ctx)
+	return st, err
+}
+
+// collectCandidates removes the bytes of the blobs that the metadata store
+// names as no longer referenced (deletes and disposals name them).
+func (s *Service) collectCandidates(ctx context.Context) (GCStats, error) {
 	var st GCStats
 	now := s.now()
 	for {
@@ -91,10 +108,16 @@ func (s *Service) CollectGarbage(ctx context.Context) (GCStats, error) {
 			return st, err
 		}
 		if batch == 0 {
-			break
+			return st, nil
 		}
 	}
-	// Bytes a crashed upload wrote but never recorded.
+}
+
+// sweepOrphans removes bytes a crashed upload wrote but never recorded.
+// It walks every stored blob.
+func (s *Service) sweepOrphans(ctx context.Context) (int, error) {
+	now := s.now()
+	orphans := 0
 	err := s.blobs.Walk(ctx, func(d blob.Digest, size int64, mod time.Time) error {
 		if now.Sub(mod) < s.cfg.BlobLease {
 			return nil
@@ -117,9 +140,9 @@ func (s *Service) CollectGarbage(ctx context.Context) (GCStats, error) {
 			if err != nil || ref {
 				return err
 			}
-			st.Orphans++
+			orphans++
 			return s.blobs.Delete(ctx, d)
 		})
 	})
-	return st, err
+	return orphans, err
 }

@@ -284,3 +284,63 @@ func TestAuthenticateToken(t *testing.T) {
 		}
 	}
 }
+
+// A kick after a delete removes the bytes the delete left behind but does
+// not walk every stored blob looking for orphans; the interval's run does.
+func TestKickedGCSkipsOrphanSweep(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	b, err := fs.New(filepath.Join(dir, "blobs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(m, b, nil, Config{GCGrace: time.Nanosecond, BlobLease: time.Nanosecond})
+	if _, err := s.CreateDomain(ctx, admin, CreateDomainInput{Domain: "dom"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.CreateRepository(ctx, admin, CreateRepositoryInput{RepositoryInput: RepositoryInput{Domain: "dom", Repository: "repo"}}); err != nil {
+		t.Fatal(err)
+	}
+	orphan := []byte("bytes a crashed upload left")
+	if _, err := b.Put(ctx, bytes.NewReader(orphan), blob.Digest(sha(orphan)), -1); err != nil {
+		t.Fatal(err)
+	}
+	versions := []string{"1.0", "2.0"}
+	for _, v := range versions {
+		if _, err := publish(ctx, s, "p", v, "a", []byte("bytes of "+v), false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	gcCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); s.RunGC(gcCtx, time.Hour) }()
+	defer func() { stop(); <-done }()
+	// Collections run one after another: once the second delete's bytes
+	// are gone, the run the first delete kicked has finished, sweep and all.
+	for _, v := range versions {
+		if _, err := s.DeletePackageVersions(ctx, admin, DeletePackageVersionsInput{PackageRef: genericRef("p"), Versions: []string{v}}); err != nil {
+			t.Fatal(err)
+		}
+		for i := 0; ; i++ {
+			if _, _, err := b.Stat(ctx, blob.Digest(sha([]byte("bytes of "+v)))); errors.Is(err, blob.ErrNotFound) {
+				break
+			}
+			if i == 1000 {
+				t.Fatalf("the kicked collection never removed the bytes of deleted %s", v)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	if _, _, err := b.Stat(ctx, blob.Digest(sha(orphan))); err != nil {
+		t.Fatalf("a kick swept the orphan: %v", err)
+	}
+	st, err := s.CollectGarbage(ctx)
+	if err != nil || st.Orphans != 1 {
+		t.Fatalf("full collection = %+v, %v; want the orphan swept", st, err)
+	}
+}
