@@ -1,14 +1,17 @@
 package maven
 
 import (
+	"cmp"
 	"sort"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
-// CompareVersions orders versions the way Maven's ComparableVersion does
-// (3.8 semantics), so generated metadata lists versions, latest and
-// release as Maven would rank them: 1.0-alpha < 1.0-beta < 1.0-rc <
-// 1.0-SNAPSHOT < 1.0 = 1.0.0 = 1.0-ga < 1.0-sp < 1.0.1.
+// CompareVersions orders versions the way Maven 3.9's ComparableVersion
+// does, so generated metadata lists versions, latest and release as Maven
+// would rank them: 1.0-alpha < 1.0-beta < 1.0-rc < 1.0-SNAPSHOT < 1.0 =
+// 1.0.0 = 1.0-ga < 1.0-sp < 1.0.1.
 func CompareVersions(a, b string) int {
 	return parseVersion(a).compare(parseVersion(b))
 }
@@ -28,63 +31,95 @@ func SortVersions(vs []string) {
 	})
 }
 
-type itemKind int
+// itemKind doubles as Maven's rank between items of different kinds:
+// 1-sp < 1-1 < 1.1 (a qualifier < a "-" sub-list < a number).
+type itemKind uint8
 
 const (
-	intItem itemKind = iota
-	stringItem
+	stringItem itemKind = iota
 	listItem
+	intItem
 )
 
-// item is one node of ComparableVersion's parse tree: a number (kept as
-// digits without leading zeros, so any length compares correctly), a
-// qualifier, or a sub-list started by "-" or a digit/letter switch.
+// item is one node of ComparableVersion's parse tree.
 type item struct {
 	kind itemKind
-	num  string // intItem
-	str  string // stringItem, after aliasing
+	// intItem: Maven types numbers by their written length (int up to 9
+	// digits, long up to 18, BigInteger beyond) and ranks a wider type
+	// above a narrower one whatever the values; digits is the value in
+	// ASCII without leading zeros ("" is zero), so any length compares.
+	width  uint8
+	digits string
+	// stringItem: the qualifier's rank among the known ones (release is
+	// rankRelease) or rankUnknown, and for unknown ones its text.
+	rank  uint8
+	label string
+	// listItem: the items.
 	list []*item
 }
 
-// qualifiers in ascending order; "" is the release.
+// Known qualifiers in ascending order; "" is the release. Unknown
+// qualifiers rank after all of them, among themselves lexically.
 var qualifiers = []string{"alpha", "beta", "milestone", "rc", "snapshot", "", "sp"}
 
-const releaseIndex = "5" // index of "" in qualifiers
+const (
+	rankRelease = 5
+	rankUnknown = 7
+)
 
 var qualifierAliases = map[string]string{"ga": "", "final": "", "release": "", "cr": "rc"}
 
-func comparableQualifier(q string) string {
-	for i, k := range qualifiers {
-		if k == q {
-			return string(rune('0' + i))
-		}
-	}
-	// Unknown qualifiers sort after the known ones, among themselves
-	// lexically.
-	return "7-" + q
-}
-
 func newString(s string, followedByDigit bool) *item {
-	if followedByDigit && len(s) == 1 {
-		switch s[0] {
-		case 'a':
+	if followedByDigit {
+		// 1a1 = 1-alpha-1, b1 = beta-1, m1 = milestone-1
+		switch s {
+		case "a":
 			s = "alpha"
-		case 'b':
+		case "b":
 			s = "beta"
-		case 'm':
+		case "m":
 			s = "milestone"
 		}
 	}
 	if a, ok := qualifierAliases[s]; ok {
 		s = a
 	}
-	return &item{kind: stringItem, str: s}
+	for i, q := range qualifiers {
+		if q == s {
+			return &item{kind: stringItem, rank: uint8(i)}
+		}
+	}
+	return &item{kind: stringItem, rank: rankUnknown, label: s}
 }
 
-func newInt(digits string) *item {
-	digits = strings.TrimLeft(digits, "0")
-	return &item{kind: intItem, num: digits}
+// newInt takes a run of decimal digits (any Unicode Nd in the BMP, as
+// Java's Character.isDigit(char) sees them).
+func newInt(run string) *item {
+	// Maven strips ASCII zeros only, and keeps a run of zeros whole, before
+	// choosing the type by length (in UTF-16 units: one per BMP digit).
+	kept := strings.TrimLeft(run, "0")
+	if kept == "" {
+		kept = run
+	}
+	n := utf8.RuneCountInString(kept)
+	width := uint8(0)
+	if n > 18 {
+		width = 2
+	} else if n > 9 {
+		width = 1
+	}
+	var b strings.Builder
+	for _, r := range run {
+		d := digitValue(r)
+		if d == 0 && b.Len() == 0 {
+			continue
+		}
+		b.WriteByte(byte('0' + d))
+	}
+	return &item{kind: intItem, width: width, digits: b.String()}
 }
+
+var zero = &item{kind: intItem}
 
 func parseItem(isDigit bool, s string) *item {
 	if isDigit {
@@ -93,19 +128,90 @@ func parseItem(isDigit bool, s string) *item {
 	return newString(s, false)
 }
 
+// isDigit is Java's Character.isDigit on a UTF-16 unit: supplementary
+// characters are never digits.
+func isDigit(r rune) bool {
+	if r < utf8.RuneSelf {
+		return '0' <= r && r <= '9'
+	}
+	return r <= 0xFFFF && unicode.IsDigit(r)
+}
+
+// digitValue of a rune isDigit accepts: Unicode lays every decimal digit
+// set out as ten consecutive code points from its zero, and the BMP ranges
+// of unicode.Nd are whole such sets.
+func digitValue(r rune) int {
+	if r < utf8.RuneSelf {
+		return int(r - '0')
+	}
+	for _, rg := range unicode.Nd.R16 {
+		if uint16(r) >= rg.Lo && uint16(r) <= rg.Hi {
+			return int(uint16(r)-rg.Lo) % 10
+		}
+	}
+	return 0
+}
+
+// toLower is Java's String.toLowerCase(Locale.ENGLISH) but for its final
+// sigma rule (Σ at the end of a word becomes ς there, σ here).
+func toLower(s string) string {
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return strings.ToLower(s)
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if r == '\u0130' { // İ: Java keeps the dot, as U+0307
+			b.WriteString("i\u0307")
+			continue
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return b.String()
+}
+
 func (it *item) isNull() bool {
 	switch it.kind {
 	case intItem:
-		return it.num == ""
+		return it.digits == ""
 	case stringItem:
-		return comparableQualifier(it.str) == releaseIndex
+		return it.rank == rankRelease
 	default:
 		return len(it.list) == 0
 	}
 }
 
-// normalize drops trailing null items (1.0.0 == 1, 1-ga == 1) up to the
-// last sub-list.
+// sign is Maven's compareTo(null): how the item ranks against nothing
+// (1.1 > 1, 1-rc < 1, 1-sp > 1, a list by its first item that is not).
+func (it *item) sign() int8 {
+	switch it.kind {
+	case intItem:
+		if it.digits == "" {
+			return 0
+		}
+		return 1
+	case stringItem:
+		return int8(cmp.Compare(it.rank, rankRelease))
+	default:
+		// All items, not just the first (MNG-6964): 1-0.alpha < 1.
+		for _, x := range it.list {
+			if s := x.sign(); s != 0 {
+				return s
+			}
+		}
+		return 0
+	}
+}
+
+// normalize drops null items (0, release, empty lists) from the end,
+// stepping over sub-lists, until an item that is neither: 1.0.0 = 1,
+// 1-ga = 1, 1.0-alpha = 1-alpha.
 func (it *item) normalize() {
 	for i := len(it.list) - 1; i >= 0; i-- {
 		last := it.list[i]
@@ -117,130 +223,131 @@ func (it *item) normalize() {
 	}
 }
 
+// parseVersion follows ComparableVersion.parseVersion: "." separates
+// items, "-" also opens a sub-list, a switch between digits and letters
+// separates too and opens a sub-list, and a qualifier after a non-empty
+// list gets a sub-list of its own (1.0.0.RC1 = 1-RC-1, MNG-7644).
 func parseVersion(v string) *item {
-	v = strings.ToLower(v)
+	v = toLower(v)
 	root := &item{kind: listItem}
 	list := root
-	stack := []*item{root}
-	isDigit := false
-	start := 0
-	push := func() {
+	lists := []*item{root}
+	open := func() {
 		l := &item{kind: listItem}
 		list.list = append(list.list, l)
 		list = l
-		stack = append(stack, l)
+		lists = append(lists, l)
 	}
-	for i := 0; i < len(v); i++ {
-		c := v[i]
+	digit := false
+	start := 0
+	for i, r := range v {
 		switch {
-		case c == '.':
+		case r == '.' || r == '-':
 			if i == start {
-				list.list = append(list.list, newInt(""))
+				list.list = append(list.list, zero)
 			} else {
-				list.list = append(list.list, parseItem(isDigit, v[start:i]))
+				list.list = append(list.list, parseItem(digit, v[start:i]))
 			}
 			start = i + 1
-		case c == '-':
-			if i == start {
-				list.list = append(list.list, newInt(""))
-			} else {
-				list.list = append(list.list, parseItem(isDigit, v[start:i]))
+			if r == '-' {
+				open()
 			}
-			start = i + 1
-			push()
-		case c >= '0' && c <= '9':
-			if !isDigit && i > start {
+		case isDigit(r):
+			if !digit && i > start {
+				if len(list.list) > 0 {
+					open()
+				}
 				list.list = append(list.list, newString(v[start:i], true))
 				start = i
-				push()
+				open()
 			}
-			isDigit = true
+			digit = true
 		default:
-			if isDigit && i > start {
-				list.list = append(list.list, parseItem(true, v[start:i]))
+			if digit && i > start {
+				list.list = append(list.list, newInt(v[start:i]))
 				start = i
-				push()
+				open()
 			}
-			isDigit = false
+			digit = false
 		}
 	}
 	if len(v) > start {
-		list.list = append(list.list, parseItem(isDigit, v[start:]))
+		if !digit && len(list.list) > 0 {
+			open()
+		}
+		list.list = append(list.list, parseItem(digit, v[start:]))
 	}
-	for i := len(stack) - 1; i >= 0; i-- {
-		stack[i].normalize()
+	// Sub-lists come after their parents: normalize the innermost first.
+	for i := len(lists) - 1; i >= 0; i-- {
+		lists[i].normalize()
 	}
 	return root
 }
 
-func compareNum(a, b string) int {
-	if len(a) != len(b) {
-		if len(a) < len(b) {
-			return -1
+// compare is ComparableVersion's ListItem.compareTo between two lists:
+// item by item, a missing item ranking as nothing.
+func (it *item) compare(o *item) int {
+	for i := 0; i < len(it.list) || i < len(o.list); i++ {
+		var c int
+		switch {
+		case i >= len(it.list):
+			c = -int(o.list[i].sign())
+		case i >= len(o.list):
+			c = int(it.list[i].sign())
+		default:
+			c = compareItems(it.list[i], o.list[i])
 		}
-		return 1
+		if c != 0 {
+			return c
+		}
 	}
-	return strings.Compare(a, b)
+	return 0
 }
 
-// compare follows ComparableVersion's Item.compareTo; o may be nil (a
-// missing item, which compares like zero / the release qualifier).
-func (it *item) compare(o *item) int {
-	switch it.kind {
-	case intItem:
-		if o == nil {
-			if it.num == "" {
-				return 0
-			}
-			return 1
-		}
-		if o.kind == intItem {
-			return compareNum(it.num, o.num)
-		}
-		return 1 // 1.1 > 1-sp, 1.1 > 1-1
-	case stringItem:
-		if o == nil {
-			return strings.Compare(comparableQualifier(it.str), releaseIndex)
-		}
-		if o.kind == stringItem {
-			return strings.Compare(comparableQualifier(it.str), comparableQualifier(o.str))
-		}
-		return -1 // 1.any < 1.1, 1.any < 1-1
-	default:
-		if o == nil {
-			for _, x := range it.list {
-				if r := x.compare(nil); r != 0 {
-					return r
-				}
-			}
-			return 0
-		}
-		switch o.kind {
-		case intItem:
-			return -1 // 1-1 < 1.0.x
-		case stringItem:
-			return 1 // 1-1 > 1-sp
-		}
-		for i := 0; i < len(it.list) || i < len(o.list); i++ {
-			var l, r *item
-			if i < len(it.list) {
-				l = it.list[i]
-			}
-			if i < len(o.list) {
-				r = o.list[i]
-			}
-			var res int
-			if l == nil {
-				if r != nil {
-					res = -r.compare(nil)
-				}
-			} else {
-				res = l.compare(r)
-			}
-			if res != 0 {
-				return res
-			}
-		}
-		return 0
+// compareItems ranks items of different kinds by kind, whatever their
+// values (1-sp < 1-1 < 1.1), and items of one kind by value.
+func compareItems(a, b *item) int {
+	if a.kind != b.kind {
+		return cmp.Compare(a.kind, b.kind)
 	}
+	switch a.kind {
+	case intItem:
+		if c := cmp.Compare(a.width, b.width); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(len(a.digits), len(b.digits)); c != 0 {
+			return c
+		}
+		return strings.Compare(a.digits, b.digits)
+	case stringItem:
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
+			return c
+		}
+		return compareUTF16(a.label, b.label)
+	default:
+		return a.compare(b)
+	}
+}
+
+// compareUTF16 is Java's String.compareTo: UTF-16 code unit order, which
+// differs from Go's byte order only in putting U+E000..U+FFFF after the
+// supplementary planes.
+func compareUTF16(a, b string) int {
+	for a != "" && b != "" {
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			if (ra > 0xFFFF) != (rb > 0xFFFF) {
+				// The supplementary one starts with a surrogate.
+				if ra > 0xFFFF {
+					ra = 0xD800
+				} else {
+					rb = 0xD800
+				}
+			}
+			return cmp.Compare(ra, rb)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
 }
