@@ -75,23 +75,3 @@ func FuzzParseMetadata(f *testing.F) {
 		}
 	})
 }
-
-// FuzzCompareVersions: Maven's ordering never panics on whatever strings
-// arrive, and is antisymmetric and reflexive. Transitivity is not
-// asserted: fuzzing found "0A0A0A" <= "0" <= "A" with "0A0A0A" > "A",
-// which is for the maven package to decide on against Maven's own
-// ComparableVersion.
-func FuzzCompareVersions(f *testing.F) {
-	for _, p := range [][2]string{{"1.0", "1.0.0"}, {"1.0-alpha-1", "1.0"}, {"1.0-SNAPSHOT", "1.0-rc1"}, {"1.0.RELEASE", "1.0-final"}, {"", "-"}, {"1..2", "1.-2"}, {"0A0A0A", "A"}} {
-		f.Add(p[0], p[1])
-	}
-	f.Fuzz(func(t *testing.T, a, b string) {
-		ab, ba := CompareVersions(a, b), CompareVersions(b, a)
-		if (ab < 0) != (ba > 0) || (ab == 0) != (ba == 0) {
-			t.Fatalf("Compare(%q,%q)=%d but Compare(%q,%q)=%d", a, b, ab, b, a, ba)
-		}
-		if CompareVersions(a, a) != 0 {
-			t.Fatalf("Compare(%q,%q) != 0", a, a)
-		}
-	})
-}

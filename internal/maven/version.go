@@ -12,6 +12,16 @@ import (
 // does, so generated metadata lists versions, latest and release as Maven
 // would rank them: 1.0-alpha < 1.0-beta < 1.0-rc < 1.0-SNAPSHOT < 1.0 =
 // 1.0.0 = 1.0-ga < 1.0-sp < 1.0.1.
+//
+// Versions are parsed exactly as Maven parses them. Maven's comparison,
+// though, is not transitive for some odd versions (1.0.0.beta-2 < 1 <
+// 1-sp < 1.0.0.beta-2, MNG-6568), and a sort needs a total order. So one
+// rule is added: where two versions first differ, a version whose
+// remainder ranks below "nothing more" (Maven's own comparison of that
+// remainder against the end of the shorter list) is lower than one whose
+// remainder ranks above it, whatever the kinds of the items there. Maven
+// answers the same for every pair it orders consistently with their
+// common prefix; only its cycles are broken.
 func CompareVersions(a, b string) int {
 	return parseVersion(a).compare(parseVersion(b))
 }
@@ -54,8 +64,11 @@ type item struct {
 	// rankRelease) or rankUnknown, and for unknown ones its text.
 	rank  uint8
 	label string
-	// listItem: the items.
+	// listItem: the items, and after normalization rest[i], the sign of
+	// list[i:] against nothing: Maven's compareTo(null), which looks past
+	// items worth nothing (1-0.alpha < 1, MNG-6964).
 	list []*item
+	rest []int8
 }
 
 // Known qualifiers in ascending order; "" is the release. Unknown
@@ -199,19 +212,16 @@ func (it *item) sign() int8 {
 	case stringItem:
 		return int8(cmp.Compare(it.rank, rankRelease))
 	default:
-		// All items, not just the first (MNG-6964): 1-0.alpha < 1.
-		for _, x := range it.list {
-			if s := x.sign(); s != 0 {
-				return s
-			}
+		if len(it.rest) == 0 {
+			return 0
 		}
-		return 0
+		return it.rest[0]
 	}
 }
 
 // normalize drops null items (0, release, empty lists) from the end,
 // stepping over sub-lists, until an item that is neither: 1.0.0 = 1,
-// 1-ga = 1, 1.0-alpha = 1-alpha.
+// 1-ga = 1, 1.0-alpha = 1-alpha. Then it records the sign of every tail.
 func (it *item) normalize() {
 	for i := len(it.list) - 1; i >= 0; i-- {
 		last := it.list[i]
@@ -220,6 +230,14 @@ func (it *item) normalize() {
 		} else if last.kind != listItem {
 			break
 		}
+	}
+	it.rest = make([]int8, len(it.list))
+	var s int8
+	for i := len(it.list) - 1; i >= 0; i-- {
+		if own := it.list[i].sign(); own != 0 {
+			s = own
+		}
+		it.rest[i] = s
 	}
 }
 
@@ -284,24 +302,33 @@ func parseVersion(v string) *item {
 	return root
 }
 
-// compare is ComparableVersion's ListItem.compareTo between two lists:
-// item by item, a missing item ranking as nothing.
+// compare orders two lists. At the first position where they differ in
+// the sign of their remainders against nothing, that sign decides (it is
+// how each ranks against the common prefix); where both remainders are
+// worth nothing they are equal; otherwise the items there compare as
+// Maven compares them. Each list is so read as a string of keys (sign,
+// item) ended by a key (0) that sits between the negative keys and the
+// positive ones, and compared key by key: a total order whenever the
+// items' is, which holds down the tree.
 func (it *item) compare(o *item) int {
-	for i := 0; i < len(it.list) || i < len(o.list); i++ {
-		var c int
-		switch {
-		case i >= len(it.list):
-			c = -int(o.list[i].sign())
-		case i >= len(o.list):
-			c = int(it.list[i].sign())
-		default:
-			c = compareItems(it.list[i], o.list[i])
+	for i := 0; ; i++ {
+		var x, y int8
+		if i < len(it.rest) {
+			x = it.rest[i]
 		}
-		if c != 0 {
+		if i < len(o.rest) {
+			y = o.rest[i]
+		}
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+		if x == 0 {
+			return 0
+		}
+		if c := compareItems(it.list[i], o.list[i]); c != 0 {
 			return c
 		}
 	}
-	return 0
 }
 
 // compareItems ranks items of different kinds by kind, whatever their

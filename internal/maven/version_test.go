@@ -1,6 +1,7 @@
 package maven
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -82,6 +83,16 @@ func leadingZeros(last string) []string {
 	return vs
 }
 
+// Where Maven 3.9 contradicts itself, the order we chose: Maven ranks
+// each triple a < b < c but c < a; we rank it ascending.
+var cycles = [][3]string{
+	{"0A0A0A", "0", "A"}, // Maven: 0A0A0A < 0 < A < 0A0A0A
+	{"0-alpha", "0", "x"},
+	{"1.0.0.beta-2", "1", "1-sp"},
+	{"1.0.alpha.0", "1", "1.sp.0"},
+	{"0000000000.alpha.0", "0", "5"}, // a wide zero is still nothing
+}
+
 func TestCompareVersionsOrder(t *testing.T) {
 	for _, list := range ascending {
 		for i := range list {
@@ -107,13 +118,130 @@ func TestCompareVersionsEqual(t *testing.T) {
 	}
 }
 
+func TestCompareVersionsBreaksMavensCycles(t *testing.T) {
+	for _, c := range cycles {
+		for i := range c {
+			for j := range c {
+				if got := CompareVersions(c[i], c[j]); sign(got) != sign(i-j) {
+					t.Errorf("CompareVersions(%q, %q) = %d, want %d", c[i], c[j], got, sign(i-j))
+				}
+			}
+		}
+	}
+}
+
+// TestCompareVersionsTotalOrder checks every pair of every version of up
+// to three pieces below: sorted, they must fall into classes of equal
+// versions, each below the next, which is what a total order gives.
+func TestCompareVersionsTotalOrder(t *testing.T) {
+	pieces := []string{"0", "1", "2", "a", "x", "sp", "alpha", "ga", ".", "-"}
+	vs := []string{""}
+	for n, from := 0, 0; n < 3; n++ {
+		to := len(vs)
+		for _, v := range vs[from:to] {
+			for _, p := range pieces {
+				vs = append(vs, v+p)
+			}
+		}
+		from = to
+	}
+	parsed := make([]*item, len(vs))
+	for i, v := range vs {
+		parsed[i] = parseVersion(v)
+	}
+	order := make([]int, len(vs))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(i, j int) int { return parsed[i].compare(parsed[j]) })
+	class := make([]int, len(vs))
+	for n := 1; n < len(order); n++ {
+		class[order[n]] = class[order[n-1]]
+		if parsed[order[n-1]].compare(parsed[order[n]]) != 0 {
+			class[order[n]]++
+		}
+	}
+	bad := 0
+	for i := range vs {
+		for j := range vs {
+			if got, want := sign(parsed[i].compare(parsed[j])), sign(class[i]-class[j]); got != want {
+				if bad++; bad <= 10 {
+					t.Errorf("CompareVersions(%q, %q) = %d, but sorting put them %d", vs[i], vs[j], got, want)
+				}
+			}
+		}
+	}
+	if bad > 10 {
+		t.Errorf("and %d more pairs", bad-10)
+	}
+}
+
 func TestSortVersions(t *testing.T) {
-	got := []string{"1.10", "1.0-SNAPSHOT", "1.2", "1.0", "1.0-rc1", "1.0.0"}
+	got := []string{"1.10", "1.0-SNAPSHOT", "1.2", "1.0", "1.0-rc1", "1.0.0", "1-sp", "1.0.0.beta-2", "1"}
 	SortVersions(got)
-	want := []string{"1.0-rc1", "1.0-SNAPSHOT", "1.0", "1.0.0", "1.2", "1.10"}
+	// 1.0.0.beta-2 is [1, 0, 0, beta, [2]]: below 1, but its 0 outranks
+	// the sub-lists of -rc1 and -SNAPSHOT, as in Maven.
+	want := []string{"1.0-rc1", "1.0-SNAPSHOT", "1.0.0.beta-2", "1", "1.0", "1.0.0", "1-sp", "1.2", "1.10"}
 	if !slices.Equal(got, want) {
 		t.Fatalf("SortVersions = %v, want %v", got, want)
 	}
+}
+
+// FuzzCompareVersions: CompareVersions is a total preorder on whatever
+// strings arrive: reflexive, antisymmetric and transitive, so sorting
+// with it is consistent. Maven's own ComparableVersion is not transitive
+// on the seeds in cycles. The seed corpus runs with go test.
+func FuzzCompareVersions(f *testing.F) {
+	var seeds []string
+	for _, l := range ascending {
+		seeds = append(seeds, l...)
+	}
+	for _, g := range equal {
+		seeds = append(seeds, g...)
+	}
+	for _, c := range cycles {
+		seeds = append(seeds, c[:]...)
+	}
+	seeds = append(seeds, "", "-", ".", "..", "1..2", "1.-2", "1--", "-1", "a-", "\xff", "1.0-rc1", "1.0.RELEASE",
+		"1.0.final-redhat", "1.0-sp1-redhat")
+	// Every seed is a, with b and c drawn from the seeds too; the checks
+	// run every order of the three.
+	for i, a := range seeds {
+		f.Add(a, seeds[(i*7+1)%len(seeds)], seeds[(i*13+5)%len(seeds)])
+	}
+	for _, c := range cycles {
+		f.Add(c[0], c[1], c[2])
+	}
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		vs := []string{a, b, c}
+		r := func(i, j int) int { return sign(CompareVersions(vs[i], vs[j])) }
+		for i := range vs {
+			if r(i, i) != 0 {
+				t.Fatalf("Compare(%q, %q) != 0", vs[i], vs[i])
+			}
+			for j := range vs {
+				if r(i, j) != -r(j, i) {
+					t.Fatalf("Compare(%q, %q) = %d but Compare(%q, %q) = %d", vs[i], vs[j], r(i, j), vs[j], vs[i], r(j, i))
+				}
+				for k := range vs {
+					// x <= y <= z implies x <= z, strictly if either step is.
+					if r(i, j) <= 0 && r(j, k) <= 0 && r(i, k) != min(r(i, j), r(j, k)) {
+						t.Fatalf("not transitive: %s", describe(vs[i], vs[j], vs[k]))
+					}
+				}
+			}
+		}
+	})
+}
+
+func describe(vs ...string) string {
+	var b strings.Builder
+	for i, v := range vs {
+		for _, w := range vs[i+1:] {
+			fmt.Fprintf(&b, "Compare(%q, %q) = %d; ", v, w, CompareVersions(v, w))
+		}
+	}
+	return b.String()
 }
 
 func sign(n int) int {
