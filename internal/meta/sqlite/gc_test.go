@@ -25,16 +25,8 @@ func TestGCCandidatesCoverCascades(t *testing.T) {
 	var pkg *model.Package
 	versions := map[string]*model.Version{}
 	err = s.Update(ctx, func(tx meta.Tx) error {
-		d := &model.Domain{Name: "d", Owner: "111122223333", CreatedTime: now}
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r := &model.Repository{DomainID: d.ID, Name: "r", AdministratorAccount: d.Owner, CreatedTime: now}
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		pkg = &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, Origin: model.DefaultOriginForPublish}
-		if err := tx.CreatePackage(pkg); err != nil {
+		var err error
+		if _, pkg, err = createPackage(tx, now); err != nil {
 			return err
 		}
 		for _, name := range []string{"assets", "version", "package"} {
@@ -96,16 +88,8 @@ func BenchmarkUnreferencedBlobs(b *testing.B) {
 	defer s.Close()
 	now := time.Unix(1_800_000_000, 0)
 	err = s.Update(ctx, func(tx meta.Tx) error {
-		d := &model.Domain{Name: "d", Owner: "111122223333", CreatedTime: now}
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r := &model.Repository{DomainID: d.ID, Name: "r", AdministratorAccount: d.Owner, CreatedTime: now}
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		p := &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, Origin: model.DefaultOriginForPublish}
-		if err := tx.CreatePackage(p); err != nil {
+		_, p, err := createPackage(tx, now)
+		if err != nil {
 			return err
 		}
 		for i := 0; i < 50_000; i++ {
@@ -131,4 +115,22 @@ func BenchmarkUnreferencedBlobs(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// createPackage makes domain d (owner 111122223333), its repository r and
+// the generic package ns/p in it.
+func createPackage(tx meta.Tx, now time.Time) (*model.Repository, *model.Package, error) {
+	d := &model.Domain{Name: "d", Owner: "111122223333", CreatedTime: now}
+	if err := tx.CreateDomain(d); err != nil {
+		return nil, nil, err
+	}
+	r := &model.Repository{DomainID: d.ID, Name: "r", AdministratorAccount: d.Owner, CreatedTime: now}
+	if err := tx.CreateRepository(r); err != nil {
+		return nil, nil, err
+	}
+	p := &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, Origin: model.DefaultOriginForPublish}
+	if err := tx.CreatePackage(p); err != nil {
+		return nil, nil, err
+	}
+	return r, p, nil
 }

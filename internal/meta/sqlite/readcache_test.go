@@ -31,16 +31,8 @@ func seed(t *testing.T, s *Store) (repoID, pkgID int64) {
 	t.Helper()
 	now := time.Unix(1_800_000_000, 0)
 	err := s.Update(context.Background(), func(tx meta.Tx) error {
-		d := &model.Domain{Name: "d", Owner: "111122223333", CreatedTime: now}
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r := &model.Repository{DomainID: d.ID, Name: "r", AdministratorAccount: d.Owner, CreatedTime: now}
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		p := &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}}
-		if err := tx.CreatePackage(p); err != nil {
+		r, p, err := createPackage(tx, now)
+		if err != nil {
 			return err
 		}
 		for i, v := range []string{"1.0", "2.0"} {
