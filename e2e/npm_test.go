@@ -436,6 +436,20 @@ func TestNpmVersionStatuses(t *testing.T) {
 	if got := p.listVersions(t, ""); got["1.1.0"] != types.PackageVersionStatusUnlisted || got["1.2.0"] != types.PackageVersionStatusPublished {
 		t.Fatalf("ListPackageVersions = %v", got)
 	}
+
+	// Nothing left to list: npm says E404, as the public registry makes
+	// it for a package whose versions are all gone; the pinned unlisted
+	// version still installs from its lockfile.
+	p.setStatus(t, types.PackageVersionStatusArchived, "1.0.0", "1.2.0")
+	if out := e.npmErr(t, npmProject(t), "view", "wharf-lib"); !strings.Contains(out, "E404") {
+		t.Fatalf("npm view of a package with nothing listed: %s", out)
+	}
+	os.RemoveAll(filepath.Join(pinned, "node_modules"))
+	env = append(slices.Clone(e.env), "npm_config_cache="+t.TempDir())
+	Run(t, env, pinned, "npm", "ci")
+	if got := e.required(t, pinned, "wharf-lib"); got != "wharf-lib@1.1.0" {
+		t.Fatalf("npm ci with nothing listed gave %q", got)
+	}
 }
 
 // TestNpmUnpublish: npm unpublish, which CodeArtifact refuses, removes

@@ -137,6 +137,13 @@ func tarballURL(base string, name pkgName, version string) string {
 // render builds a packument from one snapshot of the package.
 func render(view *service.PackageView, name pkgName, base string, kind docKind) ([]byte, error) {
 	listed := listedVersions(view)
+	if len(listed) == 0 {
+		// Every version deleted, archived or unlisted (or none published
+		// yet): the public registry answers 404 for such a package, and
+		// npm then says E404 rather than printing nothing or looking for
+		// a version in an empty document.
+		return nil, model.NotFound(model.ResourcePackage, name.String(), "Package %s has no versions npm can list.", name)
+	}
 	tags := effectiveTags(view.DistTags, listed)
 	var created, modified time.Time
 	for _, v := range listed {

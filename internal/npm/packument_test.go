@@ -2,6 +2,7 @@ package npm
 
 import (
 	"encoding/json"
+	"errors"
 	"reflect"
 	"testing"
 	"time"
@@ -170,9 +171,14 @@ func TestRenderEmptyAndForeignManifest(t *testing.T) {
 	if v := doc.Versions["1.0.0"]; v.Name != "p" || v.Version != "1.0.0" || v.Dist.Tarball != "http://h/p/-/p-1.0.0.tgz" {
 		t.Errorf("version without manifest = %+v (%s)", v, b)
 	}
+	// A package with nothing npm can list is not found, as on the public
+	// registry, whatever its hidden versions.
 	view.Versions = nil
-	b, _ = render(view, n, "http://h/", fullDoc)
-	if string(b) != `{"_id":"p","_rev":"1-0000000000000001","name":"p","dist-tags":{},"versions":{},"time":{}}` {
-		t.Errorf("empty package = %s", b)
+	if b, err := render(view, n, "http://h/", fullDoc); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("empty package = %s, %v; want not found", b, err)
+	}
+	view.Versions = []*model.Version{{Version: "2.0.0", Status: model.StatusUnlisted}, {Version: "3.0.0", Status: model.StatusArchived}}
+	if b, err := render(view, n, "http://h/", abbrevDoc); !errors.Is(err, model.ErrNotFound) {
+		t.Errorf("package with only hidden versions = %s, %v; want not found", b, err)
 	}
 }
