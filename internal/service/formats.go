@@ -42,13 +42,20 @@ func (s *Service) readScope(ctx context.Context, tx meta.Tx, c Caller, ref RepoR
 	return d, r, nil
 }
 
-// readPackage resolves and loads a package for a package-manager read.
-func (s *Service) readPackage(ctx context.Context, tx meta.Tx, c Caller, ref PackageRef) (*model.Package, error) {
+// readPackageScope checks ref's coordinate and resolves its repository
+// for a package-manager read.
+func (s *Service) readPackageScope(ctx context.Context, tx meta.Tx, c Caller, ref PackageRef) (model.PackageKey, *model.Domain, *model.Repository, error) {
 	k, err := ref.key()
 	if err != nil {
-		return nil, err
+		return model.PackageKey{}, nil, nil, err
 	}
-	_, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+	d, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+	return k, d, r, err
+}
+
+// readPackage resolves and loads a package for a package-manager read.
+func (s *Service) readPackage(ctx context.Context, tx meta.Tx, c Caller, ref PackageRef) (*model.Package, error) {
+	k, _, r, err := s.readPackageScope(ctx, tx, c, ref)
 	if err != nil {
 		return nil, err
 	}

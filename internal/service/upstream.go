@@ -36,11 +36,7 @@ type PackageState struct {
 func (s *Service) PackageState(ctx context.Context, c Caller, ref PackageRef) (PackageState, error) {
 	var st PackageState
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
-		k, err := ref.key()
-		if err != nil {
-			return err
-		}
-		d, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+		k, d, r, err := s.readPackageScope(ctx, tx, c, ref)
 		if err != nil {
 			return err
 		}
@@ -191,11 +187,7 @@ func (s *Service) upstreamPackage(tx meta.Tx, d *model.Domain, r *model.Reposito
 func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, from string, version string) error {
 	var pkgID int64
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		k, err := ref.key()
-		if err != nil {
-			return err
-		}
-		d, r, err := s.readScope(ctx, tx, c, RepoRef{ref.Domain, ref.DomainOwner, ref.Repository})
+		k, d, r, err := s.readPackageScope(ctx, tx, c, ref)
 		if err != nil {
 			return err
 		}
