@@ -268,24 +268,9 @@ func readAll(resp *http.Response) ([]byte, error) { return io.ReadAll(resp.Body)
 // under the profile directory and logs its top functions.
 func (b *bench) profile(ctx context.Context, figure string, t *Target) error {
 	const seconds = 5
-	name := strings.NewReplacer(" ", "_", "/", "_", ",", "", "(", "", ")", "").Replace(figure + "-" + t.Name)
+	name := profileName(figure + "-" + t.Name)
 	path := filepath.Join(b.profileDir, name+".pprof")
-	done := make(chan error, 1)
-	go func() {
-		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", t.Debug, seconds))
-		if err != nil {
-			done <- err
-			return
-		}
-		defer resp.Body.Close()
-		f, err := os.Create(path)
-		if err != nil {
-			done <- err
-			return
-		}
-		_, err = io.Copy(f, resp.Body)
-		done <- errors.Join(err, f.Close())
-	}()
+	done := fetchProfile(t.Debug, seconds, path)
 	for {
 		select {
 		case err := <-done:
@@ -310,7 +295,27 @@ func (b *bench) profileWhile(name, debug string, seconds int, fn func() error) e
 	if b.profileDir == "" || debug == "" {
 		return fn()
 	}
-	path := filepath.Join(b.profileDir, strings.NewReplacer(" ", "_", "/", "_", "(", "", ")", "", ",", "").Replace(name)+".pprof")
+	path := filepath.Join(b.profileDir, profileName(name)+".pprof")
+	done := fetchProfile(debug, seconds, path)
+	time.Sleep(100 * time.Millisecond)
+	err := fn()
+	if perr := <-done; perr != nil {
+		b.logf("  profile %s: %v", name, perr)
+		return err
+	}
+	out, _ := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=40", b.wharfBin, path).Output()
+	b.logf("  profile %s (%s):\n%s", name, path, out)
+	return err
+}
+
+// profileName makes a figure's name a file name.
+func profileName(s string) string {
+	return strings.NewReplacer(" ", "_", "/", "_", ",", "", "(", "", ")", "").Replace(s)
+}
+
+// fetchProfile saves a CPU profile of the server behind debug, taken over
+// seconds, to path; the channel gets the outcome.
+func fetchProfile(debug string, seconds int, path string) <-chan error {
 	done := make(chan error, 1)
 	go func() {
 		resp, err := http.Get(fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", debug, seconds))
@@ -327,13 +332,5 @@ func (b *bench) profileWhile(name, debug string, seconds int, fn func() error) e
 		_, err = io.Copy(f, resp.Body)
 		done <- errors.Join(err, f.Close())
 	}()
-	time.Sleep(100 * time.Millisecond)
-	err := fn()
-	if perr := <-done; perr != nil {
-		b.logf("  profile %s: %v", name, perr)
-		return err
-	}
-	out, _ := exec.Command("go", "tool", "pprof", "-top", "-cum", "-nodecount=40", b.wharfBin, path).Output()
-	b.logf("  profile %s (%s):\n%s", name, path, out)
-	return err
+	return done
 }
