@@ -72,14 +72,9 @@ func (s *Store) Put(ctx context.Context, r io.Reader, want blob.Digest, maxSize 
 // putSmall stores content read whole into memory with a single PutObject
 // to its final key, or just stamps it if it is already stored.
 func (s *Store) putSmall(ctx context.Context, src *source, want blob.Digest, data []byte) (blob.Info, error) {
-	info, err := src.verify(want)
-	if err != nil {
-		return blob.Info{}, fmt.Errorf("s3: put: %w", err)
-	}
-	if ok, err := s.refreshIfStored(ctx, info); err != nil {
-		return blob.Info{}, fmt.Errorf("s3: put %s: %w", info.Digest, err)
-	} else if ok {
-		return info, nil
+	info, stored, err := s.verifyNew(ctx, src, want)
+	if err != nil || stored {
+		return info, err
 	}
 	_, err = s.client.PutObject(ctx, &s3.PutObjectInput{
 		Bucket: aws.String(s.bucket), Key: aws.String(s.key(info.Digest)),
@@ -138,15 +133,9 @@ func (s *Store) putMultipart(ctx context.Context, src *source, want blob.Digest,
 	if err := mu.wait(); err != nil {
 		return blob.Info{}, fmt.Errorf("s3: put: %w", err)
 	}
-	info, err := src.verify(want)
-	if err != nil {
-		return blob.Info{}, fmt.Errorf("s3: put: %w", err)
-	}
-
-	if ok, err := s.refreshIfStored(ctx, info); err != nil {
-		return blob.Info{}, fmt.Errorf("s3: put %s: %w", info.Digest, err)
-	} else if ok {
-		return info, nil // the deferred abort drops our parts
+	info, stored, err := s.verifyNew(ctx, src, want)
+	if err != nil || stored {
+		return info, err // the deferred abort drops our parts
 	}
 	if err := mu.complete(ctx); err != nil {
 		return blob.Info{}, fmt.Errorf("s3: put %s: %w", info.Digest, err)
@@ -167,6 +156,21 @@ func (s *Store) putMultipart(ctx context.Context, src *source, want blob.Digest,
 		}
 	}
 	return info, nil
+}
+
+// verifyNew checks what src read against want and reports whether a
+// complete copy is already stored (then refreshed, and the caller's copy
+// not needed).
+func (s *Store) verifyNew(ctx context.Context, src *source, want blob.Digest) (blob.Info, bool, error) {
+	info, err := src.verify(want)
+	if err != nil {
+		return blob.Info{}, false, fmt.Errorf("s3: put: %w", err)
+	}
+	stored, err := s.refreshIfStored(ctx, info)
+	if err != nil {
+		return blob.Info{}, false, fmt.Errorf("s3: put %s: %w", info.Digest, err)
+	}
+	return info, stored, nil
 }
 
 // errAborted cancels the parts of an upload that is being abandoned.
