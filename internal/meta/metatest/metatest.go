@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"VersionPagination", testVersionPagination},
 		{"Assets", testAssets},
 		{"BlobReferences", testBlobReferences},
+		{"GCCandidates", testGCCandidates},
 		{"Tags", testTags},
 		{"Settings", testSettings},
 		{"Cascade", testCascade},
