@@ -95,6 +95,21 @@ type PackageGroup struct {
 	AllowedCounts map[OriginRestrictionType]int
 }
 
+// SetStored sets the modes and allowed-list lengths from the columns a
+// store keeps them in, PUBLISH, EXTERNAL_UPSTREAM, INTERNAL_UPSTREAM.
+func (g *PackageGroup) SetStored(publish, external, internal string, nPublish, nExternal, nInternal int) {
+	g.Modes = map[OriginRestrictionType]OriginRestrictionMode{
+		RestrictionPublish:          OriginRestrictionMode(publish),
+		RestrictionExternalUpstream: OriginRestrictionMode(external),
+		RestrictionInternalUpstream: OriginRestrictionMode(internal),
+	}
+	g.AllowedCounts = map[OriginRestrictionType]int{
+		RestrictionPublish:          nPublish,
+		RestrictionExternalUpstream: nExternal,
+		RestrictionInternalUpstream: nInternal,
+	}
+}
+
 // DefaultGroupModes are the modes of a new group: the root allows every
 // origin, any other group inherits from its parent.
 func DefaultGroupModes(pattern string) map[OriginRestrictionType]OriginRestrictionMode {

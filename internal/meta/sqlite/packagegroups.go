@@ -32,16 +32,7 @@ func scanGroup(sc interface{ Scan(...any) error }) (*model.PackageGroup, error) 
 		return nil, notFound(err)
 	}
 	g.CreatedTime = fromNanos(created)
-	g.Modes = map[model.OriginRestrictionType]model.OriginRestrictionMode{
-		model.RestrictionPublish:          model.OriginRestrictionMode(pub),
-		model.RestrictionExternalUpstream: model.OriginRestrictionMode(ext),
-		model.RestrictionInternalUpstream: model.OriginRestrictionMode(internal),
-	}
-	g.AllowedCounts = map[model.OriginRestrictionType]int{
-		model.RestrictionPublish:          nPub,
-		model.RestrictionExternalUpstream: nExt,
-		model.RestrictionInternalUpstream: nInt,
-	}
+	g.SetStored(pub, ext, internal, nPub, nExt, nInt)
 	return &g, nil
 }
 
