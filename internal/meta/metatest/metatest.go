@@ -65,21 +65,32 @@ var epoch = time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
 // fixture creates a domain, a repository and a package.
 func fixture(t *testing.T, s meta.Store) (*model.Domain, *model.Repository, *model.Package) {
 	t.Helper()
-	d := &model.Domain{Name: "dom", Owner: "111122223333", CreatedTime: epoch}
-	r := &model.Repository{Name: "repo", AdministratorAccount: "111122223333", CreatedTime: epoch}
-	p := &model.Package{Key: model.PackageKey{Format: model.FormatNpm, Name: "left-pad"}, Origin: model.DefaultOriginForPublish}
-	update(t, s, func(tx meta.Tx) error {
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r.DomainID = d.ID
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		p.RepositoryID = r.ID
-		return tx.CreatePackage(p)
+	var d *model.Domain
+	var r *model.Repository
+	var p *model.Package
+	update(t, s, func(tx meta.Tx) (err error) {
+		d, r, p, err = CreatePackage(tx, "dom", "repo", model.PackageKey{Format: model.FormatNpm, Name: "left-pad"}, epoch)
+		return err
 	})
 	return d, r, p
+}
+
+// CreatePackage creates domain (owned by 111122223333), its repository
+// repo and the package k in it: the fixture stores' own tests start from.
+func CreatePackage(tx meta.Tx, domain, repo string, k model.PackageKey, at time.Time) (*model.Domain, *model.Repository, *model.Package, error) {
+	d := &model.Domain{Name: domain, Owner: "111122223333", CreatedTime: at}
+	if err := tx.CreateDomain(d); err != nil {
+		return nil, nil, nil, err
+	}
+	r := &model.Repository{DomainID: d.ID, Name: repo, AdministratorAccount: d.Owner, CreatedTime: at}
+	if err := tx.CreateRepository(r); err != nil {
+		return nil, nil, nil, err
+	}
+	p := &model.Package{RepositoryID: r.ID, Key: k, Origin: model.DefaultOriginForPublish}
+	if err := tx.CreatePackage(p); err != nil {
+		return nil, nil, nil, err
+	}
+	return d, r, p, nil
 }
 
 func newVersion(pkgID int64, v string, st model.Status, published time.Time) *model.Version {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/metatest"
 	"github.com/wharf-dev/wharf/internal/meta/postgres/pgtest"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -102,19 +103,10 @@ func BenchmarkTx(b *testing.B) {
 }
 
 func benchFixture(b *testing.B, s meta.Store) (*model.Repository, *model.Package) {
-	d := &model.Domain{Name: "dom", Owner: "111122223333", CreatedTime: time.Now()}
-	r := &model.Repository{Name: "repo", AdministratorAccount: d.Owner, CreatedTime: time.Now()}
-	p := &model.Package{Key: model.PackageKey{Format: model.FormatNpm, Name: "left-pad"}, Origin: model.DefaultOriginForPublish}
-	err := s.Update(ctx, func(tx meta.Tx) error {
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r.DomainID = d.ID
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		p.RepositoryID = r.ID
-		if err := tx.CreatePackage(p); err != nil {
+	var r *model.Repository
+	var p *model.Package
+	err := s.Update(ctx, func(tx meta.Tx) (err error) {
+		if _, r, p, err = metatest.CreatePackage(tx, "dom", "repo", model.PackageKey{Format: model.FormatNpm, Name: "left-pad"}, time.Now()); err != nil {
 			return err
 		}
 		for i := range 50 {

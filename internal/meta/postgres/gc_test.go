@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/metatest"
 	"github.com/wharf-dev/wharf/internal/meta/postgres/pgtest"
 	"github.com/wharf-dev/wharf/internal/model"
 )
@@ -21,16 +22,8 @@ func TestGCCandidatesPruned(t *testing.T) {
 	var pkgID int64
 	versions := map[string]*model.Version{}
 	must(t, s.Update(ctx, func(tx meta.Tx) error {
-		d := &model.Domain{Name: "d", Owner: "111122223333", CreatedTime: now}
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r := &model.Repository{DomainID: d.ID, Name: "r", AdministratorAccount: d.Owner, CreatedTime: now}
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		p := &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, Origin: model.DefaultOriginForPublish}
-		if err := tx.CreatePackage(p); err != nil {
+		_, _, p, err := metatest.CreatePackage(tx, "d", "r", model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, now)
+		if err != nil {
 			return err
 		}
 		pkgID = p.ID

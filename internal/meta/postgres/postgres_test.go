@@ -58,19 +58,10 @@ var epoch = time.Date(2026, 1, 2, 3, 4, 5, 600, time.UTC)
 // fixture makes a domain, a repository and a package with versions.
 func fixture(t *testing.T, s meta.Store, versions ...string) (*model.Repository, *model.Package) {
 	t.Helper()
-	d := &model.Domain{Name: "dom", Owner: "111122223333", CreatedTime: epoch}
-	r := &model.Repository{Name: "repo", AdministratorAccount: d.Owner, CreatedTime: epoch}
-	p := &model.Package{Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "pkg"}, Origin: model.DefaultOriginForPublish}
-	must(t, s.Update(ctx, func(tx meta.Tx) error {
-		if err := tx.CreateDomain(d); err != nil {
-			return err
-		}
-		r.DomainID = d.ID
-		if err := tx.CreateRepository(r); err != nil {
-			return err
-		}
-		p.RepositoryID = r.ID
-		if err := tx.CreatePackage(p); err != nil {
+	var r *model.Repository
+	var p *model.Package
+	must(t, s.Update(ctx, func(tx meta.Tx) (err error) {
+		if _, r, p, err = metatest.CreatePackage(tx, "dom", "repo", model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "pkg"}, epoch); err != nil {
 			return err
 		}
 		for _, v := range versions {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/metatest"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -22,7 +23,7 @@ func BenchmarkUnreferencedBlobs(b *testing.B) {
 	defer s.Close()
 	now := time.Unix(1_800_000_000, 0)
 	err = s.Update(ctx, func(tx meta.Tx) error {
-		_, p, err := createPackage(tx, now)
+		_, _, p, err := metatest.CreatePackage(tx, "d", "r", model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, now)
 		if err != nil {
 			return err
 		}
@@ -49,22 +50,4 @@ func BenchmarkUnreferencedBlobs(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// createPackage makes domain d (owner 111122223333), its repository r and
-// the generic package ns/p in it.
-func createPackage(tx meta.Tx, now time.Time) (*model.Repository, *model.Package, error) {
-	d := &model.Domain{Name: "d", Owner: "111122223333", CreatedTime: now}
-	if err := tx.CreateDomain(d); err != nil {
-		return nil, nil, err
-	}
-	r := &model.Repository{DomainID: d.ID, Name: "r", AdministratorAccount: d.Owner, CreatedTime: now}
-	if err := tx.CreateRepository(r); err != nil {
-		return nil, nil, err
-	}
-	p := &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "p"}, Origin: model.DefaultOriginForPublish}
-	if err := tx.CreatePackage(p); err != nil {
-		return nil, nil, err
-	}
-	return r, p, nil
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/metatest"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -31,7 +32,7 @@ func seed(t *testing.T, s *Store) (repoID, pkgID int64) {
 	t.Helper()
 	now := time.Unix(1_800_000_000, 0)
 	err := s.Update(context.Background(), func(tx meta.Tx) error {
-		r, p, err := createPackage(tx, now)
+		_, r, p, err := metatest.CreatePackage(tx, "d", "r", key, now)
 		if err != nil {
 			return err
 		}
