@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math"
 	"net/http"
@@ -134,6 +135,10 @@ func writeJSON(w http.ResponseWriter, status int, msg string) {
 
 // Status maps an error to the HTTP status package managers expect.
 func Status(err error) int {
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		return http.StatusBadGateway
+	}
 	var me *model.Error
 	if !errors.As(err, &me) {
 		return http.StatusInternalServerError
@@ -146,11 +151,23 @@ func Status(err error) int {
 	}
 }
 
+// UnreachableError is a public registry behind an external connection
+// that a read had to ask and this server cannot reach (Error answers 502).
+type UnreachableError struct{ Connection string }
+
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("%s is not reachable from this server; only versions already in the repository or its upstreams can be served.", e.Connection)
+}
+
 // Error answers err as JSON ({"error": ...}, which npm prints) with the
 // mapped status. Internal errors are logged, not shown.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
 	st := Status(err)
 	msg := model.AsError(err).Message
+	var ue *UnreachableError
+	if errors.As(err, &ue) {
+		msg = ue.Error()
+	}
 	if st == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "repository endpoint error", "method", r.Method, "path", r.URL.Path, "err", err)
 	}

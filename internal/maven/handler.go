@@ -140,14 +140,9 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 	}
 }
 
-// fail answers an error: 502 for a public repository this server cannot
-// reach, else the service error's status.
+// fail answers an error with its status (502 for a public repository
+// this server cannot reach).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var ur *unreachable
-	if errors.As(err, &ur) {
-		unreachableFailure(w, ur)
-		return
-	}
 	endpoint.Error(w, r, h.log, err)
 }
 

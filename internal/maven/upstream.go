@@ -2,8 +2,6 @@ package maven
 
 import (
 	"context"
-	"fmt"
-	"net/http"
 	"strings"
 	"time"
 
@@ -20,48 +18,22 @@ func isMavenConnection(conn string) bool { return strings.HasPrefix(conn, "publi
 
 // unreachable is a miss that had to go to a public repository this server
 // cannot reach.
-type unreachable struct{ conn string }
-
-func (e *unreachable) Error() string {
-	return fmt.Sprintf("%s is not reachable from this server; only versions already in the repository or its upstreams can be served.", e.conn)
-}
-
-func unreachableFailure(w http.ResponseWriter, err *unreachable) {
-	endpoint.Errorf(w, http.StatusBadGateway, err.Error())
-}
-
 // versionSource finds the nearest repository of the chain holding a
 // downloadable copy of version; that copy wins, so when file is not empty
 // and the copy lacks it, the search ends there. It returns the entry, or
 // an unreachable error when the search reached a public connection
 // first, or not found.
 func versionSource(chain []service.ChainEntry, p Path, file string) (*service.ChainEntry, *model.Version, error) {
-	for i := range chain {
-		e := &chain[i]
-		if e.View != nil {
-			for _, v := range e.View.Versions {
-				if v.Version != p.Version || !v.Status.Downloadable() {
-					continue
-				}
-				if file == "" {
-					return e, v, nil
-				}
-				for _, a := range e.View.Assets[v.ID] {
-					if a.Name == file {
-						return e, v, nil
-					}
-				}
-				return nil, nil, fileNotFound(p, file)
-			}
-		}
-		if isMavenConnection(e.ExternalConnection) {
-			return nil, nil, &unreachable{e.ExternalConnection}
-		}
-	}
-	if file == "" {
+	e, v, hasFile, conn := service.NearestCopy(chain, p.Version, file, isMavenConnection)
+	switch {
+	case conn != "":
+		return nil, nil, &endpoint.UnreachableError{Connection: conn}
+	case e == nil && file == "":
 		return nil, nil, model.NotFound(model.ResourcePackageVersion, p.Version, "%s:%s %s not found in the repository or its upstreams.", p.GroupID, p.ArtifactID, p.Version)
+	case e == nil || !hasFile:
+		return nil, nil, fileNotFound(p, file)
 	}
-	return nil, nil, fileNotFound(p, file)
+	return e, v, nil
 }
 
 func fileNotFound(p Path, file string) error {
@@ -127,7 +99,7 @@ func (h *Handler) resolvedMetadata(ctx context.Context, req *endpoint.Request, p
 	listed, last, conn := listedInChain(chain)
 	if len(listed) == 0 {
 		if conn != "" {
-			return nil, &unreachable{conn}
+			return nil, &endpoint.UnreachableError{Connection: conn}
 		}
 		return nil, model.NotFound(model.ResourcePackage, p.ArtifactID, "%s:%s has no published versions in the repository or its upstreams.", p.GroupID, p.ArtifactID)
 	}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -54,14 +55,14 @@ func TestVersionSource(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e, _, err := versionSource(tt.chain, p, tt.file)
-			var ur *unreachable
+			var ur *endpoint.UnreachableError
 			switch tt.wantErr {
 			case "notfound":
 				if !errors.Is(err, model.ErrNotFound) {
 					t.Fatalf("err %v, want not found", err)
 				}
 			case "unreachable":
-				if !errors.As(err, &ur) || ur.conn != "public:maven-central" {
+				if !errors.As(err, &ur) || ur.Connection != "public:maven-central" {
 					t.Fatalf("err %v, want unreachable public:maven-central", err)
 				}
 			default:

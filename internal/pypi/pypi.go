@@ -221,11 +221,6 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 			}
 		}
 	}
-	var ur *unreachable
-	if errors.As(err, &ur) {
-		unreachableFailure(w, ur)
-		return
-	}
 	if err != nil {
 		endpoint.Error(w, r, h.log, err)
 		return

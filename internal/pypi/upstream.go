@@ -2,7 +2,6 @@ package pypi
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
@@ -17,12 +16,6 @@ const pypiConnection = "public:pypi"
 
 // unreachable is a miss that had to go to a public registry this server
 // cannot reach.
-type unreachable struct{ conn string }
-
-func (e *unreachable) Error() string {
-	return fmt.Sprintf("%s is not reachable from this server; only versions already in the repository or its upstreams can be served.", e.conn)
-}
-
 // mergeChain is the project as the chain shows it: for each version the
 // nearest repository's copy (with its files), so a version Unlisted
 // nearer hides an upstream's Published copy, as each repository lists
@@ -69,7 +62,7 @@ func (h *handler) resolvedProject(w http.ResponseWriter, r *http.Request, req *e
 	merged, conn := mergeChain(chain, ref.Package)
 	if len(merged.Versions) == 0 {
 		if conn != "" {
-			unreachableFailure(w, &unreachable{conn})
+			endpoint.Error(w, r, h.log, &endpoint.UnreachableError{Connection: conn})
 			return
 		}
 		endpoint.Error(w, r, h.log, model.NotFound(model.ResourcePackage, ref.Package, "Package %s not found in repository %s or its upstreams.", ref.Package, ref.Repository))
@@ -95,25 +88,14 @@ func (h *handler) resolvedProject(w http.ResponseWriter, r *http.Request, req *e
 // public connection first, or not found.
 func fileSource(chain []service.ChainEntry, ref service.PackageRef, version, filename string) (string, error) {
 	version = model.NormalizeVersion(model.FormatPyPI, version)
-	for _, e := range chain {
-		if e.View != nil {
-			for _, v := range e.View.Versions {
-				if v.Version != version || !v.Status.Downloadable() {
-					continue
-				}
-				for _, a := range e.View.Assets[v.ID] {
-					if a.Name == filename {
-						return e.Repo.Repository, nil
-					}
-				}
-				return "", fileNotFound(ref, version, filename)
-			}
-		}
-		if e.ExternalConnection == pypiConnection {
-			return "", &unreachable{e.ExternalConnection}
-		}
+	e, _, hasFile, conn := service.NearestCopy(chain, version, filename, func(c string) bool { return c == pypiConnection })
+	switch {
+	case conn != "":
+		return "", &endpoint.UnreachableError{Connection: conn}
+	case e == nil || !hasFile:
+		return "", fileNotFound(ref, version, filename)
 	}
-	return "", fileNotFound(ref, version, filename)
+	return e.Repo.Repository, nil
 }
 
 func fileNotFound(ref service.PackageRef, version, filename string) error {
@@ -137,8 +119,4 @@ func (h *handler) fileFromUpstream(ctx context.Context, req *endpoint.Request, r
 		return nil // appeared meanwhile
 	}
 	return h.svc.RetainVersion(ctx, req.Caller, ref, from, version)
-}
-
-func unreachableFailure(w http.ResponseWriter, err *unreachable) {
-	endpoint.Errorf(w, http.StatusBadGateway, err.Error())
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -94,14 +95,14 @@ func TestFileSource(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			from, err := fileSource(tt.chain, ref, tt.version, tt.file)
-			var ur *unreachable
+			var ur *endpoint.UnreachableError
 			switch tt.wantErr {
 			case "notfound":
 				if !errors.Is(err, model.ErrNotFound) {
 					t.Fatalf("err %v, want not found", err)
 				}
 			case "unreachable":
-				if !errors.As(err, &ur) || ur.conn != pypiConnection {
+				if !errors.As(err, &ur) || ur.Connection != pypiConnection {
 					t.Fatalf("err %v, want unreachable %s", err, pypiConnection)
 				}
 			default:

@@ -86,6 +86,38 @@ type ChainEntry struct {
 	View *PackageView
 }
 
+// NearestCopy finds the nearest entry of chain holding a downloadable
+// copy of version (normalized), which wins over any copy further on, and
+// whether that copy has file (true when file is empty). The search ends
+// before it at an entry whose external connection stop reports (a public
+// registry the format would have to ask), returning that connection; it
+// returns a nil entry when nothing holds the version.
+func NearestCopy(chain []ChainEntry, version, file string, stop func(conn string) bool) (e *ChainEntry, v *model.Version, hasFile bool, unreachable string) {
+	for i := range chain {
+		e := &chain[i]
+		if e.View != nil {
+			for _, v := range e.View.Versions {
+				if v.Version != version || !v.Status.Downloadable() {
+					continue
+				}
+				if file == "" {
+					return e, v, true, ""
+				}
+				for _, a := range e.View.Assets[v.ID] {
+					if a.Name == file {
+						return e, v, true, ""
+					}
+				}
+				return e, v, false, ""
+			}
+		}
+		if e.ExternalConnection != "" && stop(e.ExternalConnection) {
+			return nil, nil, false, e.ExternalConnection
+		}
+	}
+	return nil, nil, false, ""
+}
+
 // ResolveChain walks the package's repository and its upstreams
 // depth-first in priority order, at most 25 repositories, in one
 // snapshot, and returns each repository's own view of the package. The
