@@ -260,6 +260,17 @@ func formatList() string {
 // differ only in case name the same group.
 func PatternKey(pattern string) string { return strings.Map(foldRune, pattern) }
 
+// PatternFormatOf is the format segment of a stored pattern ("" for the
+// root "/*"): stores index groups by it, so a publish loads only the
+// groups that can match its format.
+func PatternFormatOf(pattern string) string {
+	f, _, ok := strings.Cut(strings.TrimPrefix(pattern, "/"), "/")
+	if !ok {
+		return ""
+	}
+	return f
+}
+
 // Key is the pattern's PatternKey.
 func (p Pattern) Key() string {
 	if p.key == "" {

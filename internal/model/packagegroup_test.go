@@ -343,3 +343,11 @@ func TestDefaultGroupModes(t *testing.T) {
 		}
 	}
 }
+
+func TestPatternFormatOf(t *testing.T) {
+	for pattern, want := range map[string]string{"/*": "", "/npm/*": "npm", "/maven/com.acme~": "maven", "/npm/space/ui$": "npm", "/pypi//requests$": "pypi"} {
+		if got := PatternFormatOf(pattern); got != want {
+			t.Errorf("PatternFormatOf(%q) = %q, want %q", pattern, got, want)
+		}
+	}
+}

@@ -10,15 +10,6 @@ import (
 
 var _ meta.PackageGroups = (*tx)(nil)
 
-// patternFormat is the format segment of a pattern ("" for "/*").
-func patternFormat(pattern string) string {
-	f, _, ok := strings.Cut(strings.TrimPrefix(pattern, "/"), "/")
-	if !ok {
-		return ""
-	}
-	return f
-}
-
 // groupCols loads a group with the lengths of its allowed repository
 // lists.
 const groupCols = `g.id, g.domain_id, g.pattern, g.contact_info, g.description, g.mode_publish, g.mode_external_upstream, g.mode_internal_upstream, g.created,
@@ -45,7 +36,7 @@ func (t *tx) CreatePackageGroup(g *model.PackageGroup) error {
 	id, err := t.insert("package group "+g.Pattern, `INSERT INTO package_groups (domain_id, pattern, pattern_key, format, contact_info, description,
 			mode_publish, mode_external_upstream, mode_internal_upstream, created)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
-		g.DomainID, g.Pattern, model.PatternKey(g.Pattern), patternFormat(g.Pattern), g.ContactInfo, g.Description,
+		g.DomainID, g.Pattern, model.PatternKey(g.Pattern), model.PatternFormatOf(g.Pattern), g.ContactInfo, g.Description,
 		string(g.Modes[model.RestrictionPublish]), string(g.Modes[model.RestrictionExternalUpstream]), string(g.Modes[model.RestrictionInternalUpstream]),
 		nanos(g.CreatedTime))
 	if err != nil {

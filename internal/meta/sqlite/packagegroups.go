@@ -7,15 +7,6 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
-// patternFormat is the format segment of a pattern ("" for "/*").
-func patternFormat(pattern string) string {
-	f, _, ok := strings.Cut(strings.TrimPrefix(pattern, "/"), "/")
-	if !ok {
-		return ""
-	}
-	return f
-}
-
 // groupCols loads a group with the lengths of its allowed repository
 // lists, one correlated count per restriction type.
 const groupCols = `g.id, g.domain_id, g.pattern, g.contact_info, g.description, g.mode_publish, g.mode_external_upstream, g.mode_internal_upstream, g.created,
@@ -39,7 +30,7 @@ func scanGroup(sc interface{ Scan(...any) error }) (*model.PackageGroup, error) 
 func (t *tx) CreatePackageGroup(g *model.PackageGroup) error {
 	r, err := t.exec(`INSERT INTO package_groups (domain_id, pattern, pattern_key, format, contact_info, description, mode_publish, mode_external_upstream, mode_internal_upstream, created)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		g.DomainID, g.Pattern, model.PatternKey(g.Pattern), patternFormat(g.Pattern), g.ContactInfo, g.Description,
+		g.DomainID, g.Pattern, model.PatternKey(g.Pattern), model.PatternFormatOf(g.Pattern), g.ContactInfo, g.Description,
 		string(g.Modes[model.RestrictionPublish]), string(g.Modes[model.RestrictionExternalUpstream]), string(g.Modes[model.RestrictionInternalUpstream]),
 		nanos(g.CreatedTime))
 	if err != nil {
