@@ -176,15 +176,21 @@ func badPublishQuery(pkg, ns, version, asset string) url.Values {
 		"namespace": {ns}, "package": {pkg}, "version": {version}, "asset": {asset}}
 }
 
-func TestBadInputControlPlane(t *testing.T) {
-	// A refused upload's bytes, if any reached the disk, must be gone by
-	// the final comparison: short collector settings make that quick.
+// startBadServer starts a server with the bad-input domain and its
+// repository. A refused upload's bytes, if any reached the disk, must be
+// gone by the final comparison: short collector settings make that quick.
+func startBadServer(t *testing.T) (*Server, *ca.Client) {
 	t.Setenv("WHARF_GC_INTERVAL", "200ms")
 	t.Setenv("WHARF_GC_GRACE", "1s")
 	t.Setenv("WHARF_BLOB_LEASE", "2s")
 	s := StartServer(t)
 	c := s.Client()
 	Setup(t, c, badDomain, "repo")
+	return s, c
+}
+
+func TestBadInputControlPlane(t *testing.T) {
+	s, c := startBadServer(t)
 	good := []byte("the only content that belongs here\n")
 	PublishGeneric(t, c, badDomain, "repo", "ns", "pkg", "1.0", "a.bin", good, false)
 	before := badState(t, s, c)
@@ -407,12 +413,7 @@ func multipartBody(t *testing.T, fields [][2]string, filename string, content []
 }
 
 func TestBadInputRepositoryEndpoints(t *testing.T) {
-	t.Setenv("WHARF_GC_INTERVAL", "200ms")
-	t.Setenv("WHARF_GC_GRACE", "1s")
-	t.Setenv("WHARF_BLOB_LEASE", "2s")
-	s := StartServer(t)
-	c := s.Client()
-	Setup(t, c, badDomain, "repo")
+	s, c := startBadServer(t)
 	tok := s.Token(t, badDomain)
 	npmEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatNpm)
 	pypiEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatPypi)
