@@ -20,13 +20,22 @@ func needTool(t *testing.T, name string, check ...string) {
 	} else {
 		_, err = exec.LookPath(name)
 	}
-	if err == nil {
-		return
+	if err != nil {
+		missingTool(t, name, err, "")
+	}
+}
+
+// missingTool fails a test under CI, where .ci/run installs every client,
+// and skips it, loudly, elsewhere.
+func missingTool(t *testing.T, what string, err error, install string) {
+	t.Helper()
+	if install != "" {
+		install = " (install with: " + install + ")"
 	}
 	if os.Getenv("CI") == "true" {
-		t.Fatalf("%s is required: %v", name, err)
+		t.Fatalf("%s is required%s: %v", what, install, err)
 	}
-	t.Skipf("SKIPPING: %s is not available (%v); CI fails instead", name, err)
+	t.Skipf("SKIPPING: %s is not available%s: %v; CI fails instead", what, install, err)
 }
 
 // awsJSON runs an aws codeartifact command and decodes its JSON output.

@@ -156,15 +156,11 @@ def build_wheel(wheel_directory, config_settings=None, metadata_directory=None):
 	return path
 }
 
-// pyNeedTool finds a client, failing under CI (where .ci/run installs it)
-// and skipping, loudly, elsewhere.
+// pyNeedTool finds a client (see missingTool).
 func pyNeedTool(t *testing.T, name, install string) {
 	t.Helper()
 	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("CI") == "true" {
-			t.Fatalf("%s is not installed (%s)", name, install)
-		}
-		t.Skipf("%s is not installed; install it with: %s", name, install)
+		missingTool(t, name, err, install)
 	}
 }
 
