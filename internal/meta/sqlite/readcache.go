@@ -157,6 +157,9 @@ func cloneVersion(v model.Version) *model.Version {
 }
 
 func (t *tx) cachedPackage(repoID int64, k model.PackageKey, load func() (*model.Package, error)) (*model.Package, error) {
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('p', []int64{repoID}, string(k.Format), k.Namespace, k.Name)
 	if v, ok := t.cached(key); ok {
 		p := v.(model.Package)
@@ -170,6 +173,9 @@ func (t *tx) cachedPackage(repoID int64, k model.PackageKey, load func() (*model
 }
 
 func (t *tx) cachedVersion(pkgID int64, version string, load func() (*model.Version, error)) (*model.Version, error) {
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('v', []int64{pkgID}, version)
 	if v, ok := t.cached(key); ok {
 		return cloneVersion(v.(model.Version)), nil
@@ -185,6 +191,9 @@ func (t *tx) cachedVersion(pkgID int64, version string, load func() (*model.Vers
 
 // cachedVersionSummary answers GetVersions for one version.
 func (t *tx) cachedVersionSummary(pkgID int64, version string, load func() (map[string]*model.Version, error)) (map[string]*model.Version, error) {
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('s', []int64{pkgID}, version)
 	if v, ok := t.cached(key); ok {
 		out := map[string]*model.Version{}
@@ -208,6 +217,9 @@ func (t *tx) cachedVersionSummary(pkgID int64, version string, load func() (map[
 }
 
 func (t *tx) cachedAsset(versionID int64, name string, load func() (*model.Asset, error)) (*model.Asset, error) {
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('a', []int64{versionID}, name)
 	if v, ok := t.cached(key); ok {
 		a := v.(model.Asset)
@@ -222,7 +234,7 @@ func (t *tx) cachedAsset(versionID int64, name string, load func() (*model.Asset
 
 // cachedVersionList answers ListVersions for pages of summary rows.
 func (t *tx) cachedVersionList(pkgID int64, f meta.VersionFilter, load func() ([]*model.Version, error)) ([]*model.Version, error) {
-	if f.WithDetails || f.WithFormatMeta || f.Limit <= 0 || f.Limit > readCacheMaxList {
+	if t.rc == nil || f.WithDetails || f.WithFormatMeta || f.Limit <= 0 || f.Limit > readCacheMaxList {
 		return load()
 	}
 	key := cacheKey('l', []int64{pkgID, int64(f.Limit), f.PublishedBefore.UnixNano()},
@@ -250,6 +262,9 @@ func (t *tx) cachedVersionList(pkgID int64, f meta.VersionFilter, load func() ([
 }
 
 func (t *tx) cachedDistTags(pkgID int64, load func() (map[string]string, error)) (map[string]string, error) {
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('t', []int64{pkgID})
 	if v, ok := t.cached(key); ok {
 		return maps.Clone(v.(map[string]string)), nil

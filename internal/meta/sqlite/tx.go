@@ -172,14 +172,20 @@ func scanDomain(sc interface{ Scan(...any) error }) (*model.Domain, error) {
 }
 
 func (t *tx) GetDomain(owner, name string) (*model.Domain, error) {
+	load := func() (*model.Domain, error) {
+		return t.cachedDomain(owner, name, func() (*model.Domain, error) {
+			return scanDomain(t.row(`SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
+		})
+	}
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('d', nil, owner, name)
 	if v, ok := t.cached(key); ok {
 		d := v.(model.Domain)
 		return &d, nil
 	}
-	d, err := t.cachedDomain(owner, name, func() (*model.Domain, error) {
-		return scanDomain(t.row(`SELECT `+domainCols+` FROM domains WHERE owner = ? AND name = ?`, owner, name))
-	})
+	d, err := load()
 	if err == nil {
 		t.remember(key, *d, 128+len(key))
 	}
@@ -271,13 +277,19 @@ func (t *tx) CreateRepository(r *model.Repository) error {
 }
 
 func (t *tx) GetRepository(domainID int64, name string) (*model.Repository, error) {
+	load := func() (*model.Repository, error) {
+		return t.cachedRepository(domainID, name, func() (*model.Repository, error) {
+			return scanRepo(t.row(`SELECT `+repoCols+` FROM repositories r JOIN domains d ON d.id = r.domain_id WHERE r.domain_id = ? AND r.name = ?`, domainID, name))
+		})
+	}
+	if t.rc == nil {
+		return load()
+	}
 	key := cacheKey('r', []int64{domainID}, name)
 	if v, ok := t.cached(key); ok {
 		return cloneRepo(v.(model.Repository)), nil
 	}
-	r, err := t.cachedRepository(domainID, name, func() (*model.Repository, error) {
-		return scanRepo(t.row(`SELECT `+repoCols+` FROM repositories r JOIN domains d ON d.id = r.domain_id WHERE r.domain_id = ? AND r.name = ?`, domainID, name))
-	})
+	r, err := load()
 	if err == nil {
 		size := 256 + len(r.Description)
 		for _, u := range r.Upstreams {
