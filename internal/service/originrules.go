@@ -209,14 +209,12 @@ func (s *Service) upstreamVersion(ctx context.Context, tx meta.Tx, c Caller, sc 
 		if st.repo == sc.repo || st.pkg == nil {
 			return false, nil
 		}
-		v, err := tx.GetVersion(st.pkg.ID, version)
-		if errors.Is(err, meta.ErrNotFound) {
-			return false, nil
-		}
+		// The summary row decides it; readme and manifest can be large.
+		vs, err := tx.GetVersions(st.pkg.ID, []string{version})
 		if err != nil {
 			return false, err
 		}
-		if !v.Status.Downloadable() {
+		if v := vs[version]; v == nil || !v.Status.Downloadable() {
 			return false, nil
 		}
 		conflict = upstreamConflict(sc, version, fmt.Sprintf("exists in upstream repository %s", st.repo.Name))
