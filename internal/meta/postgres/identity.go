@@ -7,6 +7,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
 )
 
 var _ meta.ResourcePolicies = (*tx)(nil)
@@ -53,7 +54,7 @@ func (t *tx) userName(account, name string) (string, error) {
 func (s *Store) CreateAccount(ctx context.Context, a *meta.Account) error {
 	return s.update(ctx, func(t *tx) error {
 		_, err := t.insert("account "+a.ID, `INSERT INTO accounts (id, name, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 0`,
-			a.ID, a.Name, nanos(a.Created))
+			a.ID, a.Name, column.Nanos(a.Created))
 		return err
 	})
 }
@@ -80,7 +81,7 @@ func (t *tx) accounts() ([]meta.Account, error) {
 		var a meta.Account
 		var created int64
 		err := r.Scan(&a.ID, &a.Name, &created)
-		a.Created = fromNanos(created)
+		a.Created = column.FromNanos(created)
 		return a, err
 	})
 }
@@ -89,12 +90,12 @@ func (t *tx) accounts() ([]meta.Account, error) {
 
 func (s *Store) CreateUser(ctx context.Context, u *meta.User) error {
 	return s.update(ctx, func(t *tx) error {
-		if _, err := t.exec(`INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING`, u.Account, nanos(u.Created)); err != nil {
+		if _, err := t.exec(`INSERT INTO accounts (id, created) VALUES ($1, $2) ON CONFLICT DO NOTHING`, u.Account, column.Nanos(u.Created)); err != nil {
 			return err
 		}
 		// The conflict may be on the case-folded name.
 		_, err := t.insert("user "+u.Name, `INSERT INTO users (account_id, name, created) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING 0`,
-			u.Account, u.Name, nanos(u.Created))
+			u.Account, u.Name, column.Nanos(u.Created))
 		return err
 	})
 }
@@ -124,7 +125,7 @@ func (t *tx) users(account string) ([]meta.User, error) {
 		var u meta.User
 		var created int64
 		err := r.Scan(&u.Account, &u.Name, &created)
-		u.Created = fromNanos(created)
+		u.Created = column.FromNanos(created)
 		return u, err
 	})
 }
@@ -144,7 +145,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *meta.AccessKey) error {
 			k.User, user = name, name
 		}
 		_, err := t.insert("access key "+k.ID, `INSERT INTO access_keys (id, account_id, user_name, secret, status, created) VALUES ($1, $2, $3, $4, $5, $6)
-			ON CONFLICT DO NOTHING RETURNING 0`, k.ID, k.Account, user, k.Secret, k.Status, nanos(k.Created))
+			ON CONFLICT DO NOTHING RETURNING 0`, k.ID, k.Account, user, k.Secret, k.Status, column.Nanos(k.Created))
 		return mapFK(err)
 	})
 }
@@ -155,7 +156,7 @@ func scanKey(sc pgx.Row) (meta.AccessKey, error) {
 	var k meta.AccessKey
 	var created int64
 	err := sc.Scan(&k.ID, &k.Account, &k.User, &k.Secret, &k.Status, &created)
-	k.Created = fromNanos(created)
+	k.Created = column.FromNanos(created)
 	return k, err
 }
 
@@ -222,7 +223,7 @@ func (s *Store) PutUserPolicy(ctx context.Context, p *meta.UserPolicy) error {
 		p.User = name
 		_, err = t.exec(`INSERT INTO user_policies (account_id, user_name, name, document, updated) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (account_id, user_name, name) DO UPDATE SET document = excluded.document, updated = excluded.updated`,
-			p.Account, p.User, p.Name, p.Document, nanos(p.Updated))
+			p.Account, p.User, p.Name, p.Document, column.Nanos(p.Updated))
 		return err
 	})
 }
@@ -251,7 +252,7 @@ func (t *tx) userPolicies(account, user string) ([]meta.UserPolicy, error) {
 		var p meta.UserPolicy
 		var updated int64
 		err := r.Scan(&p.Account, &p.User, &p.Name, &p.Document, &updated)
-		p.Updated = fromNanos(updated)
+		p.Updated = column.FromNanos(updated)
 		return p, err
 	})
 }
@@ -270,7 +271,7 @@ func (t *tx) GetResourcePolicy(target meta.PolicyTarget) (*meta.ResourcePolicy, 
 	if err := row.Scan(&p.Document, &p.Revision, &updated); err != nil {
 		return nil, notFound(err)
 	}
-	p.Updated = fromNanos(updated)
+	p.Updated = column.FromNanos(updated)
 	return &p, nil
 }
 
@@ -282,12 +283,12 @@ func (t *tx) PutResourcePolicy(target meta.PolicyTarget, p *meta.ResourcePolicy)
 		return affected(t.exec(`INSERT INTO repository_policies (repository_id, document, revision, updated)
 			SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM repositories WHERE id = $1)
 			ON CONFLICT (repository_id) DO UPDATE SET document = excluded.document, revision = excluded.revision, updated = excluded.updated`,
-			target.RepositoryID, p.Document, p.Revision, nanos(p.Updated)))
+			target.RepositoryID, p.Document, p.Revision, column.Nanos(p.Updated)))
 	}
 	return affected(t.exec(`INSERT INTO domain_policies (domain_id, document, revision, updated)
 		SELECT $1, $2, $3, $4 WHERE EXISTS (SELECT 1 FROM domains WHERE id = $1)
 		ON CONFLICT (domain_id) DO UPDATE SET document = excluded.document, revision = excluded.revision, updated = excluded.updated`,
-		target.DomainID, p.Document, p.Revision, nanos(p.Updated)))
+		target.DomainID, p.Document, p.Revision, column.Nanos(p.Updated)))
 }
 
 func (t *tx) DeleteResourcePolicy(target meta.PolicyTarget) error {
@@ -347,7 +348,7 @@ func (t *tx) attachedPolicies() ([]meta.AttachedPolicy, error) {
 		var p meta.AttachedPolicy
 		var updated int64
 		err := r.Scan(&p.DomainOwner, &p.Domain, &p.Repository, &p.Document, &p.Revision, &updated)
-		p.Updated = fromNanos(updated)
+		p.Updated = column.FromNanos(updated)
 		return p, err
 	})
 }

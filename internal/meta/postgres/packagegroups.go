@@ -5,6 +5,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -25,7 +26,7 @@ func scanGroup(sc pgx.Row) (*model.PackageGroup, error) {
 	if err := sc.Scan(&g.ID, &g.DomainID, &g.Pattern, &g.ContactInfo, &g.Description, &pub, &ext, &internal, &created, &nPub, &nExt, &nInt); err != nil {
 		return nil, notFound(err)
 	}
-	g.CreatedTime = fromNanos(created)
+	g.CreatedTime = column.FromNanos(created)
 	g.SetStored(pub, ext, internal, nPub, nExt, nInt)
 	return &g, nil
 }
@@ -38,7 +39,7 @@ func (t *tx) CreatePackageGroup(g *model.PackageGroup) error {
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT DO NOTHING RETURNING id`,
 		g.DomainID, g.Pattern, model.PatternKey(g.Pattern), model.PatternFormatOf(g.Pattern), g.ContactInfo, g.Description,
 		string(g.Modes[model.RestrictionPublish]), string(g.Modes[model.RestrictionExternalUpstream]), string(g.Modes[model.RestrictionInternalUpstream]),
-		nanos(g.CreatedTime))
+		column.Nanos(g.CreatedTime))
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -236,16 +237,6 @@ func notFound(err error) error {
 	return err
 }
 
-func nanos(t time.Time) int64 { return t.UnixNano() }
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
-
-// likePrefix escapes s for use as a LIKE prefix pattern with ESCAPE '\'.
-func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s) + "%"
-}
-
 // limitOrAll is a LIMIT argument: NULL means no limit.
 func limitOrAll(limit int) any {
 	if limit <= 0 {
@@ -283,7 +274,7 @@ func collect[T any](rows pgx.Rows, err error, scan func(pgx.Rows) (T, error)) ([
 
 func (t *tx) CreateDomain(d *model.Domain) error {
 	id, err := t.insert("domain "+d.Name, `INSERT INTO domains (owner, name, encryption_key, created) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING RETURNING id`, d.Owner, d.Name, d.EncryptionKey, nanos(d.CreatedTime))
+		ON CONFLICT DO NOTHING RETURNING id`, d.Owner, d.Name, d.EncryptionKey, column.Nanos(d.CreatedTime))
 	if err != nil {
 		return err
 	}
@@ -299,7 +290,7 @@ func scanDomain(sc pgx.Row) (*model.Domain, error) {
 	if err := sc.Scan(&d.ID, &d.Owner, &d.Name, &d.EncryptionKey, &created); err != nil {
 		return nil, notFound(err)
 	}
-	d.CreatedTime = fromNanos(created)
+	d.CreatedTime = column.FromNanos(created)
 	return &d, nil
 }
 
@@ -351,24 +342,16 @@ func scanRepo(sc pgx.Row) (*model.Repository, error) {
 	if err := json.Unmarshal([]byte(ext), &r.ExternalConnections); err != nil {
 		return nil, fmt.Errorf("repository %d external connections: %w", r.ID, err)
 	}
-	r.CreatedTime = fromNanos(created)
+	r.CreatedTime = column.FromNanos(created)
 	return &r, nil
 }
 
 func scanRepos(r pgx.Rows) (*model.Repository, error) { return scanRepo(r) }
 
-func jsonList(l []string) string {
-	if l == nil {
-		l = []string{}
-	}
-	b, _ := json.Marshal(l)
-	return string(b)
-}
-
 func (t *tx) CreateRepository(r *model.Repository) error {
 	id, err := t.insert("repository "+r.Name, `INSERT INTO repositories (domain_id, name, description, admin_account, upstreams, external_connections, created)
 		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING RETURNING id`,
-		r.DomainID, r.Name, r.Description, r.AdministratorAccount, jsonList(r.Upstreams), jsonList(r.ExternalConnections), nanos(r.CreatedTime))
+		r.DomainID, r.Name, r.Description, r.AdministratorAccount, column.StringList(r.Upstreams), column.StringList(r.ExternalConnections), column.Nanos(r.CreatedTime))
 	if err != nil {
 		return err
 	}
@@ -382,7 +365,7 @@ func (t *tx) GetRepository(domainID int64, name string) (*model.Repository, erro
 
 func (t *tx) UpdateRepository(r *model.Repository) error {
 	_, err := t.exec(`UPDATE repositories SET description = $1, upstreams = $2, external_connections = $3 WHERE id = $4`,
-		r.Description, jsonList(r.Upstreams), jsonList(r.ExternalConnections), r.ID)
+		r.Description, column.StringList(r.Upstreams), column.StringList(r.ExternalConnections), r.ID)
 	return err
 }
 
@@ -401,7 +384,7 @@ func (t *tx) ListRepositories(f meta.RepositoryFilter) ([]*model.Repository, err
 		q += ` AND r.admin_account = ` + a.add(f.AdministratorAccount)
 	}
 	if f.Prefix != "" {
-		q += ` AND r.name LIKE ` + a.add(likePrefix(f.Prefix)) + ` ESCAPE '\'`
+		q += ` AND r.name LIKE ` + a.add(column.LikePrefix(f.Prefix)) + ` ESCAPE '\'`
 	}
 	if f.After != "" {
 		name, idText, _ := strings.Cut(f.After, "/")
@@ -483,7 +466,7 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 		q += ` AND format = ` + a.add(string(f.Format))
 	}
 	if f.NamespacePrefix != "" {
-		q += ` AND namespace LIKE ` + a.add(likePrefix(f.NamespacePrefix)) + ` ESCAPE '\'`
+		q += ` AND namespace LIKE ` + a.add(column.LikePrefix(f.NamespacePrefix)) + ` ESCAPE '\'`
 	}
 	if f.HasNamespace != nil {
 		if *f.HasNamespace {
@@ -493,7 +476,7 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 		}
 	}
 	if f.NamePrefix != "" {
-		q += ` AND name LIKE ` + a.add(likePrefix(f.NamePrefix)) + ` ESCAPE '\'`
+		q += ` AND name LIKE ` + a.add(column.LikePrefix(f.NamePrefix)) + ` ESCAPE '\'`
 	}
 	if f.Publish != "" {
 		q += ` AND origin_publish = ` + a.add(f.Publish)
@@ -548,8 +531,6 @@ func (t *tx) TouchPackage(pkgID int64) error {
 
 // ---- versions
 
-const versionSummaryCols = `id, package_id, version, display_name, revision, status, published, origin_type, origin_repository, origin_external`
-
 func scanVersion(sc pgx.Row, details, fmeta bool) (*model.Version, error) {
 	var v model.Version
 	var status string
@@ -569,44 +550,22 @@ func scanVersion(sc pgx.Row, details, fmeta bool) (*model.Version, error) {
 	}
 	v.DisplayName = string(display)
 	v.Status = model.Status(status)
-	v.PublishedTime = fromNanos(published)
+	v.PublishedTime = column.FromNanos(published)
 	if details {
 		v.Summary, v.HomePage, v.SourceCodeRepo, v.Readme = string(summary), string(home), string(src), string(readme)
-		if err := json.Unmarshal([]byte(lic), &v.Licenses); err != nil {
-			return nil, fmt.Errorf("version %d licenses: %w", v.ID, err)
-		}
-		if err := json.Unmarshal([]byte(deps), &v.Dependencies); err != nil {
-			return nil, fmt.Errorf("version %d dependencies: %w", v.ID, err)
+		if err := column.DecodeDetails(&v, lic, deps); err != nil {
+			return nil, err
 		}
 	}
 	return &v, nil
-}
-
-func versionCols(details, fmeta bool) string {
-	c := versionSummaryCols
-	if details {
-		c += `, summary, home_page, source_code_repo, licenses, dependencies, readme`
-	}
-	if fmeta {
-		c += `, format_meta`
-	}
-	return c
-}
-
-func jsonOf(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil || string(b) == "null" {
-		return "[]"
-	}
-	return string(b)
 }
 
 func (t *tx) CreateVersion(v *model.Version) error {
 	id, err := t.insert("version "+v.Version, `INSERT INTO versions (package_id, version, display_name, revision, status, published, origin_type, origin_repository, origin_external,
 		summary, home_page, source_code_repo, licenses, dependencies, readme, format_meta) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
 		ON CONFLICT DO NOTHING RETURNING id`,
-		v.PackageID, v.Version, []byte(v.DisplayName), v.Revision, string(v.Status), nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
-		[]byte(v.Summary), []byte(v.HomePage), []byte(v.SourceCodeRepo), jsonOf(v.Licenses), jsonOf(v.Dependencies), []byte(v.Readme), v.FormatMetadata)
+		v.PackageID, v.Version, []byte(v.DisplayName), v.Revision, string(v.Status), column.Nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
+		[]byte(v.Summary), []byte(v.HomePage), []byte(v.SourceCodeRepo), column.JSONList(v.Licenses), column.JSONList(v.Dependencies), []byte(v.Readme), v.FormatMetadata)
 	if err != nil {
 		return err
 	}
@@ -615,7 +574,7 @@ func (t *tx) CreateVersion(v *model.Version) error {
 }
 
 func (t *tx) GetVersion(pkgID int64, version string) (*model.Version, error) {
-	return scanVersion(t.row(`SELECT `+versionCols(true, true)+` FROM versions WHERE package_id = $1 AND version = $2`, pkgID, version), true, true)
+	return scanVersion(t.row(`SELECT `+column.Versions(true, true)+` FROM versions WHERE package_id = $1 AND version = $2`, pkgID, version), true, true)
 }
 
 func (t *tx) GetVersions(pkgID int64, versions []string) (map[string]*model.Version, error) {
@@ -630,7 +589,7 @@ func (t *tx) GetVersions(pkgID int64, versions []string) (map[string]*model.Vers
 			ok = append(ok, v)
 		}
 	}
-	rows, err := t.query(`SELECT `+versionCols(false, false)+` FROM versions WHERE package_id = $1 AND version = ANY($2)`, pkgID, ok)
+	rows, err := t.query(`SELECT `+column.Versions(false, false)+` FROM versions WHERE package_id = $1 AND version = ANY($2)`, pkgID, ok)
 	if err != nil {
 		return nil, err
 	}
@@ -648,8 +607,8 @@ func (t *tx) GetVersions(pkgID int64, versions []string) (map[string]*model.Vers
 func (t *tx) UpdateVersion(v *model.Version) error {
 	_, err := t.exec(`UPDATE versions SET display_name = $1, revision = $2, status = $3, published = $4, origin_type = $5, origin_repository = $6, origin_external = $7,
 		summary = $8, home_page = $9, source_code_repo = $10, licenses = $11, dependencies = $12, readme = $13, format_meta = $14 WHERE id = $15`,
-		[]byte(v.DisplayName), v.Revision, string(v.Status), nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
-		[]byte(v.Summary), []byte(v.HomePage), []byte(v.SourceCodeRepo), jsonOf(v.Licenses), jsonOf(v.Dependencies), []byte(v.Readme), v.FormatMetadata, v.ID)
+		[]byte(v.DisplayName), v.Revision, string(v.Status), column.Nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
+		[]byte(v.Summary), []byte(v.HomePage), []byte(v.SourceCodeRepo), column.JSONList(v.Licenses), column.JSONList(v.Dependencies), []byte(v.Readme), v.FormatMetadata, v.ID)
 	return err
 }
 
@@ -671,7 +630,7 @@ func (t *tx) DeleteVersions(ids []int64) error {
 
 func (t *tx) ListVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, error) {
 	a := args{pkgID}
-	q := `SELECT ` + versionCols(f.WithDetails, f.WithFormatMeta) + ` FROM versions WHERE package_id = $1`
+	q := `SELECT ` + column.Versions(f.WithDetails, f.WithFormatMeta) + ` FROM versions WHERE package_id = $1`
 	switch {
 	case f.AllStatuses:
 	case f.Status != "":
@@ -683,7 +642,7 @@ func (t *tx) ListVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, 
 		q += ` AND origin_type = ` + a.add(f.OriginType)
 	}
 	if !f.PublishedBefore.IsZero() {
-		q += ` AND published < ` + a.add(nanos(f.PublishedBefore))
+		q += ` AND published < ` + a.add(column.Nanos(f.PublishedBefore))
 	}
 	if f.Sort == meta.SortByPublished {
 		if f.After != "" {
@@ -692,7 +651,7 @@ func (t *tx) ListVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, 
 			if err != nil {
 				return nil, fmt.Errorf("bad cursor: %w", err)
 			}
-			p := a.add(nanos(at))
+			p := a.add(column.Nanos(at))
 			q += ` AND (published < ` + p + ` OR (published = ` + p + ` AND version > ` + a.add(ver) + `))`
 		}
 		q += ` ORDER BY published DESC, version`
@@ -717,7 +676,7 @@ func scanAsset(sc pgx.Row) (*model.Asset, error) {
 	if err := sc.Scan(&a.ID, &a.VersionID, &a.Name, &a.Size, &a.Hashes.MD5, &a.Hashes.SHA1, &a.Hashes.SHA256, &a.Hashes.SHA512, &created); err != nil {
 		return nil, notFound(err)
 	}
-	a.Created = fromNanos(created)
+	a.Created = column.FromNanos(created)
 	return &a, nil
 }
 
@@ -733,7 +692,7 @@ func (t *tx) PutAsset(a *model.Asset) error {
 			INSERT INTO blobs (digest, size) SELECT $6, $3 FROM a ON CONFLICT DO NOTHING
 		)
 		SELECT id FROM a`,
-		a.VersionID, a.Name, a.Size, a.Hashes.MD5, a.Hashes.SHA1, a.Hashes.SHA256, a.Hashes.SHA512, nanos(a.Created))
+		a.VersionID, a.Name, a.Size, a.Hashes.MD5, a.Hashes.SHA1, a.Hashes.SHA256, a.Hashes.SHA512, column.Nanos(a.Created))
 	if err != nil {
 		return err
 	}
@@ -799,7 +758,7 @@ func (t *tx) DeleteTags(arn string) error {
 // ---- blobs
 
 func (t *tx) LeaseBlob(digest string, until time.Time) error {
-	_, err := t.exec(`INSERT INTO blob_leases (digest, until) VALUES ($1, $2)`, digest, nanos(until))
+	_, err := t.exec(`INSERT INTO blob_leases (digest, until) VALUES ($1, $2)`, digest, column.Nanos(until))
 	return err
 }
 
@@ -814,7 +773,7 @@ func (t *tx) BlobReferenced(digest string, now time.Time) (bool, error) {
 	var ref bool
 	err := t.row(`SELECT
 		EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = $1 AND v.status != 'Disposed')
-		OR EXISTS (SELECT 1 FROM blob_leases WHERE digest = $1 AND until > $2)`, digest, nanos(now)).Scan(&ref)
+		OR EXISTS (SELECT 1 FROM blob_leases WHERE digest = $1 AND until > $2)`, digest, column.Nanos(now)).Scan(&ref)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil // a digest PostgreSQL cannot store
 	}
@@ -838,12 +797,12 @@ func (t *tx) UnreferencedBlobs(now time.Time, limit int) ([]string, error) {
 		WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.digest = c.digest)
 		AND NOT EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = c.digest AND v.status != 'Disposed')
 		AND NOT EXISTS (SELECT 1 FROM blob_leases l WHERE l.digest = c.digest AND l.until > $1)
-		LIMIT $2`, nanos(now), limitOrAll(limit))
+		LIMIT $2`, column.Nanos(now), limitOrAll(limit))
 	return collect(rows, err, scanString)
 }
 
 func (t *tx) PruneBlobLeases(now time.Time) error {
-	_, err := t.exec(`DELETE FROM blob_leases WHERE until <= $1`, nanos(now))
+	_, err := t.exec(`DELETE FROM blob_leases WHERE until <= $1`, column.Nanos(now))
 	return err
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
 	sqlite3 "modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
 )
@@ -53,7 +54,7 @@ func affected(r sql.Result, err error) error {
 
 func (s *Store) CreateAccount(ctx context.Context, a *meta.Account) error {
 	return s.update(ctx, func(t *tx) error {
-		_, err := t.exec(`INSERT INTO accounts (id, name, created) VALUES (?, ?, ?)`, a.ID, a.Name, nanos(a.Created))
+		_, err := t.exec(`INSERT INTO accounts (id, name, created) VALUES (?, ?, ?)`, a.ID, a.Name, column.Nanos(a.Created))
 		return err
 	})
 }
@@ -87,7 +88,7 @@ func (t *tx) accounts() ([]meta.Account, error) {
 		if err := rows.Scan(&a.ID, &a.Name, &created); err != nil {
 			return nil, err
 		}
-		a.Created = fromNanos(created)
+		a.Created = column.FromNanos(created)
 		out = append(out, a)
 	}
 	return out, rows.Err()
@@ -97,10 +98,10 @@ func (t *tx) accounts() ([]meta.Account, error) {
 
 func (s *Store) CreateUser(ctx context.Context, u *meta.User) error {
 	return s.update(ctx, func(t *tx) error {
-		if _, err := t.exec(`INSERT INTO accounts (id, created) VALUES (?, ?) ON CONFLICT(id) DO NOTHING`, u.Account, nanos(u.Created)); err != nil {
+		if _, err := t.exec(`INSERT INTO accounts (id, created) VALUES (?, ?) ON CONFLICT(id) DO NOTHING`, u.Account, column.Nanos(u.Created)); err != nil {
 			return err
 		}
-		_, err := t.exec(`INSERT INTO users (account_id, name, created) VALUES (?, ?, ?)`, u.Account, u.Name, nanos(u.Created))
+		_, err := t.exec(`INSERT INTO users (account_id, name, created) VALUES (?, ?, ?)`, u.Account, u.Name, column.Nanos(u.Created))
 		return err
 	})
 }
@@ -135,7 +136,7 @@ func (t *tx) users(account string) ([]meta.User, error) {
 		if err := rows.Scan(&u.Account, &u.Name, &created); err != nil {
 			return nil, err
 		}
-		u.Created = fromNanos(created)
+		u.Created = column.FromNanos(created)
 		out = append(out, u)
 	}
 	return out, rows.Err()
@@ -156,7 +157,7 @@ func (s *Store) CreateAccessKey(ctx context.Context, k *meta.AccessKey) error {
 			user = k.User
 		}
 		_, err := t.exec(`INSERT INTO access_keys (id, account_id, user_name, secret, status, created) VALUES (?, ?, ?, ?, ?, ?)`,
-			k.ID, k.Account, user, k.Secret, k.Status, nanos(k.Created))
+			k.ID, k.Account, user, k.Secret, k.Status, column.Nanos(k.Created))
 		return mapFK(err)
 	})
 }
@@ -169,7 +170,7 @@ func scanKey(sc interface{ Scan(...any) error }) (*meta.AccessKey, error) {
 	if err := sc.Scan(&k.ID, &k.Account, &k.User, &k.Secret, &k.Status, &created); err != nil {
 		return nil, err
 	}
-	k.Created = fromNanos(created)
+	k.Created = column.FromNanos(created)
 	return &k, nil
 }
 
@@ -240,7 +241,7 @@ func (s *Store) PutUserPolicy(ctx context.Context, p *meta.UserPolicy) error {
 		}
 		_, err = t.exec(`INSERT INTO user_policies (account_id, user_name, name, document, updated) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (account_id, user_name, name) DO UPDATE SET document = excluded.document, updated = excluded.updated`,
-			p.Account, p.User, p.Name, p.Document, nanos(p.Updated))
+			p.Account, p.User, p.Name, p.Document, column.Nanos(p.Updated))
 		return err
 	})
 }
@@ -276,7 +277,7 @@ func (t *tx) userPolicies(account, user string) ([]meta.UserPolicy, error) {
 		if err := rows.Scan(&p.Account, &p.User, &p.Name, &p.Document, &updated); err != nil {
 			return nil, err
 		}
-		p.Updated = fromNanos(updated)
+		p.Updated = column.FromNanos(updated)
 		out = append(out, p)
 	}
 	return out, rows.Err()
@@ -296,7 +297,7 @@ func (t *tx) GetResourcePolicy(target meta.PolicyTarget) (*meta.ResourcePolicy, 
 	if err := row.Scan(&p.Document, &p.Revision, &updated); err != nil {
 		return nil, notFound(err)
 	}
-	p.Updated = fromNanos(updated)
+	p.Updated = column.FromNanos(updated)
 	return &p, nil
 }
 
@@ -305,11 +306,11 @@ func (t *tx) PutResourcePolicy(target meta.PolicyTarget, p *meta.ResourcePolicy)
 	if target.RepositoryID != 0 {
 		_, err = t.exec(`INSERT INTO repository_policies (repository_id, document, revision, updated) VALUES (?, ?, ?, ?)
 			ON CONFLICT (repository_id) DO UPDATE SET document = excluded.document, revision = excluded.revision, updated = excluded.updated`,
-			target.RepositoryID, p.Document, p.Revision, nanos(p.Updated))
+			target.RepositoryID, p.Document, p.Revision, column.Nanos(p.Updated))
 	} else {
 		_, err = t.exec(`INSERT INTO domain_policies (domain_id, document, revision, updated) VALUES (?, ?, ?, ?)
 			ON CONFLICT (domain_id) DO UPDATE SET document = excluded.document, revision = excluded.revision, updated = excluded.updated`,
-			target.DomainID, p.Document, p.Revision, nanos(p.Updated))
+			target.DomainID, p.Document, p.Revision, column.Nanos(p.Updated))
 	}
 	return mapFK(err)
 }
@@ -378,7 +379,7 @@ func (t *tx) attachedPolicies() ([]meta.AttachedPolicy, error) {
 		if err := rows.Scan(&p.DomainOwner, &p.Domain, &p.Repository, &p.Document, &p.Revision, &updated); err != nil {
 			return nil, err
 		}
-		p.Updated = fromNanos(updated)
+		p.Updated = column.FromNanos(updated)
 		out = append(out, p)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
@@ -22,7 +23,7 @@ func scanGroup(sc interface{ Scan(...any) error }) (*model.PackageGroup, error) 
 	if err := sc.Scan(&g.ID, &g.DomainID, &g.Pattern, &g.ContactInfo, &g.Description, &pub, &ext, &internal, &created, &nPub, &nExt, &nInt); err != nil {
 		return nil, notFound(err)
 	}
-	g.CreatedTime = fromNanos(created)
+	g.CreatedTime = column.FromNanos(created)
 	g.SetStored(pub, ext, internal, nPub, nExt, nInt)
 	return &g, nil
 }
@@ -32,7 +33,7 @@ func (t *tx) CreatePackageGroup(g *model.PackageGroup) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		g.DomainID, g.Pattern, model.PatternKey(g.Pattern), model.PatternFormatOf(g.Pattern), g.ContactInfo, g.Description,
 		string(g.Modes[model.RestrictionPublish]), string(g.Modes[model.RestrictionExternalUpstream]), string(g.Modes[model.RestrictionInternalUpstream]),
-		nanos(g.CreatedTime))
+		column.Nanos(g.CreatedTime))
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
 	"github.com/wharf-dev/wharf/internal/model"
 	sqlite3 "modernc.org/sqlite"
 	sqlite3lib "modernc.org/sqlite/lib"
@@ -137,21 +138,11 @@ func notFound(err error) error {
 	return err
 }
 
-func nanos(t time.Time) int64 { return t.UnixNano() }
-
-func fromNanos(n int64) time.Time { return time.Unix(0, n).UTC() }
-
-// likePrefix escapes s for use as a LIKE prefix pattern with ESCAPE '\'.
-func likePrefix(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
-	return r.Replace(s) + "%"
-}
-
 // ---- domains
 
 func (t *tx) CreateDomain(d *model.Domain) error {
 	r, err := t.exec(`INSERT INTO domains(owner, name, encryption_key, created) VALUES (?, ?, ?, ?)`,
-		d.Owner, d.Name, d.EncryptionKey, nanos(d.CreatedTime))
+		d.Owner, d.Name, d.EncryptionKey, column.Nanos(d.CreatedTime))
 	if err != nil {
 		return err
 	}
@@ -167,7 +158,7 @@ func scanDomain(sc interface{ Scan(...any) error }) (*model.Domain, error) {
 	if err := sc.Scan(&d.ID, &d.Owner, &d.Name, &d.EncryptionKey, &created); err != nil {
 		return nil, notFound(err)
 	}
-	d.CreatedTime = fromNanos(created)
+	d.CreatedTime = column.FromNanos(created)
 	return &d, nil
 }
 
@@ -254,21 +245,13 @@ func scanRepo(sc interface{ Scan(...any) error }) (*model.Repository, error) {
 	if err := json.Unmarshal([]byte(ext), &r.ExternalConnections); err != nil {
 		return nil, fmt.Errorf("repository %d external connections: %w", r.ID, err)
 	}
-	r.CreatedTime = fromNanos(created)
+	r.CreatedTime = column.FromNanos(created)
 	return &r, nil
-}
-
-func jsonList(l []string) string {
-	if l == nil {
-		l = []string{}
-	}
-	b, _ := json.Marshal(l)
-	return string(b)
 }
 
 func (t *tx) CreateRepository(r *model.Repository) error {
 	res, err := t.exec(`INSERT INTO repositories(domain_id, name, description, admin_account, upstreams, external_connections, created) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		r.DomainID, r.Name, r.Description, r.AdministratorAccount, jsonList(r.Upstreams), jsonList(r.ExternalConnections), nanos(r.CreatedTime))
+		r.DomainID, r.Name, r.Description, r.AdministratorAccount, column.StringList(r.Upstreams), column.StringList(r.ExternalConnections), column.Nanos(r.CreatedTime))
 	if err != nil {
 		return err
 	}
@@ -305,7 +288,7 @@ func (t *tx) GetRepository(domainID int64, name string) (*model.Repository, erro
 
 func (t *tx) UpdateRepository(r *model.Repository) error {
 	_, err := t.exec(`UPDATE repositories SET description = ?, upstreams = ?, external_connections = ? WHERE id = ?`,
-		r.Description, jsonList(r.Upstreams), jsonList(r.ExternalConnections), r.ID)
+		r.Description, column.StringList(r.Upstreams), column.StringList(r.ExternalConnections), r.ID)
 	return err
 }
 
@@ -327,7 +310,7 @@ func (t *tx) ListRepositories(f meta.RepositoryFilter) ([]*model.Repository, err
 	}
 	if f.Prefix != "" {
 		q += ` AND r.name LIKE ? ESCAPE '\'`
-		args = append(args, likePrefix(f.Prefix))
+		args = append(args, column.LikePrefix(f.Prefix))
 	}
 	if f.After != "" {
 		name, id, _ := strings.Cut(f.After, "/")
@@ -429,7 +412,7 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 	}
 	if f.NamespacePrefix != "" {
 		q += ` AND namespace LIKE ? ESCAPE '\'`
-		args = append(args, likePrefix(f.NamespacePrefix))
+		args = append(args, column.LikePrefix(f.NamespacePrefix))
 	}
 	if f.HasNamespace != nil {
 		if *f.HasNamespace {
@@ -440,7 +423,7 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 	}
 	if f.NamePrefix != "" {
 		q += ` AND name LIKE ? ESCAPE '\'`
-		args = append(args, likePrefix(f.NamePrefix))
+		args = append(args, column.LikePrefix(f.NamePrefix))
 	}
 	if f.Publish != "" {
 		q += ` AND origin_publish = ?`
@@ -517,8 +500,6 @@ func (t *tx) TouchPackage(pkgID int64) error {
 
 // ---- versions
 
-const versionSummaryCols = `id, package_id, version, display_name, revision, status, published, origin_type, origin_repository, origin_external`
-
 func scanVersion(sc interface{ Scan(...any) error }, details, fmeta bool) (*model.Version, error) {
 	var v model.Version
 	var status string
@@ -535,42 +516,20 @@ func scanVersion(sc interface{ Scan(...any) error }, details, fmeta bool) (*mode
 		return nil, notFound(err)
 	}
 	v.Status = model.Status(status)
-	v.PublishedTime = fromNanos(published)
+	v.PublishedTime = column.FromNanos(published)
 	if details {
-		if err := json.Unmarshal([]byte(lic), &v.Licenses); err != nil {
-			return nil, fmt.Errorf("version %d licenses: %w", v.ID, err)
-		}
-		if err := json.Unmarshal([]byte(deps), &v.Dependencies); err != nil {
-			return nil, fmt.Errorf("version %d dependencies: %w", v.ID, err)
+		if err := column.DecodeDetails(&v, lic, deps); err != nil {
+			return nil, err
 		}
 	}
 	return &v, nil
 }
 
-func versionCols(details, fmeta bool) string {
-	c := versionSummaryCols
-	if details {
-		c += `, summary, home_page, source_code_repo, licenses, dependencies, readme`
-	}
-	if fmeta {
-		c += `, format_meta`
-	}
-	return c
-}
-
-func jsonOf(v any) string {
-	b, err := json.Marshal(v)
-	if err != nil || string(b) == "null" {
-		return "[]"
-	}
-	return string(b)
-}
-
 func (t *tx) CreateVersion(v *model.Version) error {
 	res, err := t.exec(`INSERT INTO versions(package_id, version, display_name, revision, status, published, origin_type, origin_repository, origin_external,
 		summary, home_page, source_code_repo, licenses, dependencies, readme, format_meta) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		v.PackageID, v.Version, v.DisplayName, v.Revision, string(v.Status), nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
-		v.Summary, v.HomePage, v.SourceCodeRepo, jsonOf(v.Licenses), jsonOf(v.Dependencies), v.Readme, v.FormatMetadata)
+		v.PackageID, v.Version, v.DisplayName, v.Revision, string(v.Status), column.Nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
+		v.Summary, v.HomePage, v.SourceCodeRepo, column.JSONList(v.Licenses), column.JSONList(v.Dependencies), v.Readme, v.FormatMetadata)
 	if err != nil {
 		return err
 	}
@@ -582,7 +541,7 @@ func (t *tx) CreateVersion(v *model.Version) error {
 
 func (t *tx) GetVersion(pkgID int64, version string) (*model.Version, error) {
 	return t.cachedVersion(pkgID, version, func() (*model.Version, error) {
-		return scanVersion(t.row(`SELECT `+versionCols(true, true)+` FROM versions WHERE package_id = ? AND version = ?`, pkgID, version), true, true)
+		return scanVersion(t.row(`SELECT `+column.Versions(true, true)+` FROM versions WHERE package_id = ? AND version = ?`, pkgID, version), true, true)
 	})
 }
 
@@ -604,7 +563,7 @@ func (t *tx) getVersions(pkgID int64, versions []string) (map[string]*model.Vers
 	for _, v := range versions {
 		args = append(args, v)
 	}
-	rows, err := t.query(`SELECT `+versionCols(false, false)+` FROM versions WHERE package_id = ? AND version IN (?`+strings.Repeat(",?", len(versions)-1)+`)`, args...)
+	rows, err := t.query(`SELECT `+column.Versions(false, false)+` FROM versions WHERE package_id = ? AND version IN (?`+strings.Repeat(",?", len(versions)-1)+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -622,8 +581,8 @@ func (t *tx) getVersions(pkgID int64, versions []string) (map[string]*model.Vers
 func (t *tx) UpdateVersion(v *model.Version) error {
 	_, err := t.exec(`UPDATE versions SET display_name = ?, revision = ?, status = ?, published = ?, origin_type = ?, origin_repository = ?, origin_external = ?,
 		summary = ?, home_page = ?, source_code_repo = ?, licenses = ?, dependencies = ?, readme = ?, format_meta = ? WHERE id = ?`,
-		v.DisplayName, v.Revision, string(v.Status), nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
-		v.Summary, v.HomePage, v.SourceCodeRepo, jsonOf(v.Licenses), jsonOf(v.Dependencies), v.Readme, v.FormatMetadata, v.ID)
+		v.DisplayName, v.Revision, string(v.Status), column.Nanos(v.PublishedTime), v.OriginType, v.OriginRepository, v.OriginExternal,
+		v.Summary, v.HomePage, v.SourceCodeRepo, column.JSONList(v.Licenses), column.JSONList(v.Dependencies), v.Readme, v.FormatMetadata, v.ID)
 	if err != nil {
 		return err
 	}
@@ -674,7 +633,7 @@ func (t *tx) ListVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, 
 }
 
 func (t *tx) listVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, error) {
-	q := `SELECT ` + versionCols(f.WithDetails, f.WithFormatMeta) + ` FROM versions WHERE package_id = ?`
+	q := `SELECT ` + column.Versions(f.WithDetails, f.WithFormatMeta) + ` FROM versions WHERE package_id = ?`
 	args := []any{pkgID}
 	switch {
 	case f.AllStatuses:
@@ -691,7 +650,7 @@ func (t *tx) listVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, 
 	}
 	if !f.PublishedBefore.IsZero() {
 		q += ` AND published < ?`
-		args = append(args, nanos(f.PublishedBefore))
+		args = append(args, column.Nanos(f.PublishedBefore))
 	}
 	if f.Sort == meta.SortByPublished {
 		if f.After != "" {
@@ -701,7 +660,7 @@ func (t *tx) listVersions(pkgID int64, f meta.VersionFilter) ([]*model.Version, 
 				return nil, fmt.Errorf("bad cursor: %w", err)
 			}
 			q += ` AND (published < ? OR (published = ? AND version > ?))`
-			args = append(args, nanos(at), nanos(at), ver)
+			args = append(args, column.Nanos(at), column.Nanos(at), ver)
 		}
 		q += ` ORDER BY published DESC, version`
 	} else {
@@ -739,13 +698,13 @@ func scanAsset(sc interface{ Scan(...any) error }) (*model.Asset, error) {
 	if err := sc.Scan(&a.ID, &a.VersionID, &a.Name, &a.Size, &a.Hashes.MD5, &a.Hashes.SHA1, &a.Hashes.SHA256, &a.Hashes.SHA512, &created); err != nil {
 		return nil, notFound(err)
 	}
-	a.Created = fromNanos(created)
+	a.Created = column.FromNanos(created)
 	return &a, nil
 }
 
 func (t *tx) PutAsset(a *model.Asset) error {
 	res, err := t.exec(`INSERT INTO assets(version_id, name, size, md5, sha1, sha256, sha512, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.VersionID, a.Name, a.Size, a.Hashes.MD5, a.Hashes.SHA1, a.Hashes.SHA256, a.Hashes.SHA512, nanos(a.Created))
+		a.VersionID, a.Name, a.Size, a.Hashes.MD5, a.Hashes.SHA1, a.Hashes.SHA256, a.Hashes.SHA512, column.Nanos(a.Created))
 	if err != nil {
 		return err
 	}
@@ -835,7 +794,7 @@ func (t *tx) DeleteTags(arn string) error {
 // ---- blobs
 
 func (t *tx) LeaseBlob(digest string, until time.Time) error {
-	_, err := t.exec(`INSERT INTO blob_leases(digest, until) VALUES (?, ?)`, digest, nanos(until))
+	_, err := t.exec(`INSERT INTO blob_leases(digest, until) VALUES (?, ?)`, digest, column.Nanos(until))
 	return err
 }
 
@@ -850,7 +809,7 @@ func (t *tx) BlobReferenced(digest string, now time.Time) (bool, error) {
 	var n int
 	err := t.row(`SELECT
 		EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = ? AND v.status != 'Disposed')
-		OR EXISTS (SELECT 1 FROM blob_leases WHERE digest = ? AND until > ?)`, digest, digest, nanos(now)).Scan(&n)
+		OR EXISTS (SELECT 1 FROM blob_leases WHERE digest = ? AND until > ?)`, digest, digest, column.Nanos(now)).Scan(&n)
 	return n != 0, err
 }
 
@@ -870,7 +829,7 @@ func (t *tx) UnreferencedBlobs(now time.Time, limit int) ([]string, error) {
 		WHERE EXISTS (SELECT 1 FROM blobs b WHERE b.digest = c.digest)
 		AND NOT EXISTS (SELECT 1 FROM assets a JOIN versions v ON v.id = a.version_id WHERE a.sha256 = c.digest AND v.status != 'Disposed')
 		AND NOT EXISTS (SELECT 1 FROM blob_leases l WHERE l.digest = c.digest AND l.until > ?)
-		LIMIT ?`, nanos(now), limitOrAll(limit))
+		LIMIT ?`, column.Nanos(now), limitOrAll(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -887,7 +846,7 @@ func (t *tx) UnreferencedBlobs(now time.Time, limit int) ([]string, error) {
 }
 
 func (t *tx) PruneBlobLeases(now time.Time) error {
-	_, err := t.exec(`DELETE FROM blob_leases WHERE until <= ?`, nanos(now))
+	_, err := t.exec(`DELETE FROM blob_leases WHERE until <= ?`, column.Nanos(now))
 	return err
 }
 
