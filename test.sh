@@ -8,5 +8,8 @@ unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go')
 if [ -n "$unformatted" ]; then
   echo "gofmt needed:"; echo "$unformatted"; exit 1
 fi
+if ! go mod tidy -diff >/dev/null; then
+  echo "go.mod/go.sum are not tidy; run: go mod tidy"; go mod tidy -diff || true; exit 1
+fi
 go vet ./...
 go test -race -count=1 -timeout 20m ./... "$@"
