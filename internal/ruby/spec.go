@@ -30,7 +30,7 @@ type gemSpec struct {
 	Version string `json:"version"`
 	// Platform is the platform as the metadata spells it ("ruby" for a
 	// pure-Ruby gem): Gem::Specification's original_platform.
-	Platform string `json:"platform"`
+	Platform string   `json:"platform"`
 	Authors  []string `json:"authors"`
 	// Date is the spec's date as YYYY-MM-DD (RubyGems keeps only the day);
 	// "" when the metadata has none, which the publisher fills in with
