@@ -25,9 +25,12 @@ import (
 // of the largest gems (thousands of files listed) is a few hundred KB.
 const (
 	maxGemEntries     = 16
-	maxMetadataBytes  = 8 << 20
 	maxChecksumsBytes = 1 << 20
 )
+
+// maxMetadataBytes bounds the metadata's YAML (a variable so tests can
+// lower it).
+var maxMetadataBytes int64 = 8 << 20
 
 // dataLimits bound data.tar.gz: the upload limits every format uses.
 var dataLimits = archive.DefaultLimits

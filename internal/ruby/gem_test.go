@@ -160,11 +160,16 @@ func TestReadGemRefuses(t *testing.T) {
 	}
 	meta := gz([]byte(metadataYAML("ok", "1.0")))
 	data := tgz(t, map[string]string{"lib/ok.rb": "1"})
+	// A bomb past the ratio bound, which this test lowers so the bomb
+	// stays small (the bound itself is archive's, tested there).
+	saved, savedMeta := dataLimits, maxMetadataBytes
+	dataLimits.RatioMinSize, maxMetadataBytes = 1<<20, 64<<10
+	t.Cleanup(func() { dataLimits, maxMetadataBytes = saved, savedMeta })
 	bomb := func() []byte {
 		var b bytes.Buffer
 		zw, _ := gzip.NewWriterLevel(&b, gzip.BestCompression)
 		tw := tar.NewWriter(zw)
-		const size = 64 << 20
+		const size = 4 << 20
 		tw.WriteHeader(&tar.Header{Name: "zeros", Mode: 0o644, Size: size, Typeflag: tar.TypeReg})
 		io.Copy(tw, io.LimitReader(zeroReader{}, size))
 		tw.Close()
@@ -187,7 +192,7 @@ func TestReadGemRefuses(t *testing.T) {
 		{"metadata not gzip", makeTar(t, gemEntry{name: "metadata.gz", body: []byte("name: x")}, gemEntry{name: "data.tar.gz", body: data}), "not gzip"},
 		{"metadata not yaml", makeTar(t, gemEntry{name: "metadata.gz", body: gz([]byte("{{{: ["))}, gemEntry{name: "data.tar.gz", body: data}), "not valid YAML"},
 		{"metadata not a spec", makeTar(t, gemEntry{name: "metadata.gz", body: gz([]byte("name: x\n"))}, gemEntry{name: "data.tar.gz", body: data}), "Gem::Specification"},
-		{"metadata bomb", makeTar(t, gemEntry{name: "metadata.gz", body: gz(bytes.Repeat([]byte("#"), maxMetadataBytes+1))}, gemEntry{name: "data.tar.gz", body: data}), "expands past"},
+		{"metadata bomb", makeTar(t, gemEntry{name: "metadata.gz", body: gz(bytes.Repeat([]byte("#"), int(maxMetadataBytes)+1))}, gemEntry{name: "data.tar.gz", body: data}), "expands past"},
 		{"data not a tgz", makeTar(t, gemEntry{name: "metadata.gz", body: meta}, gemEntry{name: "data.tar.gz", body: []byte("plain")}), "data.tar.gz is refused"},
 		{"data bomb", makeTar(t, gemEntry{name: "metadata.gz", body: meta}, gemEntry{name: "data.tar.gz", body: bomb}), "expands more than"},
 		{"data escapes", makeTar(t, gemEntry{name: "metadata.gz", body: meta}, gemEntry{name: "data.tar.gz", body: tgz(t, map[string]string{"../../etc/x": "1"})}), "climbs out"},
