@@ -254,3 +254,26 @@ func TestReadGemSourceError(t *testing.T) {
 type errReader struct{}
 
 func (errReader) Read([]byte) (int, error) { return 0, fmt.Errorf("disk on fire") }
+
+// gemMetadata returns the uncompressed metadata.gz of a gem.
+func gemMetadata(t testing.TB, gem []byte) []byte {
+	t.Helper()
+	tr := tar.NewReader(bytes.NewReader(gem))
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no metadata.gz: %v", err)
+		}
+		if h.Name == "metadata.gz" {
+			zr, err := gzip.NewReader(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := io.ReadAll(zr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+	}
+}
