@@ -235,6 +235,17 @@ func TestPushAndInstallPaths(t *testing.T) {
 		t.Errorf("assets = %+v, %v", as, err)
 	}
 
+	// A file name splits into gem name and version at a "-" before a
+	// digit; a gem name may hold one too.
+	ab, ab2x := buildGem(t, metadataYAML("ab", "1.0"), nil), buildGem(t, metadataYAML("ab-2x", "1.0"), nil)
+	e.mustPush(t, ab)
+	e.mustPush(t, ab2x)
+	for name, want := range map[string][]byte{"ab-1.0": ab, "ab-2x-1.0": ab2x} {
+		if resp, got := e.do(t, http.MethodGet, "gems/"+name+".gem", nil); resp.StatusCode != http.StatusOK || !bytes.Equal(got, want) {
+			t.Errorf("gems/%s.gem: %d", name, resp.StatusCode)
+		}
+	}
+
 	// Other bytes under a pushed name: 409, as rubygems.org refuses a
 	// re-push.
 	other := buildGem(t, metadataYAML("dep_gem", "2.0.0", "description: changed"), nil)

@@ -105,6 +105,9 @@ func buildIndex(view *service.PackageView) (*gemIndex, error) {
 		}
 		idx.size += int64(len(v.FormatMetadata))
 		for _, g := range doc.Gems {
+			if g.Spec == nil {
+				return nil, fmt.Errorf("ruby: version document of %s %s has a gem without a spec", idx.name, v.Version)
+			}
 			rel := &release{version: v.Version, gem: g}
 			idx.files[g.Spec.fullName()] = rel
 			if g.Spec.Platform != rubyPlatform {
