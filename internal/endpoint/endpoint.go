@@ -95,11 +95,14 @@ func parse(r *http.Request, prefix string) (*Request, bool) {
 }
 
 // Credential extracts the token from an Authorization header value:
-// Bearer, or the password of Basic.
+// Bearer, the password of Basic, or the bare token that RubyGems (whose
+// credentials file holds the header's whole value) and Cargo send.
+// Tokens hold no spaces, so a value without one is a bare token.
 func Credential(h string) string {
+	h = strings.TrimSpace(h)
 	scheme, value, ok := strings.Cut(h, " ")
 	if !ok {
-		return ""
+		return h
 	}
 	switch strings.ToLower(scheme) {
 	case "bearer":

@@ -24,6 +24,8 @@ func TestCredential(t *testing.T) {
 		"Basic !!!":             "",
 		"Digest x":              "",
 		"AWS4-HMAC-SHA256 Cred": "",
+		"tok":                   "tok",
+		" tok ":                 "tok",
 	}
 	for h, want := range tests {
 		if got := Credential(h); got != want {

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -164,5 +165,20 @@ func TestARNRoundTrip(t *testing.T) {
 	}
 	if r, ok := ParseARN(RepositoryARN("us-east-1", "1", "d", "r")); !ok || r.Repository != "r" {
 		t.Errorf("repository ARN round trip: %+v", r)
+	}
+}
+
+// TestCheckGemName: rubygems.org's name rules (Patterns::NAME_PATTERN,
+// LETTER_REGEXP and SPECIAL_CHAR_PREFIX_REGEXP, MAX_FIELD_LENGTH).
+func TestCheckGemName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"rack": true, "net-http-persistent": true, "ruby_parser": true, "RedCloth": true, "a.b": true, "x1": true,
+		"2fa": true, "a": true, strings.Repeat("a", 255): true,
+		"": false, "123": false, "-rack": false, ".rack": false, "_rack": false, "ra ck": false, "ra/ck": false,
+		"räck": false, "rack!": false, strings.Repeat("a", 256): false, "..": false,
+	} {
+		if err := CheckGemName(name); (err == nil) != ok {
+			t.Errorf("CheckGemName(%q) = %v, want ok=%v", name, err, ok)
+		}
 	}
 }

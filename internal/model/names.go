@@ -118,3 +118,42 @@ func DisplayName(k PackageKey) string {
 		return k.Namespace + "/" + k.Name
 	}
 }
+
+// maxGemNameLen is rubygems.org's bound on every text field, names
+// included.
+const maxGemNameLen = 255
+
+// CheckGemName applies rubygems.org's rules for a gem name (RubyGems
+// itself enforces the same ones when building a gem): ASCII letters,
+// digits, ".", "-" and "_" only, at least one letter, not starting with
+// ".", "-" or "_", and at most 255 characters. Names are kept as given:
+// CodeArtifact documents no normalization for Ruby.
+func CheckGemName(name string) error {
+	bad := func(why string) error {
+		return InvalidParameter("Invalid gem name %q: %s.", name, why)
+	}
+	if name == "" {
+		return bad("it is empty")
+	}
+	if len(name) > maxGemNameLen {
+		return bad("it is longer than 255 characters")
+	}
+	letter := false
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+			letter = true
+		case c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_':
+		default:
+			return bad("it can only include letters, numbers, dashes, dots and underscores")
+		}
+	}
+	if !letter {
+		return bad("it must include at least one letter")
+	}
+	if strings.ContainsRune(".-_", rune(name[0])) {
+		return bad("it can not begin with a period, dash, or underscore")
+	}
+	return nil
+}

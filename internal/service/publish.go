@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -52,6 +53,13 @@ type PublishRequest struct {
 	Metadata *VersionMetadata
 	// DistTags are set on the package with the publish (npm).
 	DistTags map[string]string
+	// MergeFormatMetadata, when set, computes the version's format
+	// metadata from the document it holds (nil for a new version) inside
+	// the publish's write, after Metadata is applied: formats whose assets
+	// each add an entry to one document (RubyGems platform gems) keep
+	// every entry when publishes race. Returning the same bytes changes
+	// nothing.
+	MergeFormatMetadata func(current []byte) ([]byte, error)
 }
 
 // PublishResult describes the version after a publish.
@@ -335,6 +343,16 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 		m := req.Metadata
 		v.DisplayName, v.Summary, v.HomePage, v.SourceCodeRepo = m.DisplayName, m.Summary, m.HomePage, m.SourceCodeRepo
 		v.Licenses, v.Dependencies, v.Readme, v.FormatMetadata = m.Licenses, m.Dependencies, m.Readme, m.FormatMetadata
+	}
+	if req.MergeFormatMetadata != nil {
+		doc, err := req.MergeFormatMetadata(v.FormatMetadata)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !bytes.Equal(doc, v.FormatMetadata) {
+			v.FormatMetadata = doc
+			changed = true
+		}
 	}
 	if changed {
 		v.Revision = newRevision()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/token"
@@ -343,4 +344,79 @@ func TestKickedGCSkipsOrphanSweep(t *testing.T) {
 	if err != nil || st.Orphans != 1 {
 		t.Fatalf("full collection = %+v, %v; want the orphan swept", st, err)
 	}
+}
+
+// TestPublishMergeFormatMetadata: concurrent publishes of different
+// assets into one version each add their entry to the version's format
+// metadata, none lost; an identical re-publish whose merge returns the
+// same document leaves the revision alone.
+func TestPublishMergeFormatMetadata(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	add := func(entry string) func([]byte) ([]byte, error) {
+		return func(cur []byte) ([]byte, error) {
+			if bytes.Contains(cur, []byte("["+entry+"]")) {
+				return cur, nil
+			}
+			return append(append([]byte{}, cur...), "["+entry+"]"...), nil
+		}
+	}
+	pub := func(asset string) (*PublishResult, error) {
+		content := []byte("bytes of " + asset)
+		return s.Publish(ctx, admin, PublishRequest{Ref: genericRef("m"), Version: "1.0", AddToPublished: true, MergeFormatMetadata: add(asset),
+			Assets: []Upload{{Name: asset, Body: bytes.NewReader(content), SHA256: sha(content)}}})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := pub(fmt.Sprintf("a%d", i)); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var v *model.Version
+	s.meta.View(ctx, func(tx meta.Tx) error {
+		p, err := tx.GetPackage(mustRepoID(t, s), model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "m"})
+		if err != nil {
+			return err
+		}
+		v, err = tx.GetVersion(p.ID, "1.0")
+		return err
+	})
+	for i := range 8 {
+		if !bytes.Contains(v.FormatMetadata, fmt.Appendf(nil, "[a%d]", i)) {
+			t.Errorf("format metadata %q lost entry a%d", v.FormatMetadata, i)
+		}
+	}
+	res, err := pub("a3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Revision != v.Revision {
+		t.Errorf("an identical re-publish changed the revision: %s -> %s", v.Revision, res.Revision)
+	}
+}
+
+func mustRepoID(t *testing.T, s *Service) int64 {
+	t.Helper()
+	var id int64
+	err := s.meta.View(context.Background(), func(tx meta.Tx) error {
+		_, r, err := s.getRepo(tx, admin.Account, "dom", "repo")
+		if err == nil {
+			id = r.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
