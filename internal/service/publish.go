@@ -96,6 +96,9 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
 		return nil, err
 	}
+	if err := model.CheckVersion(req.Ref.Format, req.Version); err != nil {
+		return nil, err
+	}
 	for _, a := range req.Assets {
 		if err := model.CheckAssetName(req.Ref.Format, a.Name); err != nil {
 			return nil, err

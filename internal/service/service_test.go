@@ -344,3 +344,29 @@ func TestKickedGCSkipsOrphanSweep(t *testing.T) {
 		t.Fatalf("full collection = %+v, %v; want the orphan swept", st, err)
 	}
 }
+
+// TestPublishSwiftVersionRule: CodeArtifact takes only SemVer 2.0
+// versions for Swift, whatever path the publish comes by, and a refusal
+// stores nothing.
+func TestPublishSwiftVersionRule(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	ref := PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatSwift, Namespace: "mona", Package: "LinkedList"}
+	content := []byte("zip bytes")
+	publish := func(v string) error {
+		_, err := s.Publish(ctx, admin, PublishRequest{Ref: ref, Version: v, Assets: []Upload{{Name: "linkedlist-" + v + ".zip", Body: bytes.NewReader(content)}}})
+		return err
+	}
+	for _, v := range []string{"1.0", "v1.0.0", "1.0.0.0", "01.0.0"} {
+		err := publish(v)
+		if e := model.AsError(err); err == nil || e.Kind != model.KindValidation {
+			t.Errorf("publish %q: %v, want a validation error", v, err)
+		}
+	}
+	if _, err := s.ViewPackage(ctx, admin, ref, ViewOptions{}); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("refused publishes left a package: %v", err)
+	}
+	if err := publish("1.0.0-beta.1+build.5"); err != nil {
+		t.Fatalf("SemVer version refused: %v", err)
+	}
+}
