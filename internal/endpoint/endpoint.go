@@ -181,6 +181,13 @@ func (e *UnreachableError) Error() string {
 // Error answers err as JSON ({"error": ...}, which npm prints) with the
 // mapped status. Internal errors are logged, not shown.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	ErrorWith(w, r, log, err, writeJSON)
+}
+
+// ErrorWith answers err with the mapped status in a format's own error
+// shape, written by write: internal errors are logged and not shown, a
+// throttled request gets its Retry-After.
+func ErrorWith(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, write func(w http.ResponseWriter, status int, msg string)) {
 	st := Status(err)
 	msg := model.AsError(err).Message
 	var ue *UnreachableError
@@ -193,7 +200,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if e := model.AsError(err); e.Kind == model.KindThrottling && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
-	writeJSON(w, st, msg)
+	write(w, st, msg)
 }
 
 // Errorf answers a format-level error (a malformed upload, say) with

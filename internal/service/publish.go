@@ -52,6 +52,10 @@ type PublishRequest struct {
 	Metadata *VersionMetadata
 	// DistTags are set on the package with the publish (npm).
 	DistTags map[string]string
+	// RefuseExisting refuses (409) a version that exists in any status,
+	// even for byte-identical content: a Swift release, once published,
+	// is never published again, and its metadata never changes.
+	RefuseExisting bool
 }
 
 // PublishResult describes the version after a publish.
@@ -78,6 +82,9 @@ func checkPublishable(k model.PackageKey, p *model.Package, v *model.Version, re
 	}
 	if v == nil {
 		return nil
+	}
+	if req.RefuseExisting {
+		return model.Conflict(model.ResourcePackageVersion, v.Version, "Package version %s of %s already exists (%s).", v.Version, model.DisplayName(k), v.Status)
 	}
 	if v.Status.BlocksRepublish() {
 		return model.Conflict(model.ResourcePackageVersion, v.Version, "Package version %s of %s is %s and cannot be published to.", v.Version, model.DisplayName(k), v.Status)

@@ -370,3 +370,30 @@ func TestPublishSwiftVersionRule(t *testing.T) {
 		t.Fatalf("SemVer version refused: %v", err)
 	}
 }
+
+// TestPublishRefuseExisting: with RefuseExisting even a byte-identical
+// re-publish is a conflict that changes nothing, metadata included.
+func TestPublishRefuseExisting(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	ref := PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatSwift, Namespace: "mona", Package: "linkedlist"}
+	content := []byte("zip bytes")
+	publish := func(summary string) (*PublishResult, error) {
+		return s.Publish(ctx, admin, PublishRequest{Ref: ref, Version: "1.0.0", RefuseExisting: true, Metadata: &VersionMetadata{Summary: summary},
+			Assets: []Upload{{Name: "linkedlist-1.0.0.zip", Body: bytes.NewReader(content)}}})
+	}
+	first, err := publish("first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish("second"); model.AsError(err).Kind != model.KindConflict {
+		t.Fatalf("re-publish: %v, want a conflict", err)
+	}
+	d, err := s.DescribePackageVersion(ctx, admin, VersionRef{PackageRef: ref, PackageVersion: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PackageVersion.Summary != "first" || d.PackageVersion.Revision != first.Revision {
+		t.Fatalf("refused re-publish changed the version: %+v", d.PackageVersion)
+	}
+}
