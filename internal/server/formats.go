@@ -8,6 +8,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/npm"
 	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/swift"
 )
 
 // mountFormats registers each package format's repository endpoint.
@@ -16,4 +17,5 @@ func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	npm.Mount(mux, svc, log)
 	pypi.Mount(mux, svc, log)
 	maven.Mount(mux, svc, log)
+	swift.Mount(mux, svc, log)
 }
