@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"archive/zip"
 	"bytes"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -594,4 +595,76 @@ func TestTLSFlags(t *testing.T) {
 			t.Errorf("wharf serve %v: %v\n%s", args, err, out)
 		}
 	}
+}
+
+// swiftZip builds a source archive with Go's zip writer, for archives
+// git would take long to make (a bomb) or refuses to make.
+func swiftZip(t *testing.T, files map[string][]byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: n, Method: zip.Deflate})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(files[n])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestSwiftBadUploads sends the real server uploads it must refuse, each
+// with a 4xx problem, and checks that nothing changed: no version, no
+// asset, no blob.
+func TestSwiftBadUploads(t *testing.T) {
+	s, c := startBadServer(t)
+	token := s.Token(t, badDomain)
+	ep := s.Endpoint(t, badDomain, "repo", types.PackageFormatSwift)
+	good := swiftArchiveSource(t, "LinkedList", swiftPackage("LinkedList", "1.0.0", nil))
+	if r := swiftPublish(t, nil, ep, token, "mona.LinkedList", "1.0.0", good, ""); r.status != http.StatusCreated {
+		t.Fatalf("publish: %d %s", r.status, r.body)
+	}
+	before := badState(t, s, c)
+
+	manifest := []byte(swiftManifest("5.7", "LinkedList"))
+	bomb := swiftZip(t, map[string][]byte{"LinkedList/Package.swift": manifest, "LinkedList/zeros.bin": make([]byte, 64<<20)})
+	if len(bomb) > 1<<20 {
+		t.Fatalf("bomb is %d bytes", len(bomb))
+	}
+	tests := []struct {
+		name, version string
+		archive       []byte
+		metadata      string
+		status        int
+	}{
+		{"bomb", "2.0.0", bomb, "", http.StatusUnprocessableEntity},
+		{"not a zip", "2.0.0", []byte("#!/bin/sh\necho not an archive\n"), "", http.StatusUnprocessableEntity},
+		{"no manifest", "2.0.0", swiftZip(t, map[string][]byte{"LinkedList/README.md": []byte("x")}), "", http.StatusUnprocessableEntity},
+		{"manifest outside a directory", "2.0.0", swiftZip(t, map[string][]byte{"Package.swift": manifest}), "", http.StatusUnprocessableEntity},
+		{"climbing entry", "2.0.0", swiftZip(t, map[string][]byte{"LinkedList/Package.swift": manifest, "LinkedList/../../evil": []byte("x")}), "", http.StatusUnprocessableEntity},
+		{"invalid metadata", "2.0.0", good, `{"author": {"email": "no name"}}`, http.StatusUnprocessableEntity},
+		{"existing version", "1.0.0", good, "", http.StatusConflict},
+		{"not SemVer", "2.0", good, "", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		r := swiftPublish(t, nil, ep, token, "mona.LinkedList", tt.version, tt.archive, tt.metadata)
+		wantRefused(t, r.status, tt.status, string(r.body))
+		if r.status != tt.status {
+			t.Errorf("%s: %d %s", tt.name, r.status, r.body)
+		}
+	}
+	// Not multipart at all, and a publish without credentials.
+	r := swiftDo(t, nil, http.MethodPut, ep+"mona/LinkedList/2.0.0", "Bearer "+token, "json", http.Header{"Content-Type": {"application/zip"}}, good)
+	wantRefused(t, r.status, http.StatusUnsupportedMediaType, string(r.body))
+	r = swiftDo(t, nil, http.MethodPut, ep+"mona/LinkedList/2.0.0", "", "json", http.Header{"Content-Type": {"multipart/form-data; boundary=x"}}, []byte("--x--\r\n"))
+	wantRefused(t, r.status, http.StatusUnauthorized, string(r.body))
+	waitUnchanged(t, s, c, before)
 }
