@@ -10,7 +10,9 @@
 // and every Package@swift-X.swift) as assets, and the publisher's
 // metadata, signatures and manifest tools versions as format metadata.
 // Unlisted releases are left out of release lists but still download;
-// Archived, Disposed and Deleted ones are gone (Decision 8).
+// Archived, Disposed and Deleted ones are gone (Decision 8). Reads go
+// through the repository's upstreams, and a release whose files are
+// fetched from one is retained (Swift has no external connection).
 //
 // Protocol parsing (protocol.go, form.go, sourcearchive.go, metadata.go,
 // identifiers.go) is kept apart from HTTP handling (this file,
@@ -129,22 +131,51 @@ func releaseURL(req *endpoint.Request, scope, name, version string) string {
 // (Published), both in descending precedence.
 type pkgView struct {
 	all, listed []*model.Version
+	// from names, for a release found in an upstream repository, the
+	// repository holding its nearest copy.
+	from map[string]string
 }
 
-// loadPackage reads the package's releases. A package with no release a
-// client may fetch is not found.
+// loadPackage reads the package's releases: the repository's own or,
+// for a repository with upstreams, each release's nearest copy along the
+// upstream chain (as npm, pip and Maven see them). A package with no
+// release a client may fetch is not found.
 func (h *handler) loadPackage(r *http.Request, req *endpoint.Request, rt route) (*pkgView, error) {
 	ref := req.Repo.Package(model.FormatSwift, rt.scope, rt.name)
-	view, err := h.svc.ViewPackage(r.Context(), req.Caller, ref, service.ViewOptions{})
+	st, err := h.svc.PackageState(r.Context(), req.Caller, ref)
 	if err != nil {
 		return nil, err
 	}
-	pv := &pkgView{}
-	for _, v := range view.Versions {
-		if v.Status.Downloadable() {
-			pv.all = append(pv.all, v)
+	pv := &pkgView{from: map[string]string{}}
+	if !st.Sources {
+		view, err := h.svc.ViewPackage(r.Context(), req.Caller, ref, service.ViewOptions{})
+		if err != nil {
+			return nil, err
+		}
+		pv.all = view.Versions
+	} else {
+		chain, err := h.svc.ResolveChain(r.Context(), req.Caller, ref, service.ViewOptions{})
+		if err != nil {
+			return nil, err
+		}
+		seen := map[string]bool{}
+		for _, e := range chain {
+			if e.View == nil {
+				continue
+			}
+			for _, v := range e.View.Versions {
+				if seen[v.Version] {
+					continue
+				}
+				seen[v.Version] = true
+				pv.all = append(pv.all, v)
+				if e.Repo.Repository != req.Repo.Repository {
+					pv.from[v.Version] = e.Repo.Repository
+				}
+			}
 		}
 	}
+	pv.all = slices.DeleteFunc(pv.all, func(v *model.Version) bool { return !v.Status.Downloadable() })
 	if len(pv.all) == 0 {
 		return nil, model.NotFound(model.ResourcePackage, rt.name, "package %s.%s has no releases in repository %s", rt.scope, rt.name, req.Repo.Repository)
 	}
@@ -155,6 +186,17 @@ func (h *handler) loadPackage(r *http.Request, req *endpoint.Request, rt route) 
 		}
 	}
 	return pv, nil
+}
+
+// retain makes a release found upstream the repository's own before its
+// files are served, as CodeArtifact retains what a client fetches
+// through an upstream.
+func (h *handler) retain(r *http.Request, req *endpoint.Request, rt route, pv *pkgView) error {
+	from, ok := pv.from[rt.version]
+	if !ok {
+		return nil
+	}
+	return h.svc.RetainVersion(r.Context(), req.Caller, req.Repo.Package(model.FormatSwift, rt.scope, rt.name), from, rt.version)
 }
 
 // find returns a fetchable release by exact version.
@@ -309,6 +351,10 @@ func (h *handler) archive(w http.ResponseWriter, r *http.Request, req *endpoint.
 		h.fail(w, r, releaseNotFound(rt))
 		return
 	}
+	if err := h.retain(r, req, rt, pv); err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	ref := req.Repo.Package(model.FormatSwift, rt.scope, rt.name)
 	a, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, rt.version, archiveAsset(rt.name, rt.version))
 	if err != nil {
@@ -386,7 +432,11 @@ func (h *handler) manifest(w http.ResponseWriter, r *http.Request, req *endpoint
 		w.Header().Set("Link", formatLinks(links))
 	}
 	ref := req.Repo.Package(model.FormatSwift, rt.scope, rt.name)
-	a, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, rt.version, file)
+	err = h.retain(r, req, rt, pv)
+	var a *service.AssetContent
+	if err == nil {
+		a, err = h.svc.OpenAsset(r.Context(), req.Caller, ref, rt.version, file)
+	}
 	if err != nil {
 		w.Header().Del("Link")
 		h.fail(w, r, err)

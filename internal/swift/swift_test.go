@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"regexp"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // The tests in this file check each MUST (and the SHOULDs a client relies
@@ -539,4 +541,60 @@ func TestPublishBomb(t *testing.T) {
 	if resp, _ := e.get(t, "mona/LinkedList", mediaJSON); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("bomb left a package (%d)", resp.StatusCode)
 	}
+}
+
+// TestUpstream: a repository with an upstream lists the upstream's
+// releases and retains a release whose files a client fetches, as npm,
+// pip and Maven reads do.
+func TestUpstream(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := t.Context()
+	if _, err := e.svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "up"}}); err != nil {
+		t.Fatal(err)
+	}
+	up := *e
+	up.base = strings.Replace(e.base, "/repo/", "/up/", 1)
+	upZip := makeArchive(t, "LinkedList", packageFiles("LinkedList", file{"UP.md", "upstream"}))
+	up.mustPublish(t, "mona", "LinkedList", "1.0.0", upZip, "")
+	up.mustPublish(t, "mona", "LinkedList", "1.1.0", upZip, "")
+	ups := []service.UpstreamRepositoryInfo{{RepositoryName: "up"}}
+	if _, err := e.svc.UpdateRepository(ctx, admin, service.UpdateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, Upstreams: &ups}); err != nil {
+		t.Fatal(err)
+	}
+
+	resp, body := e.get(t, "mona/LinkedList", mediaJSON)
+	wantAPI(t, "list", resp, body, http.StatusOK, typeJSON)
+	if !strings.Contains(string(body), `"1.0.0"`) || !strings.Contains(string(body), `"1.1.0"`) {
+		t.Fatalf("list through the upstream: %s", body)
+	}
+	resp, body = e.get(t, "mona/LinkedList/1.1.0", mediaJSON)
+	wantAPI(t, "release from upstream", resp, body, http.StatusOK, typeJSON)
+	local := func() []string {
+		out, err := e.svc.ListPackageVersions(ctx, admin, service.ListPackageVersionsInput{PackageRef: serviceVersionRef("mona", "linkedlist", "").PackageRef})
+		if errors.Is(err, model.ErrNotFound) {
+			return nil
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		var vs []string
+		for _, v := range out.Versions {
+			vs = append(vs, v.Version)
+		}
+		slices.Sort(vs)
+		return vs
+	}
+	if got := local(); len(got) != 0 {
+		t.Fatalf("before fetching, the repository holds %v", got)
+	}
+	resp, body = e.get(t, "mona/LinkedList/1.0.0.zip", mediaZip)
+	wantAPI(t, "archive from upstream", resp, body, http.StatusOK, typeZip)
+	if string(body) != string(upZip) {
+		t.Error("served another archive")
+	}
+	if got := local(); !slices.Equal(got, []string{"1.0.0"}) {
+		t.Fatalf("after fetching, the repository holds %v", got)
+	}
+	resp, body = e.get(t, "mona/LinkedList/1.0.0/Package.swift", mediaSwift)
+	wantAPI(t, "manifest", resp, body, http.StatusOK, typeSwift)
 }
