@@ -275,8 +275,11 @@ func TestSwiftRegistry(t *testing.T) {
 	if r.status != http.StatusOK || string(r.body) != `{"identifiers":["mona.linkedlist"]}` {
 		t.Fatalf("identifiers: %d %s", r.status, r.body)
 	}
-	if r := swiftDo(t, nil, http.MethodGet, ep+"mona/LinkedList", "Bearer "+token, "", http.Header{"Accept": {"application/vnd.swift.registry.v2+json"}}, nil); r.status != http.StatusUnsupportedMediaType {
+	if r := swiftDo(t, nil, http.MethodGet, ep+"mona/LinkedList", "Bearer "+token, "", http.Header{"Accept": {"application/vnd.swift.registry.v2+json"}}, nil); r.status != http.StatusBadRequest {
 		t.Errorf("API version 2: %d %s", r.status, r.body)
+	}
+	if r := swiftDo(t, nil, http.MethodGet, ep+"mona/LinkedList", "Bearer "+token, "zip", nil, nil); r.status != http.StatusUnsupportedMediaType {
+		t.Errorf("list as +zip: %d %s", r.status, r.body)
 	}
 
 	// Every version through the Go SDK.

@@ -31,9 +31,10 @@ const (
 // negotiate checks an Accept header against the media type an endpoint
 // serves (mediaJSON, mediaZip or mediaSwift) and returns 0 when the
 // request may be answered, or the status and detail to refuse it with:
-// 400 for an API version that is not one (".vx"), 415 for a valid but
-// unsupported version (".v2") or a media type the endpoint does not
-// serve. A header naming no registry media type at all (none, "*/*",
+// 400 for an API version that is invalid (".vx") or unknown (".v2": the
+// specification defines version 1 only, so no other is "valid but
+// unsupported"), 415 for a media type the endpoint does not serve. A
+// header naming no registry media type at all (none, "*/*",
 // "application/json") is answered with version 1, as the specification
 // allows; among several registry types one acceptable one suffices.
 func negotiate(accept, want string) (int, string) {
@@ -67,7 +68,7 @@ func checkVendorType(rest, want string) (int, string) {
 			return http.StatusBadRequest, "invalid API version in Accept: " + vendorPrefix + rest + "; this registry speaks " + vendorPrefix + ".v1"
 		}
 		if n != 1 {
-			return http.StatusUnsupportedMediaType, "unsupported API version " + digits + "; this registry speaks version 1"
+			return http.StatusBadRequest, "unknown API version " + digits + "; this registry speaks version 1"
 		}
 		rest = ""
 		if suffix != "" {

@@ -290,7 +290,7 @@ func TestAccept(t *testing.T) {
 		{"mona/LinkedList", "", 200},
 		{"mona/LinkedList", "*/*", 200},
 		{"mona/LinkedList", "application/json", 200},
-		{"mona/LinkedList", "application/vnd.swift.registry.v2+json", 415},
+		{"mona/LinkedList", "application/vnd.swift.registry.v2+json", 400},
 		{"mona/LinkedList", "application/vnd.swift.registry.vx+json", 400},
 		{"mona/LinkedList", "application/vnd.swift.registry.1+json", 400},
 		{"mona/LinkedList", "application/vnd.swift.registry.v1+zip", 415},
@@ -298,10 +298,10 @@ func TestAccept(t *testing.T) {
 		{"mona/LinkedList", "application/vnd.swift.registry.v2+json, application/vnd.swift.registry.v1+json", 200},
 		{"mona/LinkedList/1.0.0", "application/vnd.swift.registry.v1+swift", 415},
 		{"mona/LinkedList/1.0.0.zip", "application/vnd.swift.registry.v1+zip", 200},
-		{"mona/LinkedList/1.0.0.zip", "application/vnd.swift.registry.v2+zip", 415},
+		{"mona/LinkedList/1.0.0.zip", "application/vnd.swift.registry.v2+zip", 400},
 		{"mona/LinkedList/1.0.0/Package.swift", "application/vnd.swift.registry.v1+swift", 200},
 		{"mona/LinkedList/1.0.0/Package.swift", "application/vnd.swift.registry.v1+json", 415},
-		{"identifiers?url=x", "application/vnd.swift.registry.v3", 415},
+		{"identifiers?url=x", "application/vnd.swift.registry.v3", 400},
 	}
 	for _, tt := range tests {
 		hdr := http.Header{"Authorization": {"Bearer " + e.token}}
@@ -501,7 +501,8 @@ func TestPublishRefusals(t *testing.T) {
 		{"unknown signature format", func(h http.Header) { h.Set("X-Swift-Package-Signature-Format", "pgp") }, swiftPMPublishBody(testBoundary, good, "", []byte("sig"), nil), 422, "unsupported signature format"},
 		{"metadata unsigned in a signed release", func(h http.Header) { h.Set("X-Swift-Package-Signature-Format", "cms-1.0.0") }, swiftPMPublishBody(testBoundary, good, "{}", []byte("sig"), nil), 400, "metadata-signature"},
 		{"metadata signature alone", nil, swiftPMPublishBody(testBoundary, good, "{}", nil, []byte("sig")), 400, "signed source archive"},
-		{"accept v2", func(h http.Header) { h.Set("Accept", "application/vnd.swift.registry.v2+json") }, swiftPMPublishBody(testBoundary, good, "", nil, nil), 415, "unsupported API version"},
+		{"accept v2", func(h http.Header) { h.Set("Accept", "application/vnd.swift.registry.v2+json") }, swiftPMPublishBody(testBoundary, good, "", nil, nil), 400, "unknown API version"},
+		{"accept +zip", func(h http.Header) { h.Set("Accept", "application/vnd.swift.registry.v1+zip") }, swiftPMPublishBody(testBoundary, good, "", nil, nil), 415, "served as"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
