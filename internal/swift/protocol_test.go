@@ -80,6 +80,28 @@ func TestVersionKey(t *testing.T) {
 	}
 }
 
+func TestPickManifest(t *testing.T) {
+	ms := []manifestRef{
+		{Filename: "Package@swift-4.swift", SwiftVersion: "4", ToolsVersion: "4.0"},
+		{Filename: "Package@swift-5.swift", SwiftVersion: "5", ToolsVersion: "5.3"},
+		{Filename: "Package@swift-5.9.swift", SwiftVersion: "5.9", ToolsVersion: "5.9"},
+		{Filename: "Package@swift-5.9.0.swift", SwiftVersion: "5.9.0", ToolsVersion: "5.9"},
+	}
+	for sv, want := range map[string]string{
+		"5.9":   "Package@swift-5.9.swift",
+		"5.9.0": "Package@swift-5.9.0.swift",
+		"4.0.0": "Package@swift-4.swift",
+		"5":     "Package@swift-5.swift",
+		"5.3.0": "Package@swift-5.swift", // by its tools version, as SwiftPM asks
+		"5.8":   "",
+		"6":     "",
+	} {
+		if got := pickManifest(ms, sv); got != want {
+			t.Errorf("pickManifest(%q) = %q, want %q", sv, got, want)
+		}
+	}
+}
+
 func TestCanonicalLocation(t *testing.T) {
 	same := []string{
 		"https://github.com/mona/LinkedList",

@@ -406,16 +406,7 @@ func (h *handler) manifest(w http.ResponseWriter, r *http.Request, req *endpoint
 			writeProblem(w, http.StatusBadRequest, "invalid swift-version "+strconvQuote(sv)+": want a Swift version such as 5.9")
 			return
 		}
-		file = ""
-		for _, m := range doc.Manifests {
-			if m.SwiftVersion == sv {
-				file = m.Filename
-				break
-			}
-			if file == "" && versionKey(m.SwiftVersion) == versionKey(sv) {
-				file = m.Filename
-			}
-		}
+		file = pickManifest(doc.Manifests, sv)
 		if file == "" {
 			// No manifest for that Swift version: the unqualified one
 			// serves it (Registry.md 4.3.1).
@@ -449,6 +440,31 @@ func (h *handler) manifest(w http.ResponseWriter, r *http.Request, req *endpoint
 	hd.Set("ETag", `"`+a.Asset.Hashes.SHA256+`"`)
 	hd.Set("Cache-Control", "private, no-cache")
 	http.ServeContent(w, r, "", a.Asset.Created, a.Body)
+}
+
+// pickManifest finds the version-specific manifest for a swift-version
+// query: the one named for that Swift version (Package@swift-5.9.swift
+// for "5.9" or "5.9.0"), else one declaring it as its tools version,
+// which is what SwiftPM actually asks for (RegistryPackageContainer sends
+// the tools version it read from the alternate link, as MAJOR.MINOR.PATCH).
+// It returns "" when there is none.
+func pickManifest(ms []manifestRef, sv string) string {
+	for _, m := range ms {
+		if m.SwiftVersion == sv {
+			return m.Filename
+		}
+	}
+	for _, m := range ms {
+		if versionKey(m.SwiftVersion) == versionKey(sv) {
+			return m.Filename
+		}
+	}
+	for _, m := range ms {
+		if versionKey(m.ToolsVersion) == versionKey(sv) {
+			return m.Filename
+		}
+	}
+	return ""
 }
 
 // identifiers serves the identifiers of the packages whose releases name
