@@ -47,24 +47,43 @@ const (
 	Basic
 )
 
-// Mount registers h for format f on mux under /f/.
+// Mount registers h for format f on mux under /f/. Requests without
+// valid credentials get a 401 with scheme's challenge.
 func Mount(mux *http.ServeMux, svc *service.Service, f model.Format, scheme Scheme, h Handler) {
+	MountWith(mux, svc, f, func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		if status == http.StatusUnauthorized {
+			challenge(w, scheme, msg)
+			return
+		}
+		http.NotFound(w, r)
+	}, h)
+}
+
+// Refuse answers a request Mount turns away before the format sees it,
+// in the format's own error shape: status 404 for a path that names no
+// repository, 401 for missing or invalid credentials (the answer must
+// then carry a WWW-Authenticate challenge).
+type Refuse func(w http.ResponseWriter, r *http.Request, status int, msg string)
+
+// MountWith is Mount for a format that answers refusals itself (Swift's
+// registry answers every error as problem+json).
+func MountWith(mux *http.ServeMux, svc *service.Service, f model.Format, refuse Refuse, h Handler) {
 	prefix := "/" + string(f) + "/"
 	mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
 		req, ok := parse(r, prefix)
 		if !ok {
-			http.NotFound(w, r)
+			refuse(w, r, http.StatusNotFound, "Not found: a repository endpoint is "+prefix+"DOMAIN-OWNER/REPOSITORY/.")
 			return
 		}
 		req.Base = svc.PublicURL() + service.EndpointPath(f, req.Repo.Domain, req.Repo.DomainOwner, req.Repo.Repository)
 		tok := Credential(r.Header.Get("Authorization"))
 		if tok == "" {
-			challenge(w, scheme, "Authentication required: use a token from GetAuthorizationToken.")
+			refuse(w, r, http.StatusUnauthorized, "Authentication required: use a token from GetAuthorizationToken.")
 			return
 		}
 		c, err := svc.Authenticate(r.Context(), tok, req.Repo.Domain, req.Repo.DomainOwner)
 		if err != nil {
-			challenge(w, scheme, "The authorization token is invalid or has expired.")
+			refuse(w, r, http.StatusUnauthorized, "The authorization token is invalid or has expired.")
 			return
 		}
 		req.Caller = c
@@ -165,6 +184,13 @@ func (e *UnreachableError) Error() string {
 // Error answers err as JSON ({"error": ...}, which npm prints) with the
 // mapped status. Internal errors are logged, not shown.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	ErrorWith(w, r, log, err, writeJSON)
+}
+
+// ErrorWith answers err with the mapped status in a format's own error
+// shape, written by write: internal errors are logged and not shown, a
+// throttled request gets its Retry-After.
+func ErrorWith(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, write func(w http.ResponseWriter, status int, msg string)) {
 	st := Status(err)
 	msg := model.AsError(err).Message
 	var ue *UnreachableError
@@ -177,7 +203,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if e := model.AsError(err); e.Kind == model.KindThrottling && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
-	writeJSON(w, st, msg)
+	write(w, st, msg)
 }
 
 // Errorf answers a format-level error (a malformed upload, say) with

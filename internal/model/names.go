@@ -3,6 +3,8 @@ package model
 import (
 	"regexp"
 	"strings"
+
+	"github.com/wharf-dev/wharf/internal/semver"
 )
 
 // namespacePolicy says whether a format's packages carry a namespace.
@@ -97,6 +99,49 @@ func NormalizeVersion(f Format, v string) string {
 		out += "-" + strings.ToLower(pre)
 	}
 	return out
+}
+
+// CheckVersion applies a format's rule for versions at publish:
+// CodeArtifact accepts only SemVer 2.0 versions for Swift (as SwiftPM's
+// registry specification requires). Other formats' clients check their
+// own version syntax.
+func CheckVersion(f Format, v string) error {
+	if f == FormatSwift && !semver.Valid(v) {
+		return InvalidParameter("Swift package versions must be Semantic Versioning 2.0.0 versions (MAJOR.MINOR.PATCH[-PRERELEASE][+BUILD]), not %q.", v)
+	}
+	return nil
+}
+
+// ValidSwiftScope reports whether s is a Swift package scope (SwiftPM's
+// Registry.md 3.6.1): letters and digits with single hyphens between
+// them, at most 39 characters.
+func ValidSwiftScope(s string) bool { return swiftIdent(s, 39, "-") }
+
+// ValidSwiftName reports whether s is a Swift package name (Registry.md
+// 3.6.2): letters and digits with single hyphens or underscores between
+// them, at most 100 characters.
+func ValidSwiftName(s string) bool { return swiftIdent(s, 100, "-_") }
+
+// swiftIdent is the specification's \A[a-zA-Z0-9](?:[a-zA-Z0-9]|[SEP](?=[a-zA-Z0-9])){0,MAX-1}\z
+// without the look-ahead Go's regexp lacks: no separator first, last or
+// after another.
+func swiftIdent(s string, max int, seps string) bool {
+	if s == "" || len(s) > max {
+		return false
+	}
+	prevSep := true // so a leading separator is refused
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9':
+			prevSep = false
+		case strings.IndexByte(seps, c) >= 0 && !prevSep:
+			prevSep = true
+		default:
+			return false
+		}
+	}
+	return !prevSep
 }
 
 // NormalizeKey normalizes a package coordinate for storage and lookup.

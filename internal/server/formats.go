@@ -9,6 +9,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/ruby"
 	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/swift"
 )
 
 // mountFormats registers each package format's repository endpoint.
@@ -18,4 +19,5 @@ func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	pypi.Mount(mux, svc, log)
 	maven.Mount(mux, svc, log)
 	ruby.Mount(mux, svc, log)
+	swift.Mount(mux, svc, log)
 }

@@ -60,6 +60,10 @@ type PublishRequest struct {
 	// every entry when publishes race. Returning the same bytes changes
 	// nothing.
 	MergeFormatMetadata func(current []byte) ([]byte, error)
+	// RefuseExisting refuses (409) a version that exists in any status,
+	// even for byte-identical content: a Swift release, once published,
+	// is never published again, and its metadata never changes.
+	RefuseExisting bool
 }
 
 // PublishResult describes the version after a publish.
@@ -87,6 +91,9 @@ func checkPublishable(k model.PackageKey, p *model.Package, v *model.Version, re
 	if v == nil {
 		return nil
 	}
+	if req.RefuseExisting {
+		return model.Conflict(model.ResourcePackageVersion, v.Version, "Package version %s of %s already exists (%s).", v.Version, model.DisplayName(k), v.Status)
+	}
 	if v.Status.BlocksRepublish() {
 		return model.Conflict(model.ResourcePackageVersion, v.Version, "Package version %s of %s is %s and cannot be published to.", v.Version, model.DisplayName(k), v.Status)
 	}
@@ -102,6 +109,9 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 		return nil, model.InvalidParameter("A publish needs at least one asset.")
 	}
 	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
+		return nil, err
+	}
+	if err := model.CheckVersion(req.Ref.Format, req.Version); err != nil {
 		return nil, err
 	}
 	for _, a := range req.Assets {

@@ -420,3 +420,56 @@ func mustRepoID(t *testing.T, s *Service) int64 {
 	}
 	return id
 }
+
+// TestPublishSwiftVersionRule: CodeArtifact takes only SemVer 2.0
+// versions for Swift, whatever path the publish comes by, and a refusal
+// stores nothing.
+func TestPublishSwiftVersionRule(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	ref := PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatSwift, Namespace: "mona", Package: "LinkedList"}
+	content := []byte("zip bytes")
+	publish := func(v string) error {
+		_, err := s.Publish(ctx, admin, PublishRequest{Ref: ref, Version: v, Assets: []Upload{{Name: "linkedlist-" + v + ".zip", Body: bytes.NewReader(content)}}})
+		return err
+	}
+	for _, v := range []string{"1.0", "v1.0.0", "1.0.0.0", "01.0.0"} {
+		err := publish(v)
+		if e := model.AsError(err); err == nil || e.Kind != model.KindValidation {
+			t.Errorf("publish %q: %v, want a validation error", v, err)
+		}
+	}
+	if _, err := s.ViewPackage(ctx, admin, ref, ViewOptions{}); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("refused publishes left a package: %v", err)
+	}
+	if err := publish("1.0.0-beta.1+build.5"); err != nil {
+		t.Fatalf("SemVer version refused: %v", err)
+	}
+}
+
+// TestPublishRefuseExisting: with RefuseExisting even a byte-identical
+// re-publish is a conflict that changes nothing, metadata included.
+func TestPublishRefuseExisting(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	ref := PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatSwift, Namespace: "mona", Package: "linkedlist"}
+	content := []byte("zip bytes")
+	publish := func(summary string) (*PublishResult, error) {
+		return s.Publish(ctx, admin, PublishRequest{Ref: ref, Version: "1.0.0", RefuseExisting: true, Metadata: &VersionMetadata{Summary: summary},
+			Assets: []Upload{{Name: "linkedlist-1.0.0.zip", Body: bytes.NewReader(content)}}})
+	}
+	first, err := publish("first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish("second"); model.AsError(err).Kind != model.KindConflict {
+		t.Fatalf("re-publish: %v, want a conflict", err)
+	}
+	d, err := s.DescribePackageVersion(ctx, admin, VersionRef{PackageRef: ref, PackageVersion: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PackageVersion.Summary != "first" || d.PackageVersion.Revision != first.Revision {
+		t.Fatalf("refused re-publish changed the version: %+v", d.PackageVersion)
+	}
+}
