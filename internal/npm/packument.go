@@ -71,7 +71,7 @@ func effectiveTags(stored map[string]string, listed []*model.Version) map[string
 	if _, ok := tags["latest"]; !ok && len(listed) > 0 {
 		best := ""
 		for _, v := range listed {
-			if sv, ok := parseSemver(v.Version); ok && len(sv.pre) == 0 {
+			if sv, ok := parseSemver(v.Version); ok && len(sv.Pre) == 0 {
 				best = v.Version // listed is sorted ascending
 			}
 		}
