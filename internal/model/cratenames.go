@@ -46,8 +46,13 @@ func crateIdentity(name string) string { return strings.ReplaceAll(asciiLower(na
 // against '_' (crates.io's rule, so that no crate can pass for another).
 // The same spelling never collides; other formats have no such rule.
 func NameCollision(f Format, existing, name string) bool {
-	return f == FormatCargo && existing != name && crateIdentity(existing) == crateIdentity(name)
+	return HasNameCollisions(f) && existing != name && crateIdentity(existing) == crateIdentity(name)
 }
+
+// HasNameCollisions reports whether format f has collision rules (see
+// NameCollision), so that a package keeps the spelling its first version
+// gave it.
+func HasNameCollisions(f Format) bool { return f == FormatCargo }
 
 // CollisionPrefix returns, for a format with collision rules, the prefix
 // of the stored (normalized) name that every other package colliding
@@ -56,7 +61,7 @@ func NameCollision(f Format, existing, name string) bool {
 // collide (no such rule, or a crate name without '-' or '_', whose case
 // variants all share its stored name).
 func CollisionPrefix(f Format, name string) (prefix string, ok bool) {
-	if f != FormatCargo {
+	if !HasNameCollisions(f) {
 		return "", false
 	}
 	n := NormalizeName(f, name)
