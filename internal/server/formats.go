@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/wharf-dev/wharf/internal/cargo"
 	"github.com/wharf-dev/wharf/internal/maven"
 	"github.com/wharf-dev/wharf/internal/npm"
 	"github.com/wharf-dev/wharf/internal/pypi"
@@ -16,4 +17,5 @@ func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	npm.Mount(mux, svc, log)
 	pypi.Mount(mux, svc, log)
 	maven.Mount(mux, svc, log)
+	cargo.Mount(mux, svc, log)
 }
