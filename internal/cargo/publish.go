@@ -88,9 +88,14 @@ func readPublish(body io.Reader, maxCrate int64) (*publishMeta, *crateReader, er
 	if n > maxMetadataBytes {
 		return nil, nil, model.QuotaExceeded(model.ResourcePackageVersion, "", "The publish metadata is %d bytes; at most %d are accepted.", n, maxMetadataBytes)
 	}
-	raw := make([]byte, n)
-	if got, err := io.ReadFull(body, raw); err != nil {
-		return nil, nil, bodyErr(err, fmt.Sprintf("The publish body is truncated: it declares %d bytes of JSON metadata but ends after %d.", n, got))
+	// Read as the bytes come, not into a buffer of the declared size: a
+	// lying length must not cost memory it never sends.
+	raw, err := io.ReadAll(io.LimitReader(body, int64(n)))
+	if err != nil {
+		return nil, nil, bodyErr(err, "The publish body could not be read.")
+	}
+	if len(raw) < int(n) {
+		return nil, nil, model.InvalidParameter("The publish body is truncated: it declares %d bytes of JSON metadata but ends after %d.", n, len(raw))
 	}
 	m, err := parseMetadata(raw)
 	if err != nil {
