@@ -16,6 +16,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -112,15 +113,20 @@ func (h *handler) config(w http.ResponseWriter, r *http.Request, req *endpoint.R
 func etag(pkgID, gen int64) string { return fmt.Sprintf(`W/"cargo1-%d-%d"`, pkgID, gen) }
 
 // index serves a crate's index file. A warm request reads the package's
-// generation (one lookup, as for an npm packument) and answers 304 or
-// the cached file.
+// state (the lookup an npm packument costs) and answers 304 or the
+// cached file; a repository with upstreams merges what its chain holds.
 func (h *handler) index(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name string) {
 	ref := req.Repo.Package(model.FormatCargo, "", name)
-	pkgID, gen, err := h.svc.PackageGeneration(r.Context(), req.Caller, ref)
+	st, err := h.svc.PackageState(r.Context(), req.Caller, ref)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
+	if st.Sources {
+		h.resolvedIndex(w, r, req, ref)
+		return
+	}
+	pkgID, gen := st.PkgID, st.Gen
 	hdr := w.Header()
 	// Cargo revalidates every file it uses; a status change must show at
 	// once, and revalidation is a cheap 304.
@@ -217,10 +223,19 @@ func assetName(crate, version string) string {
 }
 
 // download serves a .crate. Published and Unlisted (yanked) versions
-// download; anything else is 404.
+// download; anything else is 404. A version only an upstream holds is
+// retained in the repository asked on the way.
 func (h *handler) download(w http.ResponseWriter, r *http.Request, req *endpoint.Request, crate, version string) {
 	ref := req.Repo.Package(model.FormatCargo, "", crate)
-	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, version, assetName(crate, version))
+	asset := assetName(crate, version)
+	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, version, asset)
+	if errors.Is(err, model.ErrNotFound) {
+		if st, serr := h.svc.PackageState(r.Context(), req.Caller, ref); serr == nil && st.Sources {
+			if err = h.crateFromUpstream(r.Context(), req, ref, version, asset); err == nil {
+				ac, err = h.svc.OpenAsset(r.Context(), req.Caller, ref, version, asset)
+			}
+		}
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
