@@ -65,18 +65,11 @@ type publishDep struct {
 	ExplicitNameInToml *string  `json:"explicit_name_in_toml"`
 }
 
-// errTruncated and errTrailing are what a body whose length fields lie
-// fails with; both read as a client's mistake.
-var (
-	errTruncated = errors.New("truncated")
-	errTrailing  = errors.New("trailing bytes")
-)
-
 // readPublish reads the framing and metadata of a publish body and
-// returns a reader of exactly the .crate's bytes: it fails with
-// errTruncated if the body ends early and errTrailing if anything
-// follows, so an upload whose lengths lie can never be stored. maxCrate
-// bounds the declared .crate length.
+// returns a reader of exactly the .crate's bytes, which fails (a
+// client's error) if the body ends early or anything follows, so an
+// upload whose lengths lie can never be stored. maxCrate bounds the
+// declared .crate length.
 func readPublish(body io.Reader, maxCrate int64) (*publishMeta, *crateReader, error) {
 	n, err := readLength(body, "the length of its JSON metadata")
 	if err != nil {
