@@ -1,8 +1,9 @@
 // Package endpoint is the plumbing every package-format endpoint shares:
 // it parses /FORMAT/DOMAIN-OWNER/REPO/..., authenticates the
-// authorization token the client presents (Bearer, or Basic with user
-// "aws"), and answers errors with the status codes package managers act
-// on. Formats get a Request and only speak their protocol.
+// authorization token the client presents (Bearer, Basic with user
+// "aws", or the bare token Cargo sends), and answers errors with the
+// status codes package managers act on. Formats get a Request and only
+// speak their protocol.
 package endpoint
 
 import (
@@ -40,11 +41,15 @@ type Handler func(w http.ResponseWriter, r *http.Request, req *Request)
 type Scheme int
 
 const (
-	// Bearer: npm and Cargo send "Authorization: Bearer TOKEN".
+	// Bearer: npm sends "Authorization: Bearer TOKEN".
 	Bearer Scheme = iota
 	// Basic: pip, twine, Maven and NuGet send Basic with user "aws" and the
 	// token as password, after a Basic challenge.
 	Basic
+	// Cargo: cargo 1.74+ sends the bare token ("Authorization: TOKEN"),
+	// first after a 401 on config.json (RFC 3139's "Cargo" challenge),
+	// and reads errors as {"errors":[{"detail":...}]}.
+	Cargo
 )
 
 // Mount registers h for format f on mux under /f/. Requests without
@@ -114,14 +119,17 @@ func parse(r *http.Request, prefix string) (*Request, bool) {
 }
 
 // Credential extracts the token from an Authorization header value:
-// Bearer, the password of Basic, or the bare token that RubyGems (whose
-// credentials file holds the header's whole value) and Cargo send.
-// Tokens hold no spaces, so a value without one is a bare token.
+// Bearer, the password of Basic, or a bare token (Cargo's form; RubyGems
+// sends its credentials file's value as it is), which is only taken when
+// it has nothing but the characters tokens are made of.
 func Credential(h string) string {
 	h = strings.TrimSpace(h)
 	scheme, value, ok := strings.Cut(h, " ")
 	if !ok {
-		return h
+		if bareToken(h) {
+			return h
+		}
+		return ""
 	}
 	switch strings.ToLower(scheme) {
 	case "bearer":
@@ -140,19 +148,53 @@ func Credential(h string) string {
 	return ""
 }
 
-func challenge(w http.ResponseWriter, scheme Scheme, msg string) {
-	if scheme == Basic {
-		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
-	} else {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf"`)
+// bareToken reports whether s is made only of the characters tokens use
+// (they are URL-safe: A-Z a-z 0-9 - _ .), so that other header values
+// are not taken for one; authentication judges the rest.
+func bareToken(s string) bool {
+	if s == "" {
+		return false
 	}
-	writeJSON(w, http.StatusUnauthorized, msg)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
+
+func challenge(w http.ResponseWriter, scheme Scheme, msg string) {
+	switch scheme {
+	case Basic:
+		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
+		writeJSON(w, http.StatusUnauthorized, msg)
+	case Cargo:
+		// Any 401 on config.json makes cargo retry with its token; the
+		// challenge names the scheme RFC 3139 gives cargo.
+		w.Header().Set("WWW-Authenticate", "Cargo")
+		CargoBody(w, http.StatusUnauthorized, msg)
+	default:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf"`)
+		writeJSON(w, http.StatusUnauthorized, msg)
+	}
+}
+
+// Body writes an error answer in a format's own shape.
+type Body func(w http.ResponseWriter, status int, msg string)
 
 func writeJSON(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error": msg, "message": msg})
+}
+
+// CargoBody writes an error as Cargo's registry web API specifies it,
+// {"errors":[{"detail":msg}]}, whose detail cargo shows its user.
+func CargoBody(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"detail": msg}}})
 }
 
 // Status maps an error to the HTTP status package managers expect.
@@ -184,13 +226,11 @@ func (e *UnreachableError) Error() string {
 // Error answers err as JSON ({"error": ...}, which npm prints) with the
 // mapped status. Internal errors are logged, not shown.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	ErrorWith(w, r, log, err, writeJSON)
+	ErrorBody(w, r, log, err, writeJSON)
 }
 
-// ErrorWith answers err with the mapped status in a format's own error
-// shape, written by write: internal errors are logged and not shown, a
-// throttled request gets its Retry-After.
-func ErrorWith(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, write func(w http.ResponseWriter, status int, msg string)) {
+// ErrorBody answers err as Error does, in body's shape.
+func ErrorBody(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, body Body) {
 	st := Status(err)
 	msg := model.AsError(err).Message
 	var ue *UnreachableError
@@ -203,7 +243,7 @@ func ErrorWith(w http.ResponseWriter, r *http.Request, log *slog.Logger, err err
 	if e := model.AsError(err); e.Kind == model.KindThrottling && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
-	write(w, st, msg)
+	body(w, st, msg)
 }
 
 // Errorf answers a format-level error (a malformed upload, say) with

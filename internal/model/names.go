@@ -49,15 +49,37 @@ var (
 )
 
 // NormalizeName returns the name as CodeArtifact stores it for the
-// format: PEP 503 for PyPI, lowercase for NuGet and Swift.
+// format: PEP 503 for PyPI, lowercase for NuGet and Swift, ASCII
+// lowercase for Cargo (the name of the crate's sparse-index file, which
+// every client asks for; the crate keeps its spelling as the versions'
+// display name).
 func NormalizeName(f Format, name string) string {
 	switch f {
 	case FormatPyPI:
 		return strings.ToLower(pypiSeparators.ReplaceAllString(name, "-"))
 	case FormatNuGet, FormatSwift:
 		return strings.ToLower(name)
+	case FormatCargo:
+		return asciiLower(name)
 	}
 	return name
+}
+
+// asciiLower lowercases ASCII letters only, as Cargo does for index
+// paths: Unicode case mapping could merge distinct names.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c >= 'A' && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if b[j] >= 'A' && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
 }
 
 // NormalizeNamespace returns the namespace as stored (Swift scopes are

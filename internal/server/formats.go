@@ -4,6 +4,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/wharf-dev/wharf/internal/cargo"
 	"github.com/wharf-dev/wharf/internal/maven"
 	"github.com/wharf-dev/wharf/internal/npm"
 	"github.com/wharf-dev/wharf/internal/pypi"
@@ -20,4 +21,5 @@ func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	maven.Mount(mux, svc, log)
 	ruby.Mount(mux, svc, log)
 	swift.Mount(mux, svc, log)
+	cargo.Mount(mux, svc, log)
 }

@@ -50,6 +50,10 @@ type PublishRequest struct {
 	// finished version only accepts byte-identical re-uploads.
 	AddToPublished bool
 	// Metadata, when set, replaces the version's descriptive metadata.
+	// Publish reads it only after every asset's body has been read to
+	// its end, inside the commit, so a format may complete it from what
+	// the bytes hold (a checksum, a readme inside the archive) as they
+	// stream past.
 	Metadata *VersionMetadata
 	// DistTags are set on the package with the publish (npm).
 	DistTags map[string]string
@@ -261,9 +265,12 @@ func (s *Service) publishState(tx meta.Tx, sc *pkgScope, version string, req *Pu
 	}
 	p, err := tx.GetPackage(sc.repo.ID, sc.key)
 	if errors.Is(err, meta.ErrNotFound) {
-		return nil, nil, nil
+		return nil, nil, checkNameCollision(tx, sc, nil, req.Ref.Package)
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkNameCollision(tx, sc, p, req.Ref.Package); err != nil {
 		return nil, nil, err
 	}
 	v, err := tx.GetVersion(p.ID, version)
@@ -277,6 +284,45 @@ func (s *Service) publishState(tx meta.Tx, sc *pkgScope, version string, req *Pu
 		return nil, nil, err
 	}
 	return p, v, nil
+}
+
+// checkNameCollision refuses a publish under a name that the format's
+// rules (model.NameCollision: Cargo's case and '-'/'_' rule) say passes
+// for another package's: a new package whose name collides with one
+// already in the repository, or an existing package (p) whose versions
+// spell its name otherwise.
+func checkNameCollision(tx meta.Tx, sc *pkgScope, p *model.Package, name string) error {
+	f := sc.key.Format
+	collision := func(existing string) error {
+		return model.Conflict(model.ResourcePackage, existing, "The name %s collides with package %s in repository %s: names that differ only in case or in '-' against '_' are the same package here; publish under the name %s.", name, existing, sc.repo.Name, existing)
+	}
+	if p != nil {
+		if !model.HasNameCollisions(f) {
+			return nil
+		}
+		vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(vs) > 0 && vs[0].DisplayName != "" && model.NameCollision(f, vs[0].DisplayName, name) {
+			return collision(vs[0].DisplayName)
+		}
+		return nil
+	}
+	prefix, ok := model.CollisionPrefix(f, sc.key.Name)
+	if !ok {
+		return nil
+	}
+	ps, err := tx.ListPackages(sc.repo.ID, meta.PackageFilter{Format: f, NamePrefix: prefix})
+	if err != nil {
+		return err
+	}
+	for _, q := range ps {
+		if q.Key.Namespace == sc.key.Namespace && model.NameCollision(f, q.Key.Name, sc.key.Name) {
+			return collision(q.Key.Name)
+		}
+	}
+	return nil
 }
 
 // commitPublish re-checks the version's state inside the write transaction

@@ -113,7 +113,7 @@ func (h *handler) accept(w http.ResponseWriter, r *http.Request, want string) bo
 
 // fail answers a service error as a problem.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	endpoint.ErrorWith(w, r, h.log, err, writeProblem)
+	endpoint.ErrorBody(w, r, h.log, err, writeProblem)
 }
 
 // releaseURL is the location of a release (or, without version, of the
