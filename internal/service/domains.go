@@ -25,8 +25,8 @@ func (s *Service) describeDomain(tx meta.Tx, d *model.Domain) (DomainDescription
 	}
 	return DomainDescription{
 		Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active",
-		CreatedTime: ts(d.CreatedTime), EncryptionKey: d.EncryptionKey,
-		RepositoryCount: repos, AssetSizeBytes: size,
+		CreatedTime: ts(d.CreatedTime), EncryptionKey: d.KeyARN(s.cfg.Region),
+		RepositoryCount: repos, AssetSizeBytes: size, S3BucketArn: model.AssetBucketARN(s.cfg.Region, d.Owner),
 	}, nil
 }
 
@@ -136,7 +136,7 @@ func (s *Service) ListDomains(ctx context.Context, c Caller, in ListDomainsInput
 			out.NextToken = encodeToken("domains", last.Name+"/"+last.Owner)
 		}
 		for _, d := range ds {
-			out.Domains = append(out.Domains, DomainSummary{Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active", CreatedTime: ts(d.CreatedTime), EncryptionKey: d.EncryptionKey})
+			out.Domains = append(out.Domains, DomainSummary{Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active", CreatedTime: ts(d.CreatedTime), EncryptionKey: d.KeyARN(s.cfg.Region)})
 		}
 		return nil
 	})
