@@ -74,10 +74,13 @@ func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, 
 		if !slices.Contains(r.ExternalConnections, in.ExternalConnection) {
 			return model.NotFound(model.ResourceRepository, in.ExternalConnection, "External connection %s is not associated with repository %s.", in.ExternalConnection, r.Name)
 		}
-		// The description reports the connection that was removed.
-		out.Repository = s.describeRepo(r)
 		r.ExternalConnections = slices.DeleteFunc(r.ExternalConnections, func(e string) bool { return e == in.ExternalConnection })
-		return tx.UpdateRepository(r)
+		if err := tx.UpdateRepository(r); err != nil {
+			return err
+		}
+		// The repository as it is now, as CodeArtifact answers.
+		out.Repository = s.describeRepo(r)
+		return nil
 	})
 	return &out, wrap("disassociate external connection", err)
 }
