@@ -470,6 +470,17 @@ func TestDisposePackageVersions(t *testing.T) {
 	if got := p.versions(t, types.PackageVersionStatusDisposed); len(got) != 1 || got["1.0"].Status != types.PackageVersionStatusDisposed {
 		t.Errorf("Disposed listing = %v", got)
 	}
+	// Decision 9: a Disposed version lists no assets, and still names
+	// itself and its revision.
+	la, err := c.ListPackageVersionAssets(ctx, &ca.ListPackageVersionAssetsInput{Domain: aws.String("disp"), Repository: aws.String("repo"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String("pkg"), PackageVersion: aws.String("1.0"), MaxResults: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if la.Assets == nil || len(la.Assets) != 0 || la.NextToken != nil || aws.ToString(la.Version) != "1.0" || aws.ToString(la.VersionRevision) != aws.ToString(d1.Revision) {
+		t.Errorf("ListPackageVersionAssets of a Disposed version = assets %+v nextToken %v version %q revision %q, want no assets",
+			la.Assets, aws.ToString(la.NextToken), aws.ToString(la.Version), aws.ToString(la.VersionRevision))
+	}
 	// Bytes shared with a live version stay.
 	p.mustDownload(t, "2.0", "b.bin", shared)
 

@@ -29,6 +29,11 @@ func (s Status) Valid() bool {
 // working).
 func (s Status) Downloadable() bool { return s == StatusPublished || s == StatusUnlisted }
 
+// HasAssets reports whether a version in this status has assets to list.
+// Disposing removes a version's bytes for good, so a Disposed version
+// lists none even though its metadata stays; a Deleted one is gone.
+func (s Status) HasAssets() bool { return s != StatusDisposed && s != StatusDeleted }
+
 // Listed reports whether package managers see the version in their
 // listings (packuments, simple pages, maven-metadata.xml).
 func (s Status) Listed() bool { return s == StatusPublished }

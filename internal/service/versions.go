@@ -175,6 +175,9 @@ func (s *Service) ListPackageVersionAssets(ctx context.Context, c Caller, in Lis
 			return err
 		}
 		out = ListPackageVersionAssetsOutput{Format: p.Key.Format, Namespace: p.Key.Namespace, Package: p.Key.Name, Version: v.Version, VersionRevision: v.Revision, Assets: []AssetSummary{}}
+		if !v.Status.HasAssets() {
+			return nil
+		}
 		as, err := tx.ListAssets(v.ID, after, limit+1)
 		if err != nil {
 			return err
