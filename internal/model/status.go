@@ -48,6 +48,14 @@ func (s Status) BlocksRepublish() bool {
 	return s == StatusArchived || s == StatusDisposed
 }
 
+// Copyable reports whether CopyPackageVersions may copy a version in this
+// status: Published, Unlisted and Archived ones, which keep their status
+// in the destination. Unfinished versions are incomplete and Disposed ones
+// have no bytes left.
+func (s Status) Copyable() bool {
+	return s == StatusPublished || s == StatusUnlisted || s == StatusArchived
+}
+
 // ValidTarget reports whether UpdatePackageVersionsStatus may move a
 // version to s.
 func ValidTarget(s Status) bool {
