@@ -34,6 +34,13 @@ func (s Status) Downloadable() bool { return s == StatusPublished || s == Status
 // lists none even though its metadata stays; a Deleted one is gone.
 func (s Status) HasAssets() bool { return s != StatusDisposed && s != StatusDeleted }
 
+// Served reports whether a package manager's read serves a version in
+// this status: a downloadable one, or an Unfinished one when the reader
+// asked for those (a publisher checking what it just uploaded).
+func (s Status) Served(includeUnfinished bool) bool {
+	return s.Downloadable() || (includeUnfinished && s == StatusUnfinished)
+}
+
 // Listed reports whether package managers see the version in their
 // listings (packuments, simple pages, maven-metadata.xml).
 func (s Status) Listed() bool { return s == StatusPublished }
