@@ -214,7 +214,7 @@ func (s *Service) storeAsset(ctx context.Context, up Upload) (*model.Asset, stri
 	}
 	return &model.Asset{
 		Name: up.Name, Size: info.Size, Created: s.now(),
-		Hashes: model.Hashes{MD5: info.Hashes.MD5, SHA1: info.Hashes.SHA1, SHA256: info.Hashes.SHA256, SHA512: info.Hashes.SHA512},
+		Hashes: info.Hashes,
 	}, leased, nil
 }
 

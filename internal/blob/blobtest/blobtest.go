@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 // NewStore returns a new, empty store for one test or benchmark, cleaned up
@@ -664,7 +665,7 @@ func expect(data []byte) blob.Info {
 	return blob.Info{
 		Digest: blob.Digest(hex.EncodeToString(s256[:])),
 		Size:   int64(len(data)),
-		Hashes: blob.Hashes{
+		Hashes: model.Hashes{
 			MD5:    hex.EncodeToString(m[:]),
 			SHA1:   hex.EncodeToString(s1[:]),
 			SHA256: hex.EncodeToString(s256[:]),
