@@ -8,12 +8,14 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
+// DeletePackageVersionsInput is DeletePackageVersions' request.
 type DeletePackageVersionsInput struct {
 	PackageRef
 	Versions       []string     `json:"versions"`
 	ExpectedStatus model.Status `json:"expectedStatus"`
 }
 
+// DisposePackageVersionsInput is DisposePackageVersions' request.
 type DisposePackageVersionsInput struct {
 	PackageRef
 	Versions         []string          `json:"versions"`
@@ -21,6 +23,7 @@ type DisposePackageVersionsInput struct {
 	ExpectedStatus   model.Status      `json:"expectedStatus"`
 }
 
+// UpdatePackageVersionsStatusInput is UpdatePackageVersionsStatus' request.
 type UpdatePackageVersionsStatusInput struct {
 	PackageRef
 	Versions         []string          `json:"versions"`
@@ -35,14 +38,17 @@ type BatchOutput struct {
 	FailedVersions     map[string]model.VersionError  `json:"failedVersions"`
 }
 
+// DeletePackageVersions removes versions of a package, all or none (Decision 1).
 func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, in DeletePackageVersionsInput) (*BatchOutput, error) {
 	return s.runBatch(ctx, c, in.PackageRef, "DeletePackageVersions", model.Batch{Op: model.OpDelete, Versions: in.Versions, Expected: in.ExpectedStatus})
 }
 
+// DisposePackageVersions marks versions Disposed and frees their bytes, all or none.
 func (s *Service) DisposePackageVersions(ctx context.Context, c Caller, in DisposePackageVersionsInput) (*BatchOutput, error) {
 	return s.runBatch(ctx, c, in.PackageRef, "DisposePackageVersions", model.Batch{Op: model.OpDispose, Versions: in.Versions, Revisions: in.VersionRevisions, Expected: in.ExpectedStatus})
 }
 
+// UpdatePackageVersionsStatus moves versions to Published, Unlisted or Archived, all or none.
 func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, c Caller, in UpdatePackageVersionsStatusInput) (*BatchOutput, error) {
 	return s.runBatch(ctx, c, in.PackageRef, "UpdatePackageVersionsStatus", model.Batch{Op: model.OpUpdateStatus, Versions: in.Versions, Revisions: in.VersionRevisions, Expected: in.ExpectedStatus, Target: in.TargetStatus})
 }
@@ -138,6 +144,7 @@ func dropDistTags(tx meta.Tx, pkgID int64, deleted map[string]model.VersionResul
 	return nil
 }
 
+// CopyPackageVersionsInput is CopyPackageVersions' request.
 type CopyPackageVersionsInput struct {
 	Domain                string            `json:"domain"`
 	DomainOwner           string            `json:"domainOwner"`

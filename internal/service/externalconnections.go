@@ -30,6 +30,7 @@ func ExternalConnectionFormat(name string) model.Format {
 	return model.Format(externalConnectionFormat(name))
 }
 
+// AssociateExternalConnection gives a repository without upstreams its one public connection.
 func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
 	if !slices.Contains(externalConnectionNames, in.ExternalConnection) {
 		return nil, model.InvalidParameter("External connection %s is not supported. Supported connections: %s.", in.ExternalConnection, strings.Join(externalConnectionNames, ", "))
@@ -61,6 +62,7 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in 
 	return &out, wrap("associate external connection", err)
 }
 
+// DisassociateExternalConnection removes a repository's public connection and describes the repository after.
 func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
 	var out RepositoryOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {

@@ -367,6 +367,7 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 		Revision: v.Revision, Status: v.Status, Assets: stored, Created: created}, p.ID, nil
 }
 
+// PublishPackageVersionInput is PublishPackageVersion's request, less the asset's bytes.
 type PublishPackageVersionInput struct {
 	PackageRef
 	PackageVersion string `json:"packageVersion"`
@@ -375,6 +376,7 @@ type PublishPackageVersionInput struct {
 	Unfinished     bool   `json:"unfinished"`
 }
 
+// PublishPackageVersionOutput is PublishPackageVersion's answer.
 type PublishPackageVersionOutput struct {
 	Format          model.Format `json:"format"`
 	Namespace       string       `json:"namespace,omitempty"`
