@@ -18,8 +18,7 @@ type doc struct {
 func newDoc(body []byte, modified time.Time) *doc {
 	h := blob.NewHasher()
 	h.Write(body)
-	hs := h.Info().Hashes
-	return &doc{body: body, modified: modified, hashes: model.Hashes{MD5: hs.MD5, SHA1: hs.SHA1, SHA256: hs.SHA256, SHA512: hs.SHA512}}
+	return &doc{body: body, modified: modified, hashes: h.Info().Hashes}
 }
 
 // maxCachedPackages bounds the cache; past it an arbitrary package's

@@ -30,6 +30,7 @@ func ExternalConnectionFormat(name string) model.Format {
 	return model.Format(externalConnectionFormat(name))
 }
 
+// AssociateExternalConnection gives a repository without upstreams its one public connection.
 func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
 	if !slices.Contains(externalConnectionNames, in.ExternalConnection) {
 		return nil, model.InvalidParameter("External connection %s is not supported. Supported connections: %s.", in.ExternalConnection, strings.Join(externalConnectionNames, ", "))
@@ -61,6 +62,7 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in 
 	return &out, wrap("associate external connection", err)
 }
 
+// DisassociateExternalConnection removes a repository's public connection and describes the repository after.
 func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
 	var out RepositoryOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -74,10 +76,13 @@ func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, 
 		if !slices.Contains(r.ExternalConnections, in.ExternalConnection) {
 			return model.NotFound(model.ResourceRepository, in.ExternalConnection, "External connection %s is not associated with repository %s.", in.ExternalConnection, r.Name)
 		}
-		// The description reports the connection that was removed.
-		out.Repository = s.describeRepo(r)
 		r.ExternalConnections = slices.DeleteFunc(r.ExternalConnections, func(e string) bool { return e == in.ExternalConnection })
-		return tx.UpdateRepository(r)
+		if err := tx.UpdateRepository(r); err != nil {
+			return err
+		}
+		// The repository as it is now, as CodeArtifact answers.
+		out.Repository = s.describeRepo(r)
+		return nil
 	})
 	return &out, wrap("disassociate external connection", err)
 }

@@ -77,7 +77,7 @@ func (s *Service) readVersion(ctx context.Context, tx meta.Tx, c Caller, ref Pac
 		return nil, nil, err
 	}
 	v := vs[version]
-	if v == nil || (!v.Status.Downloadable() && !(unfinished && v.Status == model.StatusUnfinished)) {
+	if v == nil || !v.Status.Served(unfinished) {
 		return nil, nil, versionNotFound(p.Key, version)
 	}
 	return p, v, nil
@@ -116,41 +116,19 @@ type ViewOptions struct {
 
 // ViewPackage loads a package for a package manager in one snapshot.
 func (s *Service) ViewPackage(ctx context.Context, c Caller, ref PackageRef, opt ViewOptions) (*PackageView, error) {
-	var view PackageView
+	var view *PackageView
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
 		p, err := s.readPackage(ctx, tx, c, ref)
 		if err != nil {
 			return err
 		}
-		view.Package = p
-		vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, WithFormatMeta: true, WithDetails: true})
-		if err != nil {
-			return err
-		}
-		for _, v := range vs {
-			if v.Status.Downloadable() || (opt.IncludeUnfinished && v.Status == model.StatusUnfinished) {
-				view.Versions = append(view.Versions, v)
-			}
-		}
-		if view.DistTags, err = tx.DistTags(p.ID); err != nil {
-			return err
-		}
-		if opt.WithAssets {
-			view.Assets = map[int64][]*model.Asset{}
-			for _, v := range view.Versions {
-				as, err := tx.ListAssets(v.ID, "", 0)
-				if err != nil {
-					return err
-				}
-				view.Assets[v.ID] = as
-			}
-		}
-		return nil
+		view, err = loadView(tx, p, opt)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return &view, nil
+	return view, nil
 }
 
 // ListPackageKeys lists the packages of a format in a repository, for

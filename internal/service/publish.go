@@ -236,7 +236,7 @@ func (s *Service) storeAsset(ctx context.Context, up Upload) (*model.Asset, stri
 	}
 	return &model.Asset{
 		Name: up.Name, Size: info.Size, Created: s.now(),
-		Hashes: model.Hashes{MD5: info.Hashes.MD5, SHA1: info.Hashes.SHA1, SHA256: info.Hashes.SHA256, SHA512: info.Hashes.SHA512},
+		Hashes: info.Hashes,
 	}, leased, nil
 }
 
@@ -441,6 +441,7 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 		Revision: v.Revision, Status: v.Status, Assets: stored, Created: created}, p.ID, nil
 }
 
+// PublishPackageVersionInput is PublishPackageVersion's request, less the asset's bytes.
 type PublishPackageVersionInput struct {
 	PackageRef
 	PackageVersion string `json:"packageVersion"`
@@ -449,6 +450,7 @@ type PublishPackageVersionInput struct {
 	Unfinished     bool   `json:"unfinished"`
 }
 
+// PublishPackageVersionOutput is PublishPackageVersion's answer.
 type PublishPackageVersionOutput struct {
 	Format          model.Format `json:"format"`
 	Namespace       string       `json:"namespace,omitempty"`

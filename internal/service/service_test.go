@@ -26,6 +26,13 @@ var admin = Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root
 // grace is zero so collection is observable at once.
 func newTestService(t *testing.T) (*Service, blob.Store) {
 	t.Helper()
+	return newTestServiceWith(t, nil)
+}
+
+// newTestServiceWith is newTestService with an authorizer of the test's
+// own (nil: SameAccount).
+func newTestServiceWith(t *testing.T, az Authorizer) (*Service, blob.Store) {
+	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
 	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
@@ -37,7 +44,7 @@ func newTestService(t *testing.T) (*Service, blob.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(m, b, nil, Config{GCGrace: time.Nanosecond, PublicURL: "http://wharf.test"})
+	s := New(m, b, az, Config{GCGrace: time.Nanosecond, PublicURL: "http://wharf.test"})
 	s.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
 	if _, err := s.CreateDomain(ctx, admin, CreateDomainInput{Domain: "dom"}); err != nil {
 		t.Fatal(err)

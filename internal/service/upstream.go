@@ -119,7 +119,7 @@ func NearestCopy(chain []ChainEntry, version, file string, stop func(conn string
 }
 
 // ResolveChain walks the package's repository and its upstreams
-// depth-first in priority order, at most 25 repositories, in one
+// depth-first in priority order, at most maxResolveRepos, in one
 // snapshot, and returns each repository's own view of the package. The
 // origin rules prune it (see walkChain): a repository whose package
 // blocks upstream versions ends its branch, nothing upstream is searched
@@ -155,8 +155,8 @@ func (s *Service) ResolveChain(ctx context.Context, c Caller, ref PackageRef, op
 	return out, err
 }
 
-// loadView reads a package's view inside a transaction, as ViewPackage
-// does.
+// loadView reads a package's view inside a transaction, for ViewPackage
+// and for each repository of ResolveChain.
 func loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*PackageView, error) {
 	view := &PackageView{Package: p}
 	vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, WithFormatMeta: true, WithDetails: true})
@@ -164,7 +164,7 @@ func loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*PackageView, erro
 		return nil, err
 	}
 	for _, v := range vs {
-		if v.Status.Downloadable() || (opt.IncludeUnfinished && v.Status == model.StatusUnfinished) {
+		if v.Status.Served(opt.IncludeUnfinished) {
 			view.Versions = append(view.Versions, v)
 		}
 	}
