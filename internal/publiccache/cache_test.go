@@ -14,6 +14,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -740,4 +741,40 @@ func writeTemp(t *testing.T) string {
 	p := filepath.Join(t.TempDir(), "file")
 	writeFile(t, p, []byte("x"))
 	return p
+}
+
+// 10,000 distinct documents through one cache: the heap holds the hot
+// set (MemoryBytes) and a small index entry per document, not the
+// documents.
+func TestHeapBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes 40 MB")
+	}
+	const n, size = 10000, 4 << 10
+	fetch := func(_ context.Context, key string, _ Validators) (Response, error) {
+		return Response{Body: []byte(docOf(len(key), size))}, nil
+	}
+	opts := Options{Dir: t.TempDir(), MemoryBytes: 4 << 20, Logger: quiet}
+	c, err := New(opts, fetch, decodeDoc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	for i := range n {
+		if _, err := c.Get(context.Background(), fmt.Sprintf("package-%05d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	grown := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	bound := opts.MemoryBytes + n*600 // the hot set and ~600 bytes of index per document
+	st := c.Stats()
+	t.Logf("%d documents (%d MB) fetched: heap grew %d KB, %d hot (%d KB), %d files (%d MB)", n, n*size>>20, grown>>10, st.Hot, st.HotBytes>>10, st.Files, st.DiskBytes>>20)
+	if grown > bound || st.HotBytes > opts.MemoryBytes || st.Files != n {
+		t.Fatalf("heap grew %d bytes for %d documents, bound %d; stats %+v", grown, n, bound, st)
+	}
 }
