@@ -6,6 +6,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/maven"
 	"github.com/wharf-dev/wharf/internal/npm"
+	"github.com/wharf-dev/wharf/internal/nuget"
 	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -16,4 +17,5 @@ func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	npm.Mount(mux, svc, log)
 	pypi.Mount(mux, svc, log)
 	maven.Mount(mux, svc, log)
+	nuget.Mount(mux, svc, log)
 }
