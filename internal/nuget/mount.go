@@ -48,5 +48,10 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
 // only after a Basic challenge, so every unauthenticated request gets
 // one (endpoint.Basic).
 func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	endpoint.Mount(mux, svc, model.FormatNuGet, endpoint.Basic, New(svc, log, Options{}).Serve)
+	mountWith(mux, svc, New(svc, log, Options{}))
+}
+
+// mountWith mounts an already built handler.
+func mountWith(mux *http.ServeMux, svc *service.Service, h *Handler) {
+	endpoint.Mount(mux, svc, model.FormatNuGet, endpoint.Basic, h.Serve)
 }

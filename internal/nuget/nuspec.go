@@ -140,8 +140,10 @@ func parseNuspec(file string, data []byte) (*nuspec, error) {
 		switch {
 		case errors.As(err, &se):
 			return bad("is not well-formed XML (line %d: %s)", se.Line, se.Msg)
-		case errors.Is(err, io.EOF):
+		case errors.Is(err, io.EOF) && len(bytes.TrimSpace(data)) == 0:
 			return bad("is empty")
+		case errors.Is(err, io.EOF):
+			return bad("is not a NuGet manifest: it has no <package> element")
 		}
 		return bad("is not a NuGet manifest: %v", err)
 	}
