@@ -42,14 +42,18 @@ type nupkg struct {
 	Readme string
 }
 
+// nupkgLimits bound reading one pushed package: archive's defaults
+// (a package may carry large native libraries).
+var nupkgLimits = archive.DefaultLimits
+
 // readNupkg reads a .nupkg as NuGet does, bounded by archive's zip
-// inspector (bombs, unsafe or duplicate entry names, corrupt or
+// inspector within lim (bombs, unsafe or duplicate entry names, corrupt or
 // ambiguous zips are refused): exactly one .nuspec at the root, named
 // after the package id it declares, parsed and validated; the readme
 // the manifest names, which must be in the package. Every entry is
 // inflated once and its CRC checked.
-func readNupkg(r io.ReaderAt, size int64) (*nupkg, error) {
-	z, err := archive.OpenZip(r, size, archive.DefaultLimits)
+func readNupkg(r io.ReaderAt, size int64, lim archive.Limits) (*nupkg, error) {
+	z, err := archive.OpenZip(r, size, lim)
 	if err != nil {
 		return nil, fmt.Errorf("the upload is not a valid nupkg: %w", err)
 	}

@@ -163,7 +163,7 @@ func TestReadNupkg(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p, err := readNupkg(bytes.NewReader(tt.data), int64(len(tt.data)))
+			p, err := readNupkg(bytes.NewReader(tt.data), int64(len(tt.data)), nupkgLimits)
 			if tt.err == "" {
 				if err != nil {
 					t.Fatalf("readNupkg: %v", err)

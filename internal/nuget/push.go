@@ -51,7 +51,7 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 		endpoint.Errorf(w, http.StatusBadRequest, "The push body could not be read: "+err.Error())
 		return
 	}
-	pkg, err := readNupkg(sp.f, sp.n)
+	pkg, err := readNupkg(sp.f, sp.n, nupkgLimits)
 	if err != nil {
 		h.fail(w, r, err)
 		return
