@@ -442,9 +442,9 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 // fail answers err: a refusal 400 with its message, anything else by
 // the endpoint's mapping (internal errors logged, not shown).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var rf *refusal
-	if errors.As(err, &rf) || isRefusal(err) {
-		endpoint.Errorf(w, http.StatusBadRequest, err.Error())
+	if isRefusal(err) {
+		msg := strings.TrimSuffix(err.Error(), ".")
+		endpoint.Errorf(w, http.StatusBadRequest, strings.ToUpper(msg[:1])+msg[1:]+".")
 		return
 	}
 	endpoint.Error(w, r, h.log, err)

@@ -35,7 +35,7 @@ func (h *Handler) push(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 	}
 	part, err := filePart(mr)
 	if err != nil {
-		endpoint.Errorf(w, http.StatusBadRequest, err.Error())
+		endpoint.Errorf(w, http.StatusBadRequest, "Bad push: "+err.Error()+".")
 		return
 	}
 	sp, err := spoolPart(part, h.opts.SpoolDir, h.opts.MaxPushBytes)
@@ -121,10 +121,10 @@ func filePart(mr *multipart.Reader) (*multipart.Part, error) {
 	for {
 		p, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			return nil, errors.New("The push has no file part; send the .nupkg as a multipart/form-data file.")
+			return nil, errors.New("the push has no file part; send the .nupkg as a multipart/form-data file")
 		}
 		if err != nil {
-			return nil, fmt.Errorf("The push body is not valid multipart/form-data: %v", err)
+			return nil, fmt.Errorf("the push body is not valid multipart/form-data: %v", err)
 		}
 		if p.FileName() != "" || p.FormName() == "package" {
 			return p, nil
