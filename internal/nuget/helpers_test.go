@@ -16,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/wharf-dev/wharf/internal/archive/archivetest"
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -68,6 +69,24 @@ func makeZip(tb testing.TB, files ...file) []byte {
 			tb.Fatal(err)
 		}
 		io.WriteString(w, f.body)
+	}
+	if err := zw.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// bomb is a package whose one library expands to n zero bytes, made
+// cheaply; declared is what its headers claim (less than n for one that
+// lies about its size).
+func bomb(tb testing.TB, s spec, n, declared int64) []byte {
+	tb.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create(s.id + ".nuspec")
+	io.WriteString(w, s.xml())
+	if err := archivetest.AddZeros(zw, "lib/netstandard2.0/bomb.dll", n, declared); err != nil {
+		tb.Fatal(err)
 	}
 	if err := zw.Close(); err != nil {
 		tb.Fatal(err)

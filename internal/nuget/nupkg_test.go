@@ -137,7 +137,6 @@ func TestParseNuspecFields(t *testing.T) {
 func TestReadNupkg(t *testing.T) {
 	good := spec{id: "Demo.Lib", version: "1.0.0"}
 	readme := spec{id: "Demo.Lib", version: "1.0.0", extra: "<readme>docs/README.md</readme>"}
-	bomb := file{name: "lib/bomb.bin", body: strings.Repeat("\x00", 40<<20)}
 	tests := []struct {
 		name   string
 		data   []byte
@@ -157,7 +156,8 @@ func TestReadNupkg(t *testing.T) {
 		{"manifest name case-insensitive", makeZip(t, file{name: "demo.lib.NUSPEC", body: good.xml()}), "", ""},
 		{"malformed manifest", makeZip(t, file{name: "Demo.Lib.nuspec", body: "<package><metadata>"}), "not well-formed", ""},
 		{"manifest too large", makeZip(t, file{name: "Demo.Lib.nuspec", body: good.xml() + "<!--" + strings.Repeat("x", maxNuspecBytes) + "-->"}), "larger than", ""},
-		{"zip bomb", makeNupkg(t, good, bomb), "expands more than", ""},
+		{"zip bomb", bomb(t, good, 1<<30, 1<<30), "expands more than", ""},
+		{"zip bomb lying about its size", bomb(t, good, 1<<30, 1<<20), "expands past its declared", ""},
 		{"duplicate entries", makeZip(t, file{name: "Demo.Lib.nuspec", body: good.xml()}, file{name: "lib/a.dll", body: "1"}, file{name: "lib/a.dll", body: "2"}), "more than once", ""},
 		{"unsafe entry name", makeZip(t, file{name: "Demo.Lib.nuspec", body: good.xml()}, file{name: "../evil.dll", body: "1"}), "unsafe name", ""},
 	}
