@@ -3,6 +3,7 @@ package e2e
 import (
 	"archive/zip"
 	"bytes"
+	"crypto/rand"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -67,6 +68,7 @@ func nugetDir(t *testing.T) string {
 type nugetPkg struct {
 	id, version string
 	deps        string // <dependency> elements for .NETStandard2.0
+	payload     []byte // the library's bytes, when set
 }
 
 func (p nugetPkg) build(t *testing.T, dir string) string {
@@ -84,15 +86,22 @@ func (p nugetPkg) build(t *testing.T, dir string) string {
     <dependencies><group targetFramework=".NETStandard2.0">` + p.deps + `</group></dependencies>
   </metadata>
 </package>`
-	for _, f := range []struct{ name, body string }{
-		{p.id + ".nuspec", nuspec},
-		{"lib/netstandard2.0/" + p.id + ".dll", "placeholder for " + p.id + " " + p.version},
+	lib := p.payload
+	if lib == nil {
+		lib = []byte("placeholder for " + p.id + " " + p.version)
+	}
+	for _, f := range []struct {
+		name string
+		body []byte
+	}{
+		{p.id + ".nuspec", []byte(nuspec)},
+		{"lib/netstandard2.0/" + p.id + ".dll", lib},
 	} {
-		w, err := zw.Create(f.name)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: f.name, Method: zip.Store})
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte(f.body))
+		w.Write(f.body)
 	}
 	if err := zw.Close(); err != nil {
 		t.Fatal(err)
@@ -219,6 +228,11 @@ func TestNuGetClient(t *testing.T) {
 	}
 	g.mustRun("push", lib11, "-Source", g.source)
 	g.mustRun("push", app, "-Source", g.source)
+	// A package of several megabytes: nuget streams it unauthenticated
+	// first, and must still see the challenge and retry.
+	payload := make([]byte, 8<<20)
+	rand.Read(payload)
+	g.mustRun("push", nugetPkg{id: "Wharf.Demo.Big", version: "1.0.0", payload: payload}.build(t, pkgs), "-Source", g.source)
 
 	// Each version through the Go SDK.
 	libRef := pkgRef{c: c, domain: dom, repo: repo, format: types.PackageFormatNuget, name: "wharf.demo.lib"}

@@ -51,7 +51,9 @@ func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	mountWith(mux, svc, New(svc, log, Options{}))
 }
 
-// mountWith mounts an already built handler.
+// mountWith mounts an already built handler, behind drainOnChallenge.
 func mountWith(mux *http.ServeMux, svc *service.Service, h *Handler) {
-	endpoint.Mount(mux, svc, model.FormatNuGet, endpoint.Basic, h.Serve)
+	inner := http.NewServeMux()
+	endpoint.Mount(inner, svc, model.FormatNuGet, endpoint.Basic, h.Serve)
+	mux.Handle("/nuget/", drainOnChallenge(inner, h.opts.MaxPushBytes))
 }
