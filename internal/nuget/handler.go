@@ -58,7 +58,8 @@ func newPkgEntries(view *service.PackageView) (*pkgEntries, error) {
 	}
 	p := &pkgEntries{es: es}
 	for _, e := range es {
-		p.bytes += int64(len(e.v.FormatMetadata))
+		// The stored document and the strings decoded from it.
+		p.bytes += 2 * int64(len(e.v.FormatMetadata))
 	}
 	return p, nil
 }
