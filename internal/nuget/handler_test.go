@@ -474,6 +474,7 @@ func TestSearch(t *testing.T) {
 	e.mustPush(t, spec{id: "Json", version: "1.0.0"})
 	e.mustPush(t, spec{id: "Xml.Json", version: "1.0.0", extra: "<tags>parser</tags>"})
 	e.mustPush(t, spec{id: "Pre.Only", version: "0.1.0-alpha"})
+	e.mustPush(t, spec{id: "Json.Tool", version: "1.0.0", extra: `<packageTypes><packageType name="DotnetTool"/></packageTypes>`})
 	type result struct {
 		TotalHits int
 		Data      []struct {
@@ -498,15 +499,19 @@ func TestSearch(t *testing.T) {
 		want []string
 		hits int
 	}{
-		{"q=json", []string{"Json@1.0.0", "Json.Tools@1.0.0", "Xml.Json@1.0.0"}, 3},
-		{"q=json&prerelease=true", []string{"Json@1.0.0", "Json.Tools@2.0.0-beta", "Xml.Json@1.0.0"}, 3},
-		{"q=json&prerelease=true&semVerLevel=2.0.0", []string{"Json@1.0.0", "Json.Tools@3.0.0-rc.1", "Xml.Json@1.0.0"}, 3},
-		{"q=", []string{"Json@1.0.0", "Json.Tools@1.0.0", "Xml.Json@1.0.0"}, 3},
-		{"q=&prerelease=true&take=2", []string{"Json@1.0.0", "Json.Tools@2.0.0-beta"}, 4},
-		{"q=&prerelease=true&skip=3", []string{"Xml.Json@1.0.0"}, 4},
+		{"q=json", []string{"Json@1.0.0", "Json.Tool@1.0.0", "Json.Tools@1.0.0", "Xml.Json@1.0.0"}, 4},
+		{"q=json&prerelease=true", []string{"Json@1.0.0", "Json.Tool@1.0.0", "Json.Tools@2.0.0-beta", "Xml.Json@1.0.0"}, 4},
+		{"q=json&prerelease=true&semVerLevel=2.0.0", []string{"Json@1.0.0", "Json.Tool@1.0.0", "Json.Tools@3.0.0-rc.1", "Xml.Json@1.0.0"}, 4},
+		{"q=", []string{"Json@1.0.0", "Json.Tool@1.0.0", "Json.Tools@1.0.0", "Xml.Json@1.0.0"}, 4},
+		{"q=&prerelease=true&take=2", []string{"Json@1.0.0", "Json.Tool@1.0.0"}, 5},
+		{"q=&prerelease=true&skip=4", []string{"Xml.Json@1.0.0"}, 5},
+		{"q=json&packageType=dotnettool", []string{"Json.Tool@1.0.0"}, 1},
+		{"q=json&packageType=Dependency", []string{"Json@1.0.0", "Json.Tools@1.0.0", "Xml.Json@1.0.0"}, 3},
+		{"q=&packageType=Template", nil, 0},
 		{"q=parser", []string{"Xml.Json@1.0.0"}, 1},
 		{"q=packageid:json.tools", []string{"Json.Tools@1.0.0"}, 1},
 		{"q=id:tools", []string{"Json.Tools@1.0.0"}, 1},
+		{"q=id:tool", []string{"Json.Tool@1.0.0", "Json.Tools@1.0.0"}, 2},
 		{"q=nothing-matches", nil, 0},
 	} {
 		r, ids := run(tt.q)

@@ -29,6 +29,7 @@ type versionDoc struct {
 	RequireLicenseAcceptance bool       `json:"requireLicenseAcceptance,omitempty"`
 	MinClientVersion         string     `json:"minClientVersion,omitempty"`
 	DependencyGroups         []groupDoc `json:"dependencyGroups,omitempty"`
+	PackageTypes             []string   `json:"packageTypes,omitempty"`
 	Nuspec                   string     `json:"nuspec"`
 }
 
@@ -57,7 +58,7 @@ func metadataOf(p *nupkg) (*service.VersionMetadata, error) {
 		Title: s.Title, Authors: s.Authors, Description: s.Description, Summary: s.Summary, Tags: s.Tags,
 		Language: s.Language, ProjectURL: s.ProjectURL, IconURL: s.IconURL, LicenseURL: s.LicenseURL,
 		RequireLicenseAcceptance: s.RequireLicenseAcceptance, MinClientVersion: s.MinClientVersion,
-		Nuspec: string(p.Nuspec),
+		PackageTypes: s.PackageTypes, Nuspec: string(p.Nuspec),
 	}
 	var licenses []model.License
 	switch {

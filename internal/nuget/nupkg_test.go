@@ -83,6 +83,8 @@ func TestParseNuspec(t *testing.T) {
 		{"duplicate dependency", spec{id: "A", version: "1.0", deps: `<dependency id="B"/><dependency id="b"/>`}.xml(), "twice"},
 		{"duplicate group", spec{id: "A", version: "1.0", deps: `<group targetFramework="net45"/><group targetFramework="NET45"/>`}.xml(), "two dependency groups"},
 		{"bad license type", spec{id: "A", version: "1.0", extra: `<license type="url">x</license>`}.xml(), "expression or file"},
+		{"package types", spec{id: "A", version: "1.0", extra: `<packageTypes><packageType name="DotnetTool"/><packageType name="Template" version="1.0"/></packageTypes>`}.xml(), ""},
+		{"unnamed package type", spec{id: "A", version: "1.0", extra: `<packageTypes><packageType/></packageTypes>`}.xml(), "packageType"},
 		{"bad requireLicenseAcceptance", spec{id: "A", version: "1.0", extra: `<requireLicenseAcceptance>maybe</requireLicenseAcceptance>`}.xml(), "requireLicenseAcceptance"},
 		{"entity expansion refused", `<!DOCTYPE package [<!ENTITY a "aaaa">]><package><metadata><id>&a;</id></metadata></package>`, "not well-formed"},
 	}

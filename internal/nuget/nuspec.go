@@ -38,6 +38,9 @@ type nuspec struct {
 	DependencyGroups []dependencyGroup
 	// Readme is the package path of the readme file, with "/" separators.
 	Readme string
+	// PackageTypes are the declared package types' names (DotnetTool,
+	// Template, ...); none means "Dependency".
+	PackageTypes []string
 }
 
 type nuspecLicense struct {
@@ -92,6 +95,11 @@ type xmlMetadata struct {
 	Repository               *xmlRepository    `xml:"repository"`
 	Dependencies             []xmlDependencies `xml:"dependencies"`
 	Readme                   string            `xml:"readme"`
+	PackageTypes             []xmlPackageType  `xml:"packageTypes>packageType"`
+}
+
+type xmlPackageType struct {
+	Name string `xml:"name,attr"`
 }
 
 type xmlLicense struct {
@@ -198,6 +206,13 @@ func parseNuspec(file string, data []byte) (*nuspec, error) {
 	}
 	if m.Repository != nil {
 		n.Repository = nuspecRepository{Type: trim(m.Repository.Type), URL: trim(m.Repository.URL), Branch: trim(m.Repository.Branch), Commit: trim(m.Repository.Commit)}
+	}
+	for _, pt := range m.PackageTypes {
+		name := trim(pt.Name)
+		if name == "" || strings.IndexFunc(name, isControl) >= 0 || strings.ContainsAny(name, " ,") {
+			return bad("has a <packageType> without a valid name")
+		}
+		n.PackageTypes = append(n.PackageTypes, name)
 	}
 	if len(m.Dependencies) > 1 {
 		return bad("has more than one <dependencies> element")

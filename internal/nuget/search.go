@@ -21,9 +21,13 @@ type searchQuery struct {
 	skip, take int
 	prerelease bool
 	semVer2    bool
+	// packageType filters by declared package type (SearchQueryService
+	// 3.5.0), lowercase; "" for any.
+	packageType string
 }
 
-// parseSearch reads q, skip, take, prerelease and semVerLevel.
+// parseSearch reads q, skip, take, prerelease, semVerLevel and
+// packageType.
 func parseSearch(v url.Values) (*searchQuery, error) {
 	q := &searchQuery{take: 20}
 	for _, f := range []struct {
@@ -42,6 +46,7 @@ func parseSearch(v url.Values) (*searchQuery, error) {
 		*f.dst = min(n, f.max)
 	}
 	q.prerelease = strings.EqualFold(v.Get("prerelease"), "true")
+	q.packageType = strings.ToLower(strings.TrimSpace(v.Get("packageType")))
 	if lvl := v.Get("semVerLevel"); lvl != "" {
 		major, _, _ := strings.Cut(lvl, ".")
 		n, err := strconv.Atoi(major)
@@ -99,6 +104,9 @@ func (q *searchQuery) visible(c *candidate) []*entry {
 // authors.
 func (q *searchQuery) matches(idLower string, latest *versionDoc) bool {
 	if q.packageID != "" && idLower != q.packageID {
+		return false
+	}
+	if q.packageType != "" && !slices.ContainsFunc(packageTypes(latest), func(t string) bool { return strings.ToLower(t) == q.packageType }) {
 		return false
 	}
 	for _, t := range q.idTerms {
@@ -203,7 +211,10 @@ func search(base string, q *searchQuery, cands []*candidate) []byte {
 			ID: l.index(), Type: "Package", Registration: l.index(), PackageID: latest.ID, Version: latest.Version,
 			Description: latest.Description, Summary: latest.Summary, Title: latest.Title, IconURL: latest.IconURL,
 			LicenseURL: latest.LicenseURL, ProjectURL: latest.ProjectURL, Tags: splitTags(latest.Tags),
-			Authors: splitAuthors(latest.Authors), Owners: []string{}, PackageTypes: []packageType{{Name: "Dependency"}},
+			Authors: splitAuthors(latest.Authors), Owners: []string{},
+		}
+		for _, t := range packageTypes(latest) {
+			se.PackageTypes = append(se.PackageTypes, packageType{Name: t})
 		}
 		for _, e := range h.visible {
 			se.Versions = append(se.Versions, searchVersion{Version: e.doc.Version, ID: l.leaf(e)})
@@ -212,6 +223,15 @@ func search(base string, q *searchQuery, cands []*candidate) []byte {
 	}
 	b, _ := json.Marshal(res)
 	return b
+}
+
+// packageTypes are a version's declared package types; a package that
+// declares none is a "Dependency".
+func packageTypes(d *versionDoc) []string {
+	if len(d.PackageTypes) == 0 {
+		return []string{"Dependency"}
+	}
+	return d.PackageTypes
 }
 
 // splitAuthors reads the nuspec's comma-separated authors.
