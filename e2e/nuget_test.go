@@ -185,30 +185,16 @@ func TestNuGetClient(t *testing.T) {
 	const dom, repo = "nugetd", "nugetrepo"
 	Setup(t, c, dom, repo)
 
-	env := s.Env(t)
-	home := ""
-	for i, kv := range env {
-		if h, ok := strings.CutPrefix(kv, "HOME="); ok {
-			home = h
-		}
-		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
-			env[i] = "PATH=" + dir + string(os.PathListSeparator) + p
-		}
-	}
-	g := &nugetRig{t: t, nuget: filepath.Join(dir, "nuget"), env: env, home: home, source: dom + "/" + repo}
-
 	// The real login: it lists NuGet's sources, then adds this one.
-	out := Run(t, env, home, "aws", "codeartifact", "login", "--tool", "nuget", "--domain", dom, "--repository", repo, "--endpoint-url", s.URL)
-	if !strings.Contains(out, "Added source "+g.source) {
-		t.Fatalf("aws codeartifact login --tool nuget:\n%s", out)
-	}
+	g := nugetLogin(t, s, dir, dom, repo)
+	env, home := g.env, g.home
 	endpoint := s.Endpoint(t, dom, repo, types.PackageFormatNuget)
 	cfg, err := os.ReadFile(filepath.Join(home, ".config", "NuGet", "NuGet.Config"))
 	if err != nil || !strings.Contains(string(cfg), `key="`+g.source+`" value="`+endpoint+`v3/index.json"`) || !strings.Contains(string(cfg), `<add key="Username" value="aws" />`) {
 		t.Fatalf("NuGet.Config after login (%v):\n%s", err, cfg)
 	}
 	// Running it again updates the source rather than adding a second.
-	out = Run(t, env, home, "aws", "codeartifact", "login", "--tool", "nuget", "--domain", dom, "--repository", repo, "--endpoint-url", s.URL)
+	out := Run(t, env, home, "aws", "codeartifact", "login", "--tool", "nuget", "--domain", dom, "--repository", repo, "--endpoint-url", s.URL)
 	if !strings.Contains(out, "Updated source "+g.source) {
 		t.Fatalf("second login added the source again:\n%s", out)
 	}
@@ -299,4 +285,66 @@ func TestNuGetClient(t *testing.T) {
 	if got := g.mustInstall("Wharf.Demo.Lib", "-Version", "1.0.0"); !slices.Equal(got, []string{"Wharf.Demo.Lib.1.0.0"}) {
 		t.Fatalf("install after re-push = %v", got)
 	}
+}
+
+// nugetLogin runs the real `aws codeartifact login --tool nuget` for a
+// repository, with its own HOME and the wrapper first on PATH (the CLI
+// runs `nuget sources list`, then `nuget sources add`), and returns a rig
+// for it.
+func nugetLogin(t *testing.T, s *Server, dir, dom, repo string) *nugetRig {
+	t.Helper()
+	env := s.Env(t)
+	home := ""
+	for i, kv := range env {
+		if h, ok := strings.CutPrefix(kv, "HOME="); ok {
+			home = h
+		}
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			env[i] = "PATH=" + dir + string(os.PathListSeparator) + p
+		}
+	}
+	out := Run(t, env, home, "aws", "codeartifact", "login", "--tool", "nuget", "--domain", dom, "--repository", repo, "--endpoint-url", s.URL)
+	if !strings.Contains(out, "Added source "+dom+"/"+repo+" to the user level NuGet.Config") {
+		t.Fatalf("aws codeartifact login --tool nuget:\n%s", out)
+	}
+	return &nugetRig{t: t, nuget: filepath.Join(dir, "nuget"), env: env, home: home, source: dom + "/" + repo}
+}
+
+// TestNuGetUpstreamReadThrough: nuget pushes to a; nuget install through
+// b (b -> mid -> a) resolves the package and its dependency; b retains
+// the versions it downloaded and mid, between them, nothing; a miss
+// reaching public:nuget-org is a 502.
+func TestNuGetUpstreamReadThrough(t *testing.T) {
+	t.Parallel()
+	needTool(t, "aws")
+	dir := nugetDir(t)
+	s := StartServer(t)
+	c := s.Client()
+	const dom = "nugetup"
+	Setup(t, c, dom, "upa", "mid", "upb", "nugetstore")
+	chainRepos(t, c, dom, "upb", "mid", "upa")
+	associate(t, c, dom, "nugetstore", "public:nuget-org")
+	a := nugetLogin(t, s, dir, dom, "upa")
+	pkgs := t.TempDir()
+	a.mustRun("push", nugetPkg{id: "Wharf.Up.Lib", version: "1.0.0"}.build(t, pkgs), "-Source", a.source)
+	a.mustRun("push", nugetPkg{id: "Wharf.Up.App", version: "1.0.0", deps: `<dependency id="Wharf.Up.Lib" version="1.0.0" />`}.build(t, pkgs), "-Source", a.source)
+	wantNoPackage(t, c, dom, "upb", types.PackageFormatNuget, "", "wharf.up.app")
+
+	b := nugetLogin(t, s, dir, dom, "upb")
+	if got := b.mustInstall("Wharf.Up.App"); !slices.Equal(got, []string{"Wharf.Up.App.1.0.0", "Wharf.Up.Lib.1.0.0"}) {
+		t.Fatalf("install through b = %v", got)
+	}
+	for _, pkg := range []string{"wharf.up.app", "wharf.up.lib"} {
+		ref := pkgRef{c: c, domain: dom, repo: "upb", format: types.PackageFormatNuget, name: pkg}
+		if got := ref.versions(t, ""); len(got) != 1 || got["1.0.0"].Origin == nil || got["1.0.0"].Origin.OriginType != types.PackageVersionOriginTypeInternal {
+			t.Errorf("%s retained in b: %+v", pkg, got)
+		}
+		wantNoPackage(t, c, dom, "mid", types.PackageFormatNuget, "", pkg)
+	}
+
+	store := s.Endpoint(t, dom, "nugetstore", types.PackageFormatNuget)
+	token := s.Token(t, dom)
+	wantBadGateway(t, store+"v3/flatcontainer/newtonsoft.json/index.json", token, "public:nuget-org")
+	wantBadGateway(t, store+"v3/flatcontainer/newtonsoft.json/13.0.1/newtonsoft.json.13.0.1.nupkg", token, "public:nuget-org")
+	wantNoPackage(t, c, dom, "nugetstore", types.PackageFormatNuget, "", "newtonsoft.json")
 }
