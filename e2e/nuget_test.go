@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"crypto/rand"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/wharf-dev/wharf/internal/archive/archivetest"
 )
 
 // The NuGet tests drive nuget.exe 5.8 (npm's nuget-exe package) on
@@ -347,4 +350,100 @@ func TestNuGetUpstreamReadThrough(t *testing.T) {
 	wantBadGateway(t, store+"v3/flatcontainer/newtonsoft.json/index.json", token, "public:nuget-org")
 	wantBadGateway(t, store+"v3/flatcontainer/newtonsoft.json/13.0.1/newtonsoft.json.13.0.1.nupkg", token, "public:nuget-org")
 	wantNoPackage(t, c, dom, "nugetstore", types.PackageFormatNuget, "", "newtonsoft.json")
+}
+
+// TestNuGetRefusedPushes: nuget push of a zip bomb, of a package whose
+// manifest is named after another id than the one it declares, and of a
+// package whose manifest is malformed in a way nuget.exe does not check;
+// each is a 400 nuget reports, nothing is created, and the valid package
+// then pushes.
+func TestNuGetRefusedPushes(t *testing.T) {
+	t.Parallel()
+	needTool(t, "aws")
+	dir := nugetDir(t)
+	s := StartServer(t)
+	c := s.Client()
+	const dom, repo = "nugetbomb", "repo"
+	Setup(t, c, dom, repo)
+	g := nugetLogin(t, s, dir, dom, repo)
+	pkgs := t.TempDir()
+	good := nugetPkg{id: "Wharf.Bomb", version: "1.0.0"}
+	goodPath := good.build(t, pkgs)
+	goodBytes, err := os.ReadFile(goodPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// rewrap copies the good package, renaming entries and adding more.
+	rewrap := func(name string, rename map[string]string, add func(zw *zip.Writer)) string {
+		zr, err := zip.NewReader(bytes.NewReader(goodBytes), int64(len(goodBytes)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, f := range zr.File {
+			n := f.Name
+			if r, ok := rename[n]; ok {
+				n = r
+			}
+			w, _ := zw.Create(n)
+			rc, _ := f.Open()
+			io.Copy(w, rc)
+			rc.Close()
+		}
+		if add != nil {
+			add(zw)
+		}
+		if err := zw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(t.TempDir(), name)
+		if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	for name, path := range map[string]string{
+		"zip bomb": rewrap("Wharf.Bomb.1.0.0.nupkg", nil, func(zw *zip.Writer) {
+			if err := archivetest.AddZeros(zw, "lib/netstandard2.0/zeros.dll", 1<<30, 1<<30); err != nil {
+				t.Fatal(err)
+			}
+		}),
+		"manifest named after another id": rewrap("Wharf.Bomb.1.0.0.nupkg", map[string]string{"Wharf.Bomb.nuspec": "Other.Package.nuspec"}, nil),
+		"readme the package lacks":        nugetPkgWithManifest(t, "Wharf.Bomb", "1.0.0", "<readme>docs/README.md</readme>"),
+	} {
+		out, err := g.run("push", path, "-Source", g.source)
+		if err == nil || !strings.Contains(out, "400") {
+			t.Errorf("%s: nuget push succeeded or failed otherwise: %v\n%s", name, err, out)
+		}
+	}
+	wantNoPackage(t, c, dom, repo, types.PackageFormatNuget, "", "wharf.bomb")
+	g.mustRun("push", goodPath, "-Source", g.source)
+	ref := pkgRef{c: c, domain: dom, repo: repo, format: types.PackageFormatNuget, name: "wharf.bomb"}
+	if got := ref.versions(t, ""); len(got) != 1 {
+		t.Fatalf("after the valid push: %+v", got)
+	}
+}
+
+// nugetPkgWithManifest writes a package whose manifest carries extra
+// metadata elements.
+func nugetPkgWithManifest(t *testing.T, id, version, extra string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, _ := zw.Create(id + ".nuspec")
+	io.WriteString(w, `<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
+  <metadata><id>`+id+`</id><version>`+version+`</version><authors>Wharf</authors><description>d</description>`+extra+`</metadata>
+</package>`)
+	w, _ = zw.Create("lib/netstandard2.0/" + id + ".dll")
+	io.WriteString(w, "placeholder")
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), id+"."+version+".nupkg")
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
