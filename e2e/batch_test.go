@@ -166,11 +166,13 @@ func TestDeletePackageVersions(t *testing.T) {
 			if _, err := bare.setOrigin(types.AllowPublishAllow, types.AllowUpstreamBlock); err != nil {
 				t.Fatal(err)
 			}
-			out, err := bare.deleteVersions([]string{"1"}, "")
+			// 1.0.0 is its own normalized form in every format (NuGet
+			// reads "1" as 1.0.0).
+			out, err := bare.deleteVersions([]string{"1.0.0"}, "")
 			if err != nil {
 				t.Fatalf("%s without namespace: %v", f, err)
 			}
-			wantResults(t, string(f), flatten(out.SuccessfulVersions, out.FailedVersions), map[string]result{"1": {Code: "NOT_FOUND", Message: "version 1 not found"}})
+			wantResults(t, string(f), flatten(out.SuccessfulVersions, out.FailedVersions), map[string]result{"1.0.0": {Code: "NOT_FOUND", Message: "version 1.0.0 not found"}})
 		}
 		// npm: both scoped and unscoped are fine.
 		for _, ns := range []string{"", "scope"} {

@@ -91,36 +91,15 @@ func NormalizeNamespace(f Format, ns string) string {
 	return ns
 }
 
-// NormalizeVersion applies NuGet's version normalization: leading zeros
-// dropped from numeric parts, a zero fourth part dropped, build metadata
-// removed. Other formats keep versions verbatim.
+// NormalizeVersion applies NuGet's version normalization (see
+// NuGetVersion.String: leading zeros dropped, three numeric parts and a
+// fourth only when not zero, build metadata removed), lowercased. Other
+// formats keep versions verbatim.
 func NormalizeVersion(f Format, v string) string {
 	if f != FormatNuGet {
 		return v
 	}
-	if i := strings.IndexByte(v, '+'); i >= 0 {
-		v = v[:i]
-	}
-	release, pre, hasPre := strings.Cut(v, "-")
-	parts := strings.Split(release, ".")
-	for i, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" {
-			return strings.ToLower(v) // not numeric: leave it alone
-		}
-		p = strings.TrimLeft(p, "0")
-		if p == "" {
-			p = "0"
-		}
-		parts[i] = p
-	}
-	if len(parts) == 4 && parts[3] == "0" {
-		parts = parts[:3]
-	}
-	out := strings.Join(parts, ".")
-	if hasPre {
-		out += "-" + strings.ToLower(pre)
-	}
-	return out
+	return normalizeNuGetVersion(v)
 }
 
 // CheckVersion applies a format's rule for versions at publish:

@@ -7,6 +7,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/cargo"
 	"github.com/wharf-dev/wharf/internal/maven"
 	"github.com/wharf-dev/wharf/internal/npm"
+	"github.com/wharf-dev/wharf/internal/nuget"
 	"github.com/wharf-dev/wharf/internal/pypi"
 	"github.com/wharf-dev/wharf/internal/ruby"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -22,4 +23,5 @@ func mountFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
 	ruby.Mount(mux, svc, log)
 	swift.Mount(mux, svc, log)
 	cargo.Mount(mux, svc, log)
+	nuget.Mount(mux, svc, log)
 }
