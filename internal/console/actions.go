@@ -64,7 +64,7 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request, s *session) {
 	if r.PostFormValue("confirm") != "yes" {
 		c.render(w, r, http.StatusOK, "confirm", page{Title: o.Verb + " versions", Session: s,
 			Crumbs: l.crumbs(crumb{ref.Package, back}, crumb{o.Verb, ""}),
-			Data: confirmData{Op: o, Loc: l, Ref: ref, Versions: versions, Dest: dest, CSRF: s.CSRF, ActionURL: l.URL() + "action", BackURL: back}})
+			Data:   confirmData{Op: o, Loc: l, Ref: ref, Versions: versions, Dest: dest, CSRF: s.CSRF, ActionURL: l.URL() + "action", BackURL: back}})
 		return
 	}
 	ctx := r.Context()
