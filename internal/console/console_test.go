@@ -47,12 +47,13 @@ var admin = service.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":root",
 // fixture is a console over a real service (SQLite and a blob directory)
 // with one domain and repository, and its HTTP handler.
 type fixture struct {
-	c   *Console
-	h   http.Handler
-	svc *service.Service
+	c    *Console
+	h    http.Handler
+	svc  *service.Service
+	meta *sqlite.Store
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -83,7 +84,7 @@ func newFixture(t *testing.T) *fixture {
 	}
 	mux := http.NewServeMux()
 	c.Routes(mux)
-	return &fixture{c: c, h: mux, svc: svc}
+	return &fixture{c: c, h: mux, svc: svc, meta: m}
 }
 
 func (f *fixture) do(r *http.Request) *httptest.ResponseRecorder {
@@ -105,7 +106,7 @@ var csrfField = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
 // signIn signs in with a key pair and returns the session cookie and the
 // session's CSRF token.
-func (f *fixture) signIn(t *testing.T, key, secret string) (*http.Cookie, string) {
+func (f *fixture) signIn(t testing.TB, key, secret string) (*http.Cookie, string) {
 	t.Helper()
 	w := f.do(httptest.NewRequest("GET", "/console/signin", nil))
 	pre := cookieOf(w, preCookie)
