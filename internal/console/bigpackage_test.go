@@ -54,7 +54,7 @@ func (f *fixture) seedVersions(t testing.TB, n int) {
 
 var (
 	versionCheckbox = regexp.MustCompile(`name="version" value="(1\.0\.\d+)"`)
-	nextLink   = regexp.MustCompile(`rel="next" href="([^"]+)"`)
+	nextLink        = regexp.MustCompile(`rel="next" href="([^"]+)"`)
 )
 
 // A package with many versions shows one page of them, with sizes, and a
