@@ -40,9 +40,31 @@ func TestConsoleBrowser(t *testing.T) {
 		Description: aws.String("Versions promoted from npm-store")}); err != nil {
 		t.Fatal(err)
 	}
-	// A repository reading through npm-store, for the upstream display.
+	// Something to show on the repository and package-group pages: a
+	// repository reading through npm-store and one holding the external
+	// connection (a repository may not have both).
+	if _, err := admin.CreateRepository(ctx, &ca.CreateRepositoryInput{Domain: aws.String(e.domain), Repository: aws.String("npmjs-proxy")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.AssociateExternalConnection(ctx, &ca.AssociateExternalConnectionInput{Domain: aws.String(e.domain), Repository: aws.String("npmjs-proxy"),
+		ExternalConnection: aws.String("public:npmjs")}); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := admin.CreateRepository(ctx, &ca.CreateRepositoryInput{Domain: aws.String(e.domain), Repository: aws.String("team"),
-		Upstreams: []types.UpstreamRepository{{RepositoryName: aws.String(e.repo)}}}); err != nil {
+		Description: aws.String("What the team installs from"),
+		Upstreams:   []types.UpstreamRepository{{RepositoryName: aws.String(e.repo)}, {RepositoryName: aws.String("npmjs-proxy")}}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.PutRepositoryPermissionsPolicy(ctx, &ca.PutRepositoryPermissionsPolicyInput{Domain: aws.String(e.domain), Repository: aws.String("team"),
+		PolicyDocument: resourcePolicy(stmt("Allow", []string{"arn:aws:iam::" + testAccount + ":root"}, "codeartifact:ReadFromRepository"))}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.CreatePackageGroup(ctx, &ca.CreatePackageGroupInput{Domain: aws.String(e.domain), PackageGroup: aws.String("/npm/*"),
+		Description: aws.String("Every npm package"), ContactInfo: aws.String("platform@example.com")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.UpdatePackageGroupOriginConfiguration(ctx, &ca.UpdatePackageGroupOriginConfigurationInput{Domain: aws.String(e.domain), PackageGroup: aws.String("/npm/*"),
+		Restrictions: map[string]types.PackageGroupOriginRestrictionMode{string(types.PackageGroupOriginRestrictionTypeExternalUpstream): types.PackageGroupOriginRestrictionModeBlock}}); err != nil {
 		t.Fatal(err)
 	}
 

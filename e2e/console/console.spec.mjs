@@ -209,6 +209,8 @@ try {
     ['signin', `${base}/console/signin`],
     ['domains', `${base}/console/`],
     ['repository', repoURL],
+    ['upstreams', `${base}/console/d/${account}/${domain}/r/team/`],
+    ['domain', `${base}/console/d/${account}/${domain}/`],
     ['package', pkgURL],
     ['version', versionURL('2.0.0')],
     ['connect', `${repoURL}connect`],

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -150,7 +152,13 @@ func policyOf(out *service.PolicyOutput, err error) policyView {
 	var me *model.Error
 	switch {
 	case err == nil && out.Policy != nil:
-		return policyView{Document: out.Policy.Document}
+		// Indented for reading; a document that is somehow not JSON is
+		// shown as stored.
+		var b bytes.Buffer
+		if json.Indent(&b, []byte(out.Policy.Document), "", "  ") != nil {
+			return policyView{Document: out.Policy.Document}
+		}
+		return policyView{Document: b.String()}
 	case err == nil, errors.As(err, &me) && me.Kind == model.KindNotFound:
 		return policyView{Note: "No permissions policy is set."}
 	case errors.As(err, &me):
