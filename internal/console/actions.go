@@ -3,7 +3,6 @@ package console
 import (
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strings"
 
@@ -94,8 +93,10 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request, s *session) {
 	if o.Name == "copy" {
 		done = fmt.Sprintf("Copied %s to %s.", strings.Join(versions, ", "), dest)
 	}
-	// Back to the package, showing every status so the change is visible.
-	http.Redirect(w, r, back+"&"+url.Values{"done": {done}}.Encode(), http.StatusSeeOther)
+	// Back to the package, which says once what was done (kept in the
+	// session, so that no link can make the console claim something).
+	c.sessions.setFlash(s.id, done)
+	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
 // batchError describes the versions a batch operation could not change.

@@ -89,6 +89,10 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	static, _ := fs.Sub(staticFS, "static")
 	files := http.StripPrefix(Prefix+"static/", http.FileServerFS(static))
 	mux.Handle("GET "+Prefix+"static/", c.secure(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/") {
+			http.NotFound(w, r) // no directory listings
+			return
+		}
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	}))
@@ -173,8 +177,8 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		http.Error(w, "no such page template", http.StatusInternalServerError)
 		return
 	}
-	if p.Flash == "" {
-		p.Flash = r.URL.Query().Get("done")
+	if p.Flash == "" && p.Session != nil {
+		p.Flash = c.sessions.takeFlash(p.Session.id)
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {

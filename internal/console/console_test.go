@@ -323,3 +323,26 @@ func TestRenderReadme(t *testing.T) {
 		})
 	}
 }
+
+func TestStaticAndUnknownPaths(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		path, contentType string
+		code              int
+	}{
+		{"/console/static/console.css", "text/css; charset=utf-8", http.StatusOK},
+		{"/console/static/console.js", "text/javascript; charset=utf-8", http.StatusOK},
+		{"/console/static/", "", http.StatusNotFound},
+		{"/console/static/missing.js", "", http.StatusNotFound},
+		{"/console/nowhere", "text/html; charset=utf-8", http.StatusNotFound},
+		{"/console", "", http.StatusFound},
+	} {
+		w := f.do(httptest.NewRequest("GET", tc.path, nil))
+		if w.Code != tc.code || tc.contentType != "" && w.Header().Get("Content-Type") != tc.contentType {
+			t.Errorf("GET %s: %d %q", tc.path, w.Code, w.Header().Get("Content-Type"))
+		}
+		if w.Header().Get("X-Content-Type-Options") != "nosniff" && tc.code != http.StatusFound {
+			t.Errorf("GET %s: no nosniff", tc.path)
+		}
+	}
+}

@@ -70,10 +70,12 @@ type repoLoc struct {
 	Owner, Domain, Repo string
 }
 
+// DomainURL is the page of the domain.
 func (l repoLoc) DomainURL() string {
 	return Prefix + "d/" + url.PathEscape(l.Owner) + "/" + url.PathEscape(l.Domain) + "/"
 }
 
+// URL is the page of the repository.
 func (l repoLoc) URL() string { return l.DomainURL() + "r/" + url.PathEscape(l.Repo) + "/" }
 
 // PackageURL is the page of a package in this repository.
@@ -290,6 +292,7 @@ type perms struct {
 	Status, Dispose, Delete, Copy bool
 }
 
+// Any says whether the page shows any action at all.
 func (p perms) Any() bool { return p.Status || p.Dispose || p.Delete || p.Copy }
 
 func (c *Console) permsFor(r *http.Request, s *session, ref service.PackageRef) perms {

@@ -31,6 +31,7 @@ type session struct {
 	CSRF    string
 	expires time.Time
 	elem    *list.Element
+	flash   string // said once on the next page; guarded by the store's mutex
 }
 
 // sessionStore keeps sessions in memory, bounded: when full, the oldest
@@ -93,6 +94,28 @@ func (st *sessionStore) drop(id string) {
 		st.order.Remove(s.elem)
 		delete(st.byID, id)
 	}
+}
+
+// setFlash keeps a message for the session's next page.
+func (st *sessionStore) setFlash(id, msg string) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if s, ok := st.byID[id]; ok {
+		s.flash = msg
+	}
+}
+
+// takeFlash returns and forgets the session's message.
+func (st *sessionStore) takeFlash(id string) string {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	s, ok := st.byID[id]
+	if !ok {
+		return ""
+	}
+	msg := s.flash
+	s.flash = ""
+	return msg
 }
 
 func (st *sessionStore) len() int {
