@@ -136,6 +136,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
 	mountFormats(mux, svc, cfg.Logger)
+	if err := mountConsole(mux, svc, acc.dir, cfg.Logger); err != nil {
+		m.Close()
+		return nil, err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
