@@ -194,4 +194,3 @@ func (t *tx) VersionSubjects(ids []int64) ([]meta.VersionSubject, error) {
 	}
 	return out, rows.Err()
 }
-
