@@ -29,6 +29,8 @@ const usage = `Usage: wharf <command> [flags]
 Commands:
   serve    run the server
   admin    manage accounts, users, access keys and user policies
+  backup   --data-dir D --to DIR: online backup of an embedded data directory
+  restore  --from DIR --data-dir EMPTY: bring a backup back
 
 Run 'wharf serve -h' for the flags.
 `
@@ -44,6 +46,10 @@ func main() {
 		err = serve(os.Args[2:])
 	case "admin":
 		err = admin(os.Args[2:])
+	case "backup":
+		err = backupCmd(os.Args[2:])
+	case "restore":
+		err = restoreCmd(os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
