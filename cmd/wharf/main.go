@@ -31,6 +31,7 @@ Commands:
   admin    manage accounts, users, access keys and user policies
   backup   --data-dir D --to DIR: online backup of an embedded data directory
   restore  --from DIR --data-dir EMPTY: bring a backup back
+  migrate  copy a data directory into PostgreSQL and S3, or back ('wharf migrate -h')
 
 Run 'wharf serve -h' for the flags.
 `
@@ -50,6 +51,8 @@ func main() {
 		err = backupCmd(os.Args[2:])
 	case "restore":
 		err = restoreCmd(os.Args[2:])
+	case "migrate":
+		err = migrateCmd(os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
