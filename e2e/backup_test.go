@@ -27,7 +27,7 @@ func TestBackupDuringPublishes(t *testing.T) {
 	Setup(t, c, "acme", "main")
 
 	type publishRec struct {
-		pkg, version string
+		pkg, version   string
 		started, acked time.Time
 	}
 	var mu sync.Mutex
