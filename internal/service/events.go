@@ -56,11 +56,38 @@ type versionSnapshot struct {
 }
 
 // recordingTx notes the versions its writes touch, in order, with their
-// state before the first write (nil: created here).
+// state before the first write (nil: created here). With no webhook
+// configured it records nothing: events no one listens to are not kept,
+// and the writes pay one small read per transaction.
 type recordingTx struct {
 	meta.Tx
 	order  []int64
 	before map[int64]*versionSnapshot
+	hooks  []*meta.Webhook
+	loaded bool
+}
+
+// listening loads the webhooks once per transaction and reports whether
+// there are any.
+func (r *recordingTx) listening() (bool, error) {
+	if !r.loaded {
+		hs, err := r.Tx.ListWebhooks()
+		if err != nil {
+			return false, fmt.Errorf("record version events: %w", err)
+		}
+		r.hooks, r.loaded = hs, true
+	}
+	return len(r.hooks) > 0, nil
+}
+
+// wanted reports whether a webhook listens to the subject's repository.
+func (r *recordingTx) wanted(sub meta.VersionSubject) bool {
+	for _, h := range r.hooks {
+		if h.DomainOwner == sub.DomainOwner && h.Domain == sub.Domain && (h.Repository == "" || h.Repository == sub.Repository) {
+			return true
+		}
+	}
+	return false
 }
 
 func (r *recordingTx) snapshots(ids []int64) (map[int64]*versionSnapshot, error) {
@@ -85,6 +112,9 @@ func (r *recordingTx) snapshots(ids []int64) (map[int64]*versionSnapshot, error)
 
 // touch records the state of the versions not yet touched.
 func (r *recordingTx) touch(ids ...int64) error {
+	if on, err := r.listening(); err != nil || !on {
+		return err
+	}
 	var fresh []int64
 	for _, id := range ids {
 		if _, seen := r.before[id]; !seen {
@@ -107,6 +137,9 @@ func (r *recordingTx) touch(ids ...int64) error {
 
 func (r *recordingTx) CreateVersion(v *model.Version) error {
 	if err := r.Tx.CreateVersion(v); err != nil {
+		return err
+	}
+	if on, err := r.listening(); err != nil || !on {
 		return err
 	}
 	if _, seen := r.before[v.ID]; !seen {
@@ -154,6 +187,12 @@ func (r *recordingTx) DeleteAssets(versionID int64) error {
 // DeletePackage records one event per version of the package, as
 // CodeArtifact publishes for delete-package.
 func (r *recordingTx) DeletePackage(id int64) error {
+	if on, err := r.listening(); err != nil || !on {
+		if err != nil {
+			return err
+		}
+		return r.Tx.DeletePackage(id)
+	}
 	vs, err := r.Tx.ListVersions(id, meta.VersionFilter{AllStatuses: true})
 	if err != nil {
 		return err
@@ -198,7 +237,7 @@ func (s *Service) appendEvents(rt *recordingTx) (int, error) {
 			snap = a
 		}
 		op, change, ok := model.DiffVersion(bs, as)
-		if !ok {
+		if !ok || !rt.wanted(snap.subject) {
 			continue
 		}
 		e, err := s.newEvent(rt.Tx, snap, op, change)

@@ -122,3 +122,32 @@ func TestVersionEvents(t *testing.T) {
 		t.Error("OnEvents hooks never called")
 	}
 }
+
+// Events go only to webhooks of the version's domain or repository, and
+// nothing is kept while no webhook listens.
+func TestVersionEventsScope(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	if _, err := publish(ctx, s, "p", "1.0", "a", []byte("one"), false); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.meta.Update(ctx, func(tx meta.Tx) error {
+		return tx.CreateWebhook(&meta.Webhook{DomainOwner: admin.Account, Domain: "dom", Repository: "other", URL: "http://hook/", Secret: "0123456789abcdef", Created: time.Now()})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish(ctx, s, "p", "2.0", "a", []byte("two"), false); err != nil {
+		t.Fatal(err)
+	}
+	if es := drainEvents(t, s); len(es) != 0 {
+		t.Fatalf("a webhook of repository other got events of repo: %+v", es)
+	}
+	if _, err := s.CopyPackageVersions(ctx, admin, CopyPackageVersionsInput{Domain: "dom", SourceRepository: "repo", DestinationRepository: "other",
+		Format: model.FormatGeneric, Namespace: "ns", Package: "p", Versions: []string{"1.0", "2.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	es := drainEvents(t, s)
+	if len(es) != 2 || es[0].Detail.RepositoryName != "other" || es[0].Detail.SequenceNumber != 1 || es[1].Detail.SequenceNumber != 2 {
+		t.Fatalf("events of the copy: %+v", es)
+	}
+}
