@@ -24,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+	"github.com/wharf-dev/wharf/internal/meta/postgres/pgtest"
 )
 
 // Package events to webhooks: a receiver in the test gets every state
@@ -44,6 +45,7 @@ type receiver struct {
 	seen map[string]bool // eventDeduplicationId
 	got  []map[string]any
 	bad  []string
+	dups int // deliveries of an event already received
 }
 
 func newReceiver(t *testing.T) *receiver {
@@ -105,6 +107,7 @@ func (r *receiver) serve(w http.ResponseWriter, req *http.Request) {
 	detail, _ := e["detail"].(map[string]any)
 	id, _ := detail["eventDeduplicationId"].(string)
 	if r.seen[id] {
+		r.dups++
 		return // at least once: a retried delivery after a crash
 	}
 	r.seen[id] = true
@@ -161,14 +164,14 @@ func webhookAdmin(t *testing.T, dataDir, cmd string, args ...string) string {
 	return stdout.String()
 }
 
-func addWebhook(t *testing.T, s *Server, domain, url string) {
+func addWebhook(t *testing.T, s *Server, domain, url string, storeArgs ...string) {
 	t.Helper()
 	f := filepath.Join(t.TempDir(), "secret")
 	if err := os.WriteFile(f, []byte(webhookSecret+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var w map[string]any
-	if err := json.Unmarshal([]byte(webhookAdmin(t, s.DataDir, "add", "--domain", domain, "--url", url, "--secret-file", f)), &w); err != nil {
+	if err := json.Unmarshal([]byte(webhookAdmin(t, s.DataDir, "add", append([]string{"--domain", domain, "--url", url, "--secret-file", f}, storeArgs...)...)), &w); err != nil {
 		t.Fatal(err)
 	}
 	if w["webhookId"] == nil || w["url"] != url || strings.Contains(fmt.Sprint(w), webhookSecret) {
@@ -434,3 +437,41 @@ func sortedKeys(m map[string]any) []string {
 // noRetry makes the SDK report a failure at once: a request the killed
 // server never answered is not acknowledged.
 func noRetry(o *ca.Options) { o.RetryMaxAttempts = 1 }
+
+// Two replicas sharing PostgreSQL deliver each event once between them,
+// in order per package, whichever replica made the change.
+func TestWebhookReplicasDeliverOnce(t *testing.T) {
+	dsn := pgtest.Database(t) // skips without PostgreSQL, fails under CI=true
+	rcv := newReceiver(t)
+	args := []string{"--meta-store", "postgres", "--postgres-dsn", dsn, "--webhook-retry-min", "100ms", "--webhook-retry-max", "500ms"}
+	a := StartServerWith(t, ServerOptions{Args: args})
+	b := StartServerWith(t, ServerOptions{Args: args, DataDir: a.DataDir})
+	Setup(t, a.Client(), "acme", "main")
+	addWebhook(t, a, "acme", rcv.URL(), "--meta-store", "postgres", "--postgres-dsn", dsn)
+	var wg sync.WaitGroup
+	for i, c := range []*ca.Client{a.Client(), b.Client()} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for v := range 10 {
+				body := fmt.Appendf(nil, "%d %d", i, v)
+				sum := sha256.Sum256(body)
+				if _, err := c.PublishPackageVersion(ctx, &ca.PublishPackageVersionInput{Domain: aws.String("acme"), Repository: aws.String("main"),
+					Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String(fmt.Sprint("p", v%3)),
+					PackageVersion: aws.String(fmt.Sprintf("%d.%d.0", i, v)), AssetName: aws.String("a"),
+					AssetSHA256: aws.String(hex.EncodeToString(sum[:])), AssetContent: bytes.NewReader(body)}); err != nil {
+					t.Error(err)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	es := rcv.waitFor(20, 30*time.Second)
+	checkStreams(t, es)
+	time.Sleep(time.Second) // a duplicate would have arrived by now
+	rcv.mu.Lock()
+	defer rcv.mu.Unlock()
+	if rcv.dups != 0 || len(rcv.got) != 20 {
+		t.Errorf("%d events, %d delivered twice", len(rcv.got), rcv.dups)
+	}
+}
