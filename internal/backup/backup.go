@@ -58,6 +58,9 @@ func Backup(ctx context.Context, dataDir, to string) (*Manifest, error) {
 	if _, err := os.Stat(filepath.Join(dataDir, dbFile)); err != nil {
 		return nil, fmt.Errorf("no Wharf data in %s: %w", dataDir, err)
 	}
+	if fi, err := os.Stat(filepath.Join(dataDir, blobsDir)); err != nil || !fi.IsDir() {
+		return nil, fmt.Errorf("no blobs in %s (with --blob-store s3, back up the bucket with its own tools): %v", filepath.Join(dataDir, blobsDir), err)
+	}
 	if err := emptyDir(to); err != nil {
 		return nil, err
 	}
