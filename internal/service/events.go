@@ -29,7 +29,7 @@ type eventStore struct {
 func (e eventStore) Update(ctx context.Context, fn func(meta.Tx) error) error {
 	appended := false
 	err := e.Store.Update(ctx, func(tx meta.Tx) error {
-		rt := &recordingTx{Tx: tx, before: map[int64]*versionSnapshot{}}
+		rt := &recordingTx{Tx: tx}
 		if err := fn(rt); err != nil {
 			return err
 		}
@@ -76,6 +76,9 @@ func (r *recordingTx) listening() (bool, error) {
 			return false, fmt.Errorf("record version events: %w", err)
 		}
 		r.hooks, r.loaded = hs, true
+		if len(hs) > 0 {
+			r.before = map[int64]*versionSnapshot{}
+		}
 	}
 	return len(r.hooks) > 0, nil
 }
