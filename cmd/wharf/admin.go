@@ -47,6 +47,8 @@ Commands:
   reseal             [--old-secrets-key-file PATH]
                      (encrypt every stored secret with the current key)
   new-secrets-key    (print a fresh random secrets key)
+  webhook            add|list|remove|deliveries: package event webhooks
+                     ('wharf admin webhook help')
 
 Flags of every command:
   --data-dir DIR           (WHARF_DATA_DIR, default wharf-data)
@@ -76,6 +78,9 @@ func admin(args []string) error {
 		return nil
 	}
 	name := args[0]
+	if name == "webhook" {
+		return adminWebhook(args[1:])
+	}
 	switch name {
 	case "attach-policy":
 		name = "put-user-policy"

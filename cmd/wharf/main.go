@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/server"
 	"github.com/wharf-dev/wharf/internal/throttle"
+	"github.com/wharf-dev/wharf/internal/webhook"
 )
 
 const usage = `Usage: wharf <command> [flags]
@@ -28,6 +29,9 @@ const usage = `Usage: wharf <command> [flags]
 Commands:
   serve    run the server
   admin    manage accounts, users, access keys and user policies
+  backup   --data-dir D --to DIR: online backup of an embedded data directory
+  restore  --from DIR --data-dir EMPTY: bring a backup back
+  migrate  copy a data directory into PostgreSQL and S3, or back ('wharf migrate -h')
 
 Run 'wharf serve -h' for the flags.
 `
@@ -43,6 +47,12 @@ func main() {
 		err = serve(os.Args[2:])
 	case "admin":
 		err = admin(os.Args[2:])
+	case "backup":
+		err = backupCmd(os.Args[2:])
+	case "restore":
+		err = restoreCmd(os.Args[2:])
+	case "migrate":
+		err = migrateCmd(os.Args[2:])
 	case "-h", "--help", "help":
 		fmt.Print(usage)
 		return
@@ -103,6 +113,9 @@ func serve(args []string) error {
 	secretsKeyFile := fs.String("secrets-key-file", env("WHARF_SECRETS_KEY_FILE", ""), "file holding the key (64 hex digits or base64 of 32 bytes; keep it outside the data dir) that encrypts stored secret access keys; or set the key itself in WHARF_SECRETS_KEY (WHARF_SECRETS_KEY_FILE)")
 	throttleSpec := fs.String("throttle", env("WHARF_THROTTLE", "off"), "rate limits: off, codeartifact (its published quotas), or comma-separated KEY=RATE[/BURST] with KEY read, write, token, anonymous or an operation name, e.g. codeartifact,PublishPackageVersion=2 (WHARF_THROTTLE)")
 	replay := fs.Bool("replay-protection", env("WHARF_REPLAY_PROTECTION", "") == "true", "refuse a SigV4 signature already used; note botocore signs identical calls made within one second identically, so the second is refused (WHARF_REPLAY_PROTECTION=true)")
+	webhookRetryMin := durationFlag(fs, "webhook-retry-min", "WHARF_WEBHOOK_RETRY_MIN", "first retry delay of a failed webhook delivery, doubled per failure; 0 for 1s (WHARF_WEBHOOK_RETRY_MIN)", &envErrs)
+	webhookRetryMax := durationFlag(fs, "webhook-retry-max", "WHARF_WEBHOOK_RETRY_MAX", "longest retry delay of a webhook delivery; 0 for 10m (WHARF_WEBHOOK_RETRY_MAX)", &envErrs)
+	webhookTimeout := durationFlag(fs, "webhook-timeout", "WHARF_WEBHOOK_TIMEOUT", "time allowed for one webhook delivery; 0 for 10s (WHARF_WEBHOOK_TIMEOUT)", &envErrs)
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
 	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
@@ -215,7 +228,8 @@ func serve(args []string) error {
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles})
+		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
+		Webhooks: webhook.Config{RetryMin: *webhookRetryMin, RetryMax: *webhookRetryMax, Timeout: *webhookTimeout}})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/throttle"
+	"github.com/wharf-dev/wharf/internal/webhook"
 )
 
 // Config is everything a server needs to start.
@@ -68,6 +69,8 @@ type Config struct {
 	// TLS, when set, serves HTTPS with this certificate, reloaded when
 	// its files change.
 	TLS *TLSFiles
+	// Webhooks tunes the delivery of package events (zero: defaults).
+	Webhooks webhook.Config
 }
 
 // Server is a running Wharf.
@@ -79,6 +82,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	tls     *certReloader // nil: plain HTTP
+	hooks   *webhook.Deliverer
 }
 
 // Open opens the data directory and builds the server.
@@ -132,6 +136,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
 		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}})
 	svc.SetTokenIssuer(acc.issuer)
+	if cfg.Webhooks.Logger == nil {
+		cfg.Webhooks.Logger = cfg.Logger
+	}
+	hooks := webhook.New(m, cfg.Webhooks)
+	svc.OnEvents(hooks.Wake)
 	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()
 	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
@@ -144,7 +153,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, hooks: hooks}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -199,6 +208,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopGC()
 	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
 	go s.access.dir.Run(gcCtx, s.access.refresh)
+	go s.hooks.Run(gcCtx)
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,

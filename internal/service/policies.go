@@ -64,6 +64,9 @@ type DeleteRepositoryPermissionsPolicyInput struct {
 
 // policyTx returns the transaction's resource-policy methods.
 func policyTx(tx meta.Tx) (meta.ResourcePolicies, error) {
+	if r, ok := tx.(*recordingTx); ok {
+		tx = r.Tx
+	}
 	rp, ok := tx.(meta.ResourcePolicies)
 	if !ok {
 		return nil, errors.New("the metadata store does not keep resource policies")

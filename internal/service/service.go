@@ -80,7 +80,9 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	hooks []ChangeHook
-	gc    chan struct{}
+	// eventHooks are told when package events were committed (events.go).
+	eventHooks []func()
+	gc         chan struct{}
 	// lookups holds each external connection's ExternalLookup.
 	lookups sync.Map
 
@@ -115,7 +117,9 @@ func New(m meta.Store, b blob.Store, authz Authorizer, cfg Config) *Service {
 	if authz == nil {
 		authz = SameAccount{}
 	}
-	return &Service{meta: m, blobs: b, authz: authz, cfg: cfg, log: cfg.Logger, gc: make(chan struct{}, 1)}
+	s := &Service{blobs: b, authz: authz, cfg: cfg, log: cfg.Logger, gc: make(chan struct{}, 1)}
+	s.meta = eventStore{Store: m, s: s}
+	return s
 }
 
 // OnChange registers a hook called after every committed change to a

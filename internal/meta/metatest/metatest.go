@@ -38,6 +38,8 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"PackageGroups", testPackageGroups},
 		{"AllowedRepositories", testAllowedRepositories},
 		{"DomainPackages", testDomainPackages},
+		{"Events", testEvents},
+		{"EventsRollback", testEventsRollback},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

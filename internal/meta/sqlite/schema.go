@@ -230,4 +230,45 @@ CREATE TRIGGER domains_delete_scope AFTER DELETE ON domains BEGIN UPDATE scope_g
 CREATE TRIGGER repositories_insert_scope AFTER INSERT ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_update_scope AFTER UPDATE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_delete_scope AFTER DELETE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+`, `
+-- The outbox of package events (meta/events.go): events are written in
+-- the transaction of the change they describe; deliveries queue them per
+-- webhook, in event order per stream. AUTOINCREMENT: event ids order
+-- deliveries and must never be reused after a prune.
+CREATE TABLE webhooks (
+	id INTEGER PRIMARY KEY,
+	domain_owner TEXT NOT NULL,
+	domain TEXT NOT NULL,
+	repository TEXT NOT NULL,
+	url TEXT NOT NULL,
+	secret TEXT NOT NULL,
+	created INTEGER NOT NULL
+);
+CREATE INDEX webhooks_scope ON webhooks(domain_owner, domain, repository);
+CREATE TABLE event_sequences (stream TEXT PRIMARY KEY, seq INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE events (
+	id INTEGER PRIMARY KEY AUTOINCREMENT,
+	stream TEXT NOT NULL,
+	domain_owner TEXT NOT NULL,
+	domain TEXT NOT NULL,
+	repository TEXT NOT NULL,
+	body BLOB NOT NULL,
+	created INTEGER NOT NULL
+);
+CREATE TABLE deliveries (
+	event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+	webhook_id INTEGER NOT NULL REFERENCES webhooks(id) ON DELETE CASCADE,
+	stream TEXT NOT NULL,
+	delivered INTEGER NOT NULL DEFAULT 0,
+	attempts INTEGER NOT NULL DEFAULT 0,
+	next_attempt INTEGER NOT NULL,
+	claimed_until INTEGER NOT NULL DEFAULT 0,
+	delivered_at INTEGER NOT NULL DEFAULT 0,
+	last_status INTEGER NOT NULL DEFAULT 0,
+	last_error TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL,
+	PRIMARY KEY (webhook_id, event_id)
+);
+CREATE INDEX deliveries_pending ON deliveries(webhook_id, stream, event_id) WHERE delivered = 0;
+CREATE INDEX deliveries_event ON deliveries(event_id);
 `}
