@@ -48,6 +48,7 @@ type Tx interface {
 	Blobs
 	Settings
 	PackageGroups
+	RetentionRules
 }
 
 type Domains interface {

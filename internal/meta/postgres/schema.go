@@ -263,4 +263,17 @@ BEGIN
 END $$;
 CREATE TRIGGER versions_disposed_gc_candidate AFTER UPDATE ON versions REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
 	FOR EACH STATEMENT EXECUTE FUNCTION gc_candidates_of_disposed_versions();
+`, `
+-- Retention rules of domains (internal/retention), with the progress of
+-- each rule's run so that a run a crash interrupted resumes.
+CREATE TABLE retention_rules (
+	domain_id BIGINT NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+	name TEXT COLLATE "C" NOT NULL,
+	rule TEXT NOT NULL,
+	owner TEXT NOT NULL,
+	owner_arn TEXT NOT NULL,
+	run TEXT NOT NULL DEFAULT '',
+	updated BIGINT NOT NULL,
+	PRIMARY KEY (domain_id, name)
+);
 `}

@@ -230,4 +230,17 @@ CREATE TRIGGER domains_delete_scope AFTER DELETE ON domains BEGIN UPDATE scope_g
 CREATE TRIGGER repositories_insert_scope AFTER INSERT ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_update_scope AFTER UPDATE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_delete_scope AFTER DELETE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+`, `
+-- Retention rules of domains (internal/retention), with the progress of
+-- each rule's run so that a run a crash interrupted resumes.
+CREATE TABLE retention_rules (
+	domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	rule TEXT NOT NULL,
+	owner TEXT NOT NULL,
+	owner_arn TEXT NOT NULL,
+	run TEXT NOT NULL DEFAULT '',
+	updated INTEGER NOT NULL,
+	PRIMARY KEY (domain_id, name)
+);
 `}
