@@ -26,6 +26,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/postgres"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/retention/job"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/throttle"
 )
@@ -68,6 +69,11 @@ type Config struct {
 	// TLS, when set, serves HTTPS with this certificate, reloaded when
 	// its files change.
 	TLS *TLSFiles
+	// RetentionInterval is how often every retention rule runs; zero
+	// runs them only when asked through the API.
+	RetentionInterval time.Duration
+	// Now is the service's clock (nil: time.Now); test builds shift it.
+	Now func() time.Time
 }
 
 // Server is a running Wharf.
@@ -79,6 +85,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	tls     *certReloader // nil: plain HTTP
+	rules   *job.Runner
 }
 
 // Open opens the data directory and builds the server.
@@ -130,17 +137,20 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
-		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}})
+		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}, Now: cfg.Now})
 	svc.SetTokenIssuer(acc.issuer)
 	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()
-	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
+	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()})
+	cp.Routes(mux)
+	rules := job.New(svc, m, cfg.Now, cfg.Logger)
+	cp.RetentionRoutes(mux, rules)
 	mountFormats(mux, svc, cfg.Logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, rules: rules}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -195,6 +205,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopGC()
 	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
 	go s.access.dir.Run(gcCtx, s.access.refresh)
+	if s.cfg.RetentionInterval > 0 {
+		go s.rules.Schedule(gcCtx, s.cfg.RetentionInterval)
+	}
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,
