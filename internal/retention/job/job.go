@@ -69,7 +69,9 @@ type RunState struct {
 	// after it are never touched, also by the run that resumes it.
 	Started  time.Time  `json:"started"`
 	Finished *time.Time `json:"finished,omitempty"`
-	State    string     `json:"state"` // running, done
+	State    string     `json:"state"` // running, done, failed
+	// Error says why a failed run stopped.
+	Error string `json:"error,omitempty"`
 	// Repository and After are where the run continues: the packages of
 	// Repository after the package cursor After (all before are done).
 	Repository string `json:"repository,omitempty"`
@@ -81,6 +83,7 @@ type RunState struct {
 const (
 	StateRunning = "running"
 	StateDone    = "done"
+	StateFailed  = "failed"
 )
 
 // Summary counts what an evaluation found or a run did.
@@ -331,6 +334,16 @@ func (r *Runner) run(ctx context.Context, c service.Caller, d *model.Domain, nam
 		return r.saveRun(ctx, d, name, st)
 	})
 	if err != nil {
+		var me *model.Error
+		if errors.As(err, &me) && me.Kind != model.KindInternal && me.Kind != model.KindThrottling {
+			// Refused (a policy, a rule gone wrong): resuming would only
+			// be refused again, so the next run starts afresh.
+			now := r.now().UTC()
+			st.State, st.Finished, st.Error = StateFailed, &now, me.Message
+			if serr := r.saveRun(context.WithoutCancel(ctx), d, name, st); serr != nil {
+				r.log.WarnContext(ctx, "recording a failed retention run", "rule", name, "err", serr)
+			}
+		}
 		return nil, fmt.Errorf("run retention rule %s: %w", name, err)
 	}
 	now := r.now().UTC()
