@@ -34,11 +34,17 @@ type retRig struct {
 
 func newRetRig(t *testing.T, repos ...string) *retRig {
 	t.Helper()
+	return newRetRigWith(t, nil, repos...)
+}
+
+// newRetRigWith starts the server with extra flags.
+func newRetRigWith(t *testing.T, args []string, repos ...string) *retRig {
+	t.Helper()
 	clock := filepath.Join(t.TempDir(), "clock")
 	if err := os.WriteFile(clock, []byte("0s"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s := StartServerWith(t, ServerOptions{Env: []string{"WHARF_TEST_CLOCK_FILE=" + clock}})
+	s := StartServerWith(t, ServerOptions{Env: []string{"WHARF_TEST_CLOCK_FILE=" + clock}, Args: args})
 	r := &retRig{s: s, c: s.Client(), clock: clock, domain: "acme"}
 	Setup(t, r.c, r.domain, repos...)
 	r.token = s.Token(t, r.domain)
@@ -99,6 +105,18 @@ func (r *retRig) mavenPublish(t *testing.T, repo, group, artifact, version strin
 	r.put(t, http.MethodPut, dir+version+"/"+artifact+"-"+version+".pom", auth, []byte(pom))
 	md := fmt.Sprintf(`<metadata><groupId>%s</groupId><artifactId>%s</artifactId><versioning><versions><version>%s</version></versions></versioning></metadata>`, group, artifact, version)
 	r.put(t, http.MethodPut, dir+"maven-metadata.xml", auth, []byte(md))
+}
+
+// npmEnv is an environment in which npm uses the registry reg with the
+// rig's token.
+func (r *retRig) npmEnv(t *testing.T, reg string) []string {
+	t.Helper()
+	home := t.TempDir()
+	host := strings.TrimPrefix(reg, "http:")
+	if err := os.WriteFile(filepath.Join(home, ".npmrc"), []byte("registry="+reg+"\n"+host+":_authToken="+r.token+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return append(slices.Clone(r.env), "HOME="+home, "npm_config_cache="+filepath.Join(home, ".npm"), "npm_config_update_notifier=false", "npm_config_fund=false")
 }
 
 // admin runs `wharf admin retention ARGS` and returns its output.
@@ -382,12 +400,7 @@ func TestRetentionDryRunAndRun(t *testing.T) {
 
 	// npm sees the deletions: its version list is the Published versions
 	// left, and an install of a deleted one fails.
-	home := t.TempDir()
-	host := strings.TrimPrefix(reg, "http:")
-	if err := os.WriteFile(filepath.Join(home, ".npmrc"), []byte("registry="+reg+"\n"+host+":_authToken="+r.token+"\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	npmEnv := append(slices.Clone(r.env), "HOME="+home, "npm_config_cache="+filepath.Join(home, ".npm"), "npm_config_update_notifier=false", "npm_config_fund=false")
+	npmEnv := r.npmEnv(t, reg)
 	for _, p := range []int{0, 3} {
 		out, err := runStdout(npmEnv, "", "npm", "view", "--json", npmName(p), "versions")
 		if err != nil {

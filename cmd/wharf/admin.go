@@ -50,6 +50,9 @@ Commands:
   retention          put|list|get|delete|dry-run|run: retention rules,
                      through the running server's API (see
                      'wharf admin retention -h')
+  restore-window     set|get: how long deleted versions stay restorable
+  trash              list|restore: deleted versions within the window
+                     (see 'wharf admin trash -h')
 
 Flags of every command:
   --data-dir DIR           (WHARF_DATA_DIR, default wharf-data)
@@ -87,6 +90,9 @@ func admin(args []string) error {
 	}
 	if name == "retention" {
 		return adminRetention(args[1:], os.Stdout)
+	}
+	if name == "restore-window" || name == "trash" {
+		return adminTrash(name, args[1:], os.Stdout)
 	}
 	if name == "new-secrets-key" {
 		fmt.Println(identity.NewSecretsKey())

@@ -127,7 +127,7 @@ func adminRetention(args []string, out io.Writer) error {
 func signedCall(ctx context.Context, method, u, region string, body []byte, out io.Writer) error {
 	creds := aws.Credentials{AccessKeyID: os.Getenv("AWS_ACCESS_KEY_ID"), SecretAccessKey: os.Getenv("AWS_SECRET_ACCESS_KEY"), SessionToken: os.Getenv("AWS_SESSION_TOKEN")}
 	if creds.AccessKeyID == "" || creds.SecretAccessKey == "" {
-		return errors.New("admin retention: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+		return errors.New("admin: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to call the server")
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
 	if err != nil {
@@ -149,7 +149,7 @@ func signedCall(ctx context.Context, method, u, region string, body []byte, out 
 	defer resp.Body.Close()
 	if resp.StatusCode >= 300 {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-		return fmt.Errorf("admin retention: %s: %s", resp.Status, bytes.TrimSpace(msg))
+		return fmt.Errorf("%s %s: %s: %s", method, req.URL.Path, resp.Status, bytes.TrimSpace(msg))
 	}
 	_, err = io.Copy(out, resp.Body)
 	return err

@@ -22,7 +22,7 @@ import (
 // wharf:PutRetentionRule, wharf:GetRetentionRule,
 // wharf:ListRetentionRules, wharf:DeleteRetentionRule,
 // wharf:EvaluateRetentionRule and wharf:RunRetentionRule on the domain.
-const RetentionPrefix = "/wharf/v1/retention-rules"
+const RetentionPrefix = WharfPrefix + "retention-rules"
 
 // RetentionRoutes registers the retention API on mux, served by rules.
 //
@@ -35,32 +35,7 @@ const RetentionPrefix = "/wharf/v1/retention-rules"
 //
 // Every request takes domain-owner as CodeArtifact's do.
 func (h *Handler) RetentionRoutes(mux *http.ServeMux, rules *job.Runner) {
-	type handler func(ctx context.Context, c service.Caller, owner, domain string, w http.ResponseWriter, r *http.Request) error
-	route := func(pattern, op string, fn handler) {
-		mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header()[hdrRequestID] = []string{requestID()}
-			id, err := h.verifier.Verify(r)
-			if err != nil {
-				writeError(w, r, h.log, err)
-				return
-			}
-			_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
-			if err != nil {
-				writeError(w, r, h.log, err)
-				return
-			}
-			if h.throttle != nil {
-				if err := h.throttle(caller.Account, op); err != nil {
-					h.writeVerifiedError(w, r, id, err)
-					return
-				}
-			}
-			q := r.URL.Query()
-			if err := fn(r.Context(), caller, q.Get("domain-owner"), q.Get("domain"), w, r); err != nil {
-				h.writeVerifiedError(w, r, id, bodyHashError(err))
-			}
-		}))
-	}
+	route := func(pattern, op string, fn wharfHandler) { h.wharfRoute(mux, pattern, op, fn) }
 	route("PUT "+RetentionPrefix, "PutRetentionRule", func(ctx context.Context, c service.Caller, owner, domain string, w http.ResponseWriter, r *http.Request) error {
 		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, maxJSONBody))
 		if err != nil {
@@ -161,7 +136,37 @@ func (h *Handler) RetentionRoutes(mux *http.ServeMux, rules *job.Runner) {
 		}
 		return writeJSON(w, st)
 	})
-	mux.HandleFunc(strings.TrimSuffix(RetentionPrefix, "/retention-rules")+"/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, r, h.log, &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation, Message: "No Wharf operation is " + r.Method + " " + r.URL.Path + "."})
-	})
+}
+
+// wharfHandler serves one operation of Wharf's own API for an
+// authenticated caller; owner and domain are the query's domain-owner
+// and domain.
+type wharfHandler func(ctx context.Context, c service.Caller, owner, domain string, w http.ResponseWriter, r *http.Request) error
+
+// wharfRoute registers one operation of Wharf's own API: SigV4 as for
+// the CodeArtifact API, the same throttle, errors in AWS's shape.
+func (h *Handler) wharfRoute(mux *http.ServeMux, pattern, op string, fn wharfHandler) {
+	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()[hdrRequestID] = []string{requestID()}
+		id, err := h.verifier.Verify(r)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
+		if err != nil {
+			writeError(w, r, h.log, err)
+			return
+		}
+		if h.throttle != nil {
+			if err := h.throttle(caller.Account, op); err != nil {
+				h.writeVerifiedError(w, r, id, err)
+				return
+			}
+		}
+		q := r.URL.Query()
+		if err := fn(r.Context(), caller, q.Get("domain-owner"), q.Get("domain"), w, r); err != nil {
+			h.writeVerifiedError(w, r, id, bodyHashError(err))
+		}
+	}))
 }

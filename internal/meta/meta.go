@@ -49,6 +49,7 @@ type Tx interface {
 	Settings
 	PackageGroups
 	RetentionRules
+	Trash
 }
 
 type Domains interface {

@@ -145,6 +145,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	cp.Routes(mux)
 	rules := job.New(svc, m, cfg.Now, cfg.Logger)
 	cp.RetentionRoutes(mux, rules)
+	cp.TrashRoutes(mux)
 	mountFormats(mux, svc, cfg.Logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -243,4 +243,19 @@ CREATE TABLE retention_rules (
 	updated INTEGER NOT NULL,
 	PRIMARY KEY (domain_id, name)
 );
+`, `
+-- Deleted versions kept for their domain's restore window; their bytes
+-- are kept by blob leases that end with the window.
+CREATE TABLE trashed_versions (
+	id INTEGER PRIMARY KEY,
+	package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	version TEXT NOT NULL,
+	former_status TEXT NOT NULL,
+	revision TEXT NOT NULL,
+	deleted INTEGER NOT NULL,
+	expires INTEGER NOT NULL,
+	doc TEXT NOT NULL,
+	UNIQUE (package_id, version)
+);
+CREATE INDEX trashed_versions_expires ON trashed_versions(expires);
 `}
