@@ -222,7 +222,7 @@ type retRun struct {
 }
 
 // TestRetentionDryRunAndRun seeds 300 npm and Maven versions of mixed
-// ages, statuses and dist-tags, and checks that a dry run lists exactly
+// ages, statuses, dist-tags and download histories, and checks that a dry run lists exactly
 // what the rules select, the run does exactly that, npm and Maven see
 // the result, and a second run does nothing.
 func TestRetentionDryRunAndRun(t *testing.T) {
@@ -264,9 +264,23 @@ func TestRetentionDryRunAndRun(t *testing.T) {
 		}
 	}
 
+	// Download histories: one Published version of each npm package was
+	// downloaded 10 days ago. A graceful restart flushes the counts.
+	downloaded := func(p int) string { return fmt.Sprintf("1.%d.0", (p+5)%15) }
+	r.at(t, day(10))
+	for p := 0; p < pkgs; p++ {
+		for _, v := range retPlan(p) {
+			if v.String() == downloaded(p) && v.status == types.PackageVersionStatusPublished {
+				r.npmDownload(t, "main", npmName(p), v.String())
+			}
+		}
+	}
+	r.at(t, 0)
+	r.s.Restart()
+
 	// What the rules must select, worked out here on their own terms.
 	want := map[string][]string{}
-	total := 0
+	total, spared := 0, 0
 	for p := 0; p < pkgs; p++ {
 		plan := retPlan(p)
 		// npm: latest is the last published (the youngest), beta 1.2.0.
@@ -276,7 +290,11 @@ func TestRetentionDryRunAndRun(t *testing.T) {
 		if p%2 == 0 {
 			prot["1.2.0"] = true
 		}
-		want["npm/"+npmName(p)] = retExpect(plan, prot, 4, false, 60)
+		// Not downloaded for 20 days: the version downloaded 10 days ago
+		// is spared.
+		byAge := retExpect(plan, prot, 4, false, 60)
+		want["npm/"+npmName(p)] = slices.DeleteFunc(slices.Clone(byAge), func(v string) bool { return v == downloaded(p) })
+		spared += len(byAge) - len(want["npm/"+npmName(p)])
 		// Maven: latest and release are the highest Published version.
 		hi := -1
 		for _, v := range plan {
@@ -287,11 +305,14 @@ func TestRetentionDryRunAndRun(t *testing.T) {
 		want["maven/"+mvnName(p)] = retExpect(plan, map[string]bool{fmt.Sprintf("1.%d.0", hi): true}, 6, true, 30)
 		total += len(want["npm/"+npmName(p)]) + len(want["maven/"+mvnName(p)])
 	}
+	if spared == 0 {
+		t.Fatal("no download spares a version: the seed shows nothing of notDownloadedFor")
+	}
 	if total < 50 {
 		t.Fatalf("the seed selects only %d versions: the test would show little", total)
 	}
 
-	r.admin(t, "put", "--rule", `{"name":"npm-prune","packageGroup":"/npm/*","keepNewest":4,"olderThan":"60d","action":"DELETE"}`)
+	r.admin(t, "put", "--rule", `{"name":"npm-prune","packageGroup":"/npm/*","keepNewest":4,"olderThan":"60d","notDownloadedFor":"20d","action":"DELETE"}`)
 	r.admin(t, "put", "--rule", `{"name":"maven-archive","repository":"main","packageGroup":"/maven/*","keepNewest":6,"order":"VERSION","olderThan":"30d","action":"ARCHIVE"}`)
 	var list struct {
 		Rules []struct {
@@ -559,7 +580,7 @@ func TestRetentionRunSurvivesKill(t *testing.T) {
 func TestRetentionAPIRefusals(t *testing.T) {
 	r := newRetRig(t, "main")
 	for _, bad := range []struct{ rule, want string }{
-		{`{"name":"a","action":"DELETE"}`, "keepNewest or olderThan"},
+		{`{"name":"a","action":"DELETE"}`, "keepNewest, olderThan or notDownloadedFor"},
 		{`{"name":"a","keepNewest":1,"action":"BURN"}`, "Invalid action"},
 		{`{"name":"a/b","keepNewest":1,"action":"DELETE"}`, "rule name"},
 		{`{"name":"a","keepNewest":1,"action":"DELETE","olderThan":"soon"}`, "invalid duration"},
@@ -606,5 +627,88 @@ func TestRetentionAPIRefusals(t *testing.T) {
 	}
 	if out, err := RunErr(userEnv, "", wharfBin, "admin", "retention", "run", "--domain", r.domain, "--name", "u"); err == nil || !strings.Contains(out, "wharf:RunRetentionRule") {
 		t.Errorf("a user allowed only to put ran a rule: %v %s", err, out)
+	}
+}
+
+// npmDownload fetches a version's tarball as npm install does, from the
+// URL its packument gives.
+func (r *retRig) npmDownload(t *testing.T, repo, name, version string) {
+	t.Helper()
+	reg := r.s.Endpoint(t, r.domain, repo, types.PackageFormatNpm)
+	get := func(url string) []byte {
+		req, _ := http.NewRequest(http.MethodGet, url, nil)
+		req.Header.Set("Authorization", "Bearer "+r.token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %s", url, resp.Status)
+		}
+		return b
+	}
+	var doc struct {
+		Versions map[string]struct {
+			Dist struct{ Tarball string } `json:"dist"`
+		} `json:"versions"`
+	}
+	if err := json.Unmarshal(get(reg+name), &doc); err != nil {
+		t.Fatal(err)
+	}
+	get(doc.Versions[version].Dist.Tarball)
+}
+
+// TestRetentionNotDownloaded gives versions download histories through
+// the test clock and checks a notDownloadedFor rule follows them: counts
+// kept in memory reach the store at a graceful stop and every flush
+// interval.
+func TestRetentionNotDownloaded(t *testing.T) {
+	r := newRetRigWith(t, []string{"--download-flush", "200ms"}, "main")
+	r.at(t, day(100))
+	for i := 0; i < 6; i++ {
+		r.npmPublish(t, "main", "idle", fmt.Sprintf("1.%d.0", i))
+	}
+	r.at(t, day(50))
+	r.npmDownload(t, "main", "idle", "1.1.0")
+	r.npmDownload(t, "main", "idle", "1.3.0")
+	r.at(t, day(5))
+	r.npmDownload(t, "main", "idle", "1.2.0")
+	r.npmDownload(t, "main", "idle", "1.2.0")
+	r.at(t, 0)
+	// A graceful stop flushes what the interval has not yet.
+	r.s.Restart()
+	r.admin(t, "put", "--rule", `{"name":"idle","notDownloadedFor":"30d","action":"ARCHIVE"}`)
+	selected := func() []string {
+		var d retDryRun
+		if err := json.Unmarshal([]byte(r.admin(t, "dry-run", "--name", "idle")), &d); err != nil {
+			t.Fatal(err)
+		}
+		var vs []string
+		for _, v := range d.Versions {
+			vs = append(vs, v.Version)
+		}
+		sort.Strings(vs)
+		return vs
+	}
+	// 1.5.0 is latest; 1.2.0 was downloaded 5 days ago; the others not
+	// for 50 or 100 days.
+	if got, want := selected(), []string{"1.0.0", "1.1.0", "1.3.0", "1.4.0"}; !slices.Equal(got, want) {
+		t.Fatalf("selected %v, want %v", got, want)
+	}
+	// A download now reaches the store within the flush interval.
+	r.npmDownload(t, "main", "idle", "1.4.0")
+	want := []string{"1.0.0", "1.1.0", "1.3.0"}
+	got := selected()
+	for deadline := time.Now().Add(10 * time.Second); !slices.Equal(got, want) && time.Now().Before(deadline); got = selected() {
+		time.Sleep(100 * time.Millisecond)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("after downloading 1.4.0: selected %v, want %v", got, want)
+	}
+	var run retRun
+	if err := json.Unmarshal([]byte(r.admin(t, "run", "--name", "idle")), &run); err != nil || run.Versions != 3 {
+		t.Fatalf("run: %+v %v", run, err)
 	}
 }

@@ -104,6 +104,7 @@ func serve(args []string) error {
 	throttleSpec := fs.String("throttle", env("WHARF_THROTTLE", "off"), "rate limits: off, codeartifact (its published quotas), or comma-separated KEY=RATE[/BURST] with KEY read, write, token, anonymous or an operation name, e.g. codeartifact,PublishPackageVersion=2 (WHARF_THROTTLE)")
 	replay := fs.Bool("replay-protection", env("WHARF_REPLAY_PROTECTION", "") == "true", "refuse a SigV4 signature already used; note botocore signs identical calls made within one second identically, so the second is refused (WHARF_REPLAY_PROTECTION=true)")
 	retentionInterval := durationFlag(fs, "retention-interval", "WHARF_RETENTION_INTERVAL", "how often the server runs every retention rule; 0 runs them only when asked (WHARF_RETENTION_INTERVAL)", &envErrs)
+	downloadFlush := durationFlag(fs, "download-flush", "WHARF_DOWNLOAD_FLUSH", "how often download counts (for retention rules' notDownloadedFor) are written from memory to the metadata store; 0 for 30s (WHARF_DOWNLOAD_FLUSH)", &envErrs)
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
 	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
@@ -217,7 +218,7 @@ func serve(args []string) error {
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
 		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
-		RetentionInterval: *retentionInterval, Now: testClock()})
+		RetentionInterval: *retentionInterval, DownloadFlush: *downloadFlush, Now: testClock()})
 	if err != nil {
 		return err
 	}

@@ -31,7 +31,8 @@ AWS_SESSION_TOKEN), the server from AWS_ENDPOINT_URL. Output is the API's JSON.
 Commands:
   put      --rule JSON|file://PATH|-   create or replace a rule, e.g.
            {"name":"old-snapshots","repository":"main","keepNewest":10,
-            "order":"VERSION","olderThan":"90d","statuses":["Published"],
+            "order":"VERSION","olderThan":"90d","notDownloadedFor":"30d",
+            "statuses":["Published"],
             "keep":[{"format":"npm","package":"ui","version":"1.0.0"}],
             "action":"ARCHIVE|UNLIST|DISPOSE|DELETE"}
   list

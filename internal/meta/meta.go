@@ -50,6 +50,7 @@ type Tx interface {
 	PackageGroups
 	RetentionRules
 	Trash
+	Downloads
 }
 
 type Domains interface {

@@ -15,6 +15,9 @@ type Candidate struct {
 	Revision      string
 	Status        model.Status
 	PublishedTime time.Time
+	// LastDownloaded is when the version was last downloaded (zero:
+	// never, as far as the counts go).
+	LastDownloaded time.Time
 	// Bytes is the size of the version's assets: what acting on it frees
 	// (for Dispose and Delete).
 	Bytes int64
@@ -122,6 +125,17 @@ func (r *Rule) Evaluate(p *Package, started time.Time) []Decision {
 				continue
 			}
 			why = append(why, fmt.Sprintf("published %s ago, older than %s", Duration(age.Truncate(time.Hour)), r.OlderThan))
+		}
+		if r.NotDownloadedFor > 0 {
+			last, what := c.PublishedTime, "never downloaded, published"
+			if c.LastDownloaded.After(last) {
+				last, what = c.LastDownloaded, "last downloaded"
+			}
+			idle := started.Sub(last)
+			if idle <= time.Duration(r.NotDownloadedFor) {
+				continue
+			}
+			why = append(why, fmt.Sprintf("%s %s ago, not downloaded for %s", what, Duration(idle.Truncate(time.Hour)), r.NotDownloadedFor))
 		}
 		freed := int64(0)
 		if r.Action == ActionDispose || r.Action == ActionDelete {

@@ -144,6 +144,9 @@ type Rule struct {
 	Order Order `json:"order,omitempty"`
 	// OlderThan selects only versions published longer ago than this.
 	OlderThan Duration `json:"olderThan,omitempty"`
+	// NotDownloadedFor selects only versions not downloaded (nor
+	// published) for this long.
+	NotDownloadedFor Duration `json:"notDownloadedFor,omitempty"`
 	// Statuses selects only versions in these statuses (default
 	// Published and Unlisted).
 	Statuses []model.Status `json:"statuses,omitempty"`
@@ -168,8 +171,8 @@ func (r *Rule) Check() error {
 	if r.KeepNewest < 0 {
 		return model.InvalidParameter("keepNewest must not be negative.")
 	}
-	if r.KeepNewest == 0 && r.OlderThan == 0 {
-		return model.InvalidParameter("A rule needs keepNewest or olderThan: without either it would select every version.")
+	if r.KeepNewest == 0 && r.OlderThan == 0 && r.NotDownloadedFor == 0 {
+		return model.InvalidParameter("A rule needs keepNewest, olderThan or notDownloadedFor: without any it would select every version.")
 	}
 	switch r.Order {
 	case "":
@@ -178,8 +181,8 @@ func (r *Rule) Check() error {
 	default:
 		return model.InvalidParameter("Invalid order %q: must be %s or %s.", r.Order, OrderPublished, OrderVersion)
 	}
-	if r.OlderThan < 0 {
-		return model.InvalidParameter("olderThan must not be negative.")
+	if r.OlderThan < 0 || r.NotDownloadedFor < 0 {
+		return model.InvalidParameter("olderThan and notDownloadedFor must not be negative.")
 	}
 	if len(r.Statuses) == 0 {
 		r.Statuses = slices.Clone(DefaultStatuses)

@@ -22,6 +22,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/controlplane"
+	"github.com/wharf-dev/wharf/internal/downloads"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/postgres"
@@ -72,6 +73,9 @@ type Config struct {
 	// RetentionInterval is how often every retention rule runs; zero
 	// runs them only when asked through the API.
 	RetentionInterval time.Duration
+	// DownloadFlush is how often download counts go from memory to the
+	// metadata store (default 30s; and at shutdown).
+	DownloadFlush time.Duration
 	// Now is the service's clock (nil: time.Now); test builds shift it.
 	Now func() time.Time
 }
@@ -86,6 +90,8 @@ type Server struct {
 	log     *slog.Logger
 	tls     *certReloader // nil: plain HTTP
 	rules   *job.Runner
+	// downloads counts downloads for retention rules' notDownloadedFor.
+	downloads *downloads.Counter
 }
 
 // Open opens the data directory and builds the server.
@@ -95,6 +101,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.GCInterval == 0 {
 		cfg.GCInterval = 10 * time.Minute
+	}
+	if cfg.DownloadFlush == 0 {
+		cfg.DownloadFlush = 30 * time.Second
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -143,6 +152,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	mux := http.NewServeMux()
 	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()})
 	cp.Routes(mux)
+	dl := downloads.New(m, cfg.Now, cfg.Logger)
+	svc.OnDownload(dl.Record)
 	rules := job.New(svc, m, cfg.Now, cfg.Logger)
 	cp.RetentionRoutes(mux, rules)
 	cp.TrashRoutes(mux)
@@ -151,7 +162,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, rules: rules}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, rules: rules, downloads: dl}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -206,6 +217,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopGC()
 	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
 	go s.access.dir.Run(gcCtx, s.access.refresh)
+	// Download counts are flushed last, after the listener has drained,
+	// so a graceful stop loses none.
+	dlCtx, stopDL := context.WithCancel(context.Background())
+	dlDone := make(chan struct{})
+	go func() { s.downloads.Run(dlCtx, s.cfg.DownloadFlush); close(dlDone) }()
+	defer func() { stopDL(); <-dlDone }()
 	if s.cfg.RetentionInterval > 0 {
 		go s.rules.Schedule(gcCtx, s.cfg.RetentionInterval)
 	}

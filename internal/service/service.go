@@ -82,7 +82,10 @@ type Service struct {
 	cfg   Config
 	log   *slog.Logger
 	hooks []ChangeHook
-	gc    chan struct{}
+	// downloaded is told the version of every asset opened for a
+	// download (OnDownload); it must not block.
+	downloaded func(versionID int64)
+	gc         chan struct{}
 	// lookups holds each external connection's ExternalLookup.
 	lookups sync.Map
 

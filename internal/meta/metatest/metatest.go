@@ -40,6 +40,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"DomainPackages", testDomainPackages},
 		{"RetentionRules", testRetentionRules},
 		{"Trash", testTrash},
+		{"Downloads", testDownloads},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

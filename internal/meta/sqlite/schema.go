@@ -258,4 +258,11 @@ CREATE TABLE trashed_versions (
 	UNIQUE (package_id, version)
 );
 CREATE INDEX trashed_versions_expires ON trashed_versions(expires);
+`, `
+-- Download counts per version, flushed in batches from memory.
+CREATE TABLE version_downloads (
+	version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+	count INTEGER NOT NULL,
+	last INTEGER NOT NULL
+);
 `}

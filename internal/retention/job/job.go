@@ -535,6 +535,15 @@ func evaluate(tx meta.Tx, rule *retention.Rule, repo string, p *model.Package, s
 	if in.Protected, err = protected(tx, p, vs); err != nil {
 		return nil, err
 	}
+	if rule.NotDownloadedFor > 0 {
+		last, err := tx.LastDownloads(p.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i, v := range vs {
+			in.Versions[i].LastDownloaded = last[v.ID]
+		}
+	}
 	ds := rule.Evaluate(in, started)
 	if rule.Action == retention.ActionDelete || rule.Action == retention.ActionDispose {
 		for i := range ds {
