@@ -38,7 +38,8 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	wharfBin = filepath.Join(dir, "wharf")
-	build := exec.Command("go", "build", "-o", wharfBin, "../cmd/wharf")
+	// wharftest honours WHARF_TEST_CLOCK_FILE (cmd/wharf/testclock_wharftest.go).
+	build := exec.Command("go", "build", "-tags", "wharftest", "-o", wharfBin, "../cmd/wharf")
 	build.Stdout, build.Stderr = os.Stdout, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "build wharf:", err)

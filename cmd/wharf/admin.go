@@ -49,6 +49,12 @@ Commands:
   new-secrets-key    (print a fresh random secrets key)
   webhook            add|list|remove|deliveries: package event webhooks
                      ('wharf admin webhook help')
+  retention          put|list|get|delete|dry-run|run: retention rules,
+                     through the running server's API (see
+                     'wharf admin retention -h')
+  restore-window     set|get: how long deleted versions stay restorable
+  trash              list|restore: deleted versions within the window
+                     (see 'wharf admin trash -h')
 
 Flags of every command:
   --data-dir DIR           (WHARF_DATA_DIR, default wharf-data)
@@ -86,6 +92,12 @@ func admin(args []string) error {
 		name = "put-user-policy"
 	case "detach-policy":
 		name = "delete-user-policy"
+	}
+	if name == "retention" {
+		return adminRetention(args[1:], os.Stdout)
+	}
+	if name == "restore-window" || name == "trash" {
+		return adminTrash(name, args[1:], os.Stdout)
 	}
 	if name == "new-secrets-key" {
 		fmt.Println(identity.NewSecretsKey())
@@ -204,10 +216,12 @@ func (c *adminCmd) need(flags ...string) error {
 	return nil
 }
 
-// policyDocument reads --policy-document: inline JSON, file://PATH, or -
-// for standard input.
-func (c *adminCmd) policyDocument() (string, error) {
-	d := *c.doc
+// policyDocument reads --policy-document.
+func (c *adminCmd) policyDocument() (string, error) { return readDocument(*c.doc) }
+
+// readDocument reads a document flag: inline JSON, file://PATH, or - for
+// standard input.
+func readDocument(d string) (string, error) {
 	switch {
 	case d == "-":
 		b, err := io.ReadAll(os.Stdin)

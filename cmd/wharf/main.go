@@ -116,6 +116,8 @@ func serve(args []string) error {
 	webhookRetryMin := durationFlag(fs, "webhook-retry-min", "WHARF_WEBHOOK_RETRY_MIN", "first retry delay of a failed webhook delivery, doubled per failure; 0 for 1s (WHARF_WEBHOOK_RETRY_MIN)", &envErrs)
 	webhookRetryMax := durationFlag(fs, "webhook-retry-max", "WHARF_WEBHOOK_RETRY_MAX", "longest retry delay of a webhook delivery; 0 for 10m (WHARF_WEBHOOK_RETRY_MAX)", &envErrs)
 	webhookTimeout := durationFlag(fs, "webhook-timeout", "WHARF_WEBHOOK_TIMEOUT", "time allowed for one webhook delivery; 0 for 10s (WHARF_WEBHOOK_TIMEOUT)", &envErrs)
+	retentionInterval := durationFlag(fs, "retention-interval", "WHARF_RETENTION_INTERVAL", "how often the server runs every retention rule; 0 runs them only when asked (WHARF_RETENTION_INTERVAL)", &envErrs)
+	downloadFlush := durationFlag(fs, "download-flush", "WHARF_DOWNLOAD_FLUSH", "how often download counts (for retention rules' notDownloadedFor) are written from memory to the metadata store; 0 for 30s (WHARF_DOWNLOAD_FLUSH)", &envErrs)
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
 	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
@@ -229,7 +231,8 @@ func serve(args []string) error {
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
 		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
-		Webhooks: webhook.Config{RetryMin: *webhookRetryMin, RetryMax: *webhookRetryMax, Timeout: *webhookTimeout}})
+		Webhooks:          webhook.Config{RetryMin: *webhookRetryMin, RetryMax: *webhookRetryMax, Timeout: *webhookTimeout},
+		RetentionInterval: *retentionInterval, DownloadFlush: *downloadFlush, Now: testClock()})
 	if err != nil {
 		return err
 	}

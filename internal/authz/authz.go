@@ -113,7 +113,7 @@ func (a *Authorizer) Authorize(ctx context.Context, c service.Caller, action, ar
 	}
 	req := policy.Request{
 		Principal:       policy.Principal{ARN: c.ARN, Account: c.Account},
-		Action:          "codeartifact:" + action,
+		Action:          service.IAMAction(action),
 		Resource:        arn,
 		ResourceAccount: account,
 		Context:         a.conditionContext(ri, res, arn),

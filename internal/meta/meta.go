@@ -49,6 +49,9 @@ type Tx interface {
 	Settings
 	PackageGroups
 	Events
+	RetentionRules
+	Trash
+	Downloads
 }
 
 type Domains interface {

@@ -22,10 +22,12 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/controlplane"
+	"github.com/wharf-dev/wharf/internal/downloads"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/postgres"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/retention/job"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/throttle"
 	"github.com/wharf-dev/wharf/internal/webhook"
@@ -71,6 +73,14 @@ type Config struct {
 	TLS *TLSFiles
 	// Webhooks tunes the delivery of package events (zero: defaults).
 	Webhooks webhook.Config
+	// RetentionInterval is how often every retention rule runs; zero
+	// runs them only when asked through the API.
+	RetentionInterval time.Duration
+	// DownloadFlush is how often download counts go from memory to the
+	// metadata store (default 30s; and at shutdown).
+	DownloadFlush time.Duration
+	// Now is the service's clock (nil: time.Now); test builds shift it.
+	Now func() time.Time
 }
 
 // Server is a running Wharf.
@@ -83,6 +93,9 @@ type Server struct {
 	log     *slog.Logger
 	tls     *certReloader // nil: plain HTTP
 	hooks   *webhook.Deliverer
+	rules   *job.Runner
+	// downloads counts downloads for retention rules' notDownloadedFor.
+	downloads *downloads.Counter
 }
 
 // Open opens the data directory and builds the server.
@@ -92,6 +105,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	}
 	if cfg.GCInterval == 0 {
 		cfg.GCInterval = 10 * time.Minute
+	}
+	if cfg.DownloadFlush == 0 {
+		cfg.DownloadFlush = 30 * time.Second
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
@@ -134,7 +150,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
-		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}})
+		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}, Now: cfg.Now})
 	svc.SetTokenIssuer(acc.issuer)
 	if cfg.Webhooks.Logger == nil {
 		cfg.Webhooks.Logger = cfg.Logger
@@ -143,7 +159,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	svc.OnEvents(hooks.Wake)
 	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()
-	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
+	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()})
+	cp.Routes(mux)
+	dl := downloads.New(m, cfg.Now, cfg.Logger)
+	svc.OnDownload(dl.Record)
+	rules := job.New(svc, m, cfg.Now, cfg.Logger)
+	cp.RetentionRoutes(mux, rules)
+	cp.TrashRoutes(mux)
 	mountFormats(mux, svc, cfg.Logger)
 	if err := mountConsole(mux, svc, acc.dir, cfg.Logger); err != nil {
 		m.Close()
@@ -153,7 +175,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, hooks: hooks}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, hooks: hooks, rules: rules, downloads: dl}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -209,6 +231,15 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
 	go s.access.dir.Run(gcCtx, s.access.refresh)
 	go s.hooks.Run(gcCtx)
+	// Download counts are flushed last, after the listener has drained,
+	// so a graceful stop loses none.
+	dlCtx, stopDL := context.WithCancel(context.Background())
+	dlDone := make(chan struct{})
+	go func() { s.downloads.Run(dlCtx, s.cfg.DownloadFlush); close(dlDone) }()
+	defer func() { stopDL(); <-dlDone }()
+	if s.cfg.RetentionInterval > 0 {
+		go s.rules.Schedule(gcCtx, s.cfg.RetentionInterval)
+	}
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,

@@ -105,6 +105,9 @@ func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action
 		}
 		switch b.Op {
 		case model.OpDelete:
+			if err := s.trashVersions(tx, sc.domain.ID, p.ID, ok); err != nil {
+				return err
+			}
 			if err := dropDistTags(tx, p.ID, ok); err != nil {
 				return err
 			}
@@ -303,6 +306,11 @@ func (s *Service) copyVersion(tx meta.Tx, f copySource, dp *model.Package, exist
 	} else {
 		nv.ID = 0
 		if err := tx.CreateVersion(&nv); err != nil {
+			return err
+		}
+		// A version made anew under a deleted one's number replaces it
+		// for good.
+		if err := tx.ForgetTrashed(dp.ID, nv.Version); err != nil {
 			return err
 		}
 	}

@@ -176,7 +176,11 @@ func (s *Service) OpenAsset(ctx context.Context, c Caller, ref PackageRef, versi
 	if errors.Is(err, blob.ErrNotFound) {
 		return nil, model.NotFound(model.ResourceAsset, asset, "Asset %s is no longer available.", asset)
 	}
-	return &out, err
+	if err != nil {
+		return nil, err
+	}
+	s.countDownload(out.Asset.VersionID)
+	return &out, nil
 }
 
 // metadataScope resolves a package for a metadata change by a package

@@ -78,6 +78,11 @@ func (s *Service) collectCandidates(ctx context.Context) (GCStats, error) {
 			if err := tx.PruneBlobLeases(now); err != nil {
 				return err
 			}
+			// Deleted versions past their restore window: their leases
+			// just ended with them, so their bytes go below.
+			if err := tx.PurgeTrash(now); err != nil {
+				return err
+			}
 			ds, err := tx.UnreferencedBlobs(now, 200)
 			if err != nil {
 				return err

@@ -414,6 +414,11 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 		v.Revision = newRevision()
 		if created {
 			err = tx.CreateVersion(v)
+			if err == nil {
+				// A version published again under a deleted one's number
+				// replaces it for good.
+				err = tx.ForgetTrashed(v.PackageID, v.Version)
+			}
 		} else {
 			err = tx.UpdateVersion(v)
 		}

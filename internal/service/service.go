@@ -50,8 +50,10 @@ type Caller struct {
 }
 
 // Authorizer decides whether a caller may perform an action on a resource.
-// The action is the IAM action name without the service prefix
-// ("DeletePackageVersions", "ReadFromRepository").
+// The action is CodeArtifact's IAM action name without the service prefix
+// ("DeletePackageVersions", "ReadFromRepository"), or one of Wharf's own
+// with its prefix ("wharf:PutRetentionRule"); IAMAction gives the full
+// name.
 type Authorizer interface {
 	Authorize(ctx context.Context, c Caller, action, resourceARN, resourceAccount string) error
 }
@@ -69,7 +71,7 @@ func (SameAccount) Authorize(_ context.Context, c Caller, action, arn, account s
 }
 
 func accessDenied(c Caller, action, arn string) error {
-	return model.AccessDenied("User: %s is not authorized to perform: codeartifact:%s on resource: %s", c.ARN, action, arn)
+	return model.AccessDenied("User: %s is not authorized to perform: %s on resource: %s", c.ARN, IAMAction(action), arn)
 }
 
 // Service implements the CodeArtifact operations.
@@ -82,6 +84,9 @@ type Service struct {
 	hooks []ChangeHook
 	// eventHooks are told when package events were committed (events.go).
 	eventHooks []func()
+	// downloaded is told the version of every asset opened for a
+	// download (OnDownload); it must not block.
+	downloaded func(versionID int64)
 	gc         chan struct{}
 	// lookups holds each external connection's ExternalLookup.
 	lookups sync.Map

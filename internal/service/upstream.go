@@ -332,6 +332,9 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		if err := tx.CreateVersion(v); err != nil {
 			return err
 		}
+		if err := tx.ForgetTrashed(p.ID, version); err != nil {
+			return err
+		}
 		if _, _, err := s.blobs.Stat(ctx, blob.Digest(a.Hashes.SHA256)); err != nil {
 			return fmt.Errorf("asset %s content missing before commit: %w", a.Name, err)
 		}

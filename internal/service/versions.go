@@ -255,6 +255,7 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, c Caller, in GetPa
 	if err != nil {
 		return nil, wrap("open asset", err)
 	}
+	s.countDownload(out.Asset.VersionID)
 	return &out, nil
 }
 

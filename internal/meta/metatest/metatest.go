@@ -40,6 +40,9 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"DomainPackages", testDomainPackages},
 		{"Events", testEvents},
 		{"EventsRollback", testEventsRollback},
+		{"RetentionRules", testRetentionRules},
+		{"Trash", testTrash},
+		{"Downloads", testDownloads},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

@@ -271,4 +271,39 @@ CREATE TABLE deliveries (
 );
 CREATE INDEX deliveries_pending ON deliveries(webhook_id, stream, event_id) WHERE delivered = 0;
 CREATE INDEX deliveries_event ON deliveries(event_id);
+`, `
+-- Retention rules of domains (internal/retention), with the progress of
+-- each rule's run so that a run a crash interrupted resumes.
+CREATE TABLE retention_rules (
+	domain_id INTEGER NOT NULL REFERENCES domains(id) ON DELETE CASCADE,
+	name TEXT NOT NULL,
+	rule TEXT NOT NULL,
+	owner TEXT NOT NULL,
+	owner_arn TEXT NOT NULL,
+	run TEXT NOT NULL DEFAULT '',
+	updated INTEGER NOT NULL,
+	PRIMARY KEY (domain_id, name)
+);
+`, `
+-- Deleted versions kept for their domain's restore window; their bytes
+-- are kept by blob leases that end with the window.
+CREATE TABLE trashed_versions (
+	id INTEGER PRIMARY KEY,
+	package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	version TEXT NOT NULL,
+	former_status TEXT NOT NULL,
+	revision TEXT NOT NULL,
+	deleted INTEGER NOT NULL,
+	expires INTEGER NOT NULL,
+	doc TEXT NOT NULL,
+	UNIQUE (package_id, version)
+);
+CREATE INDEX trashed_versions_expires ON trashed_versions(expires);
+`, `
+-- Download counts per version, flushed in batches from memory.
+CREATE TABLE version_downloads (
+	version_id INTEGER PRIMARY KEY REFERENCES versions(id) ON DELETE CASCADE,
+	count INTEGER NOT NULL,
+	last INTEGER NOT NULL
+);
 `}

@@ -1,0 +1,79 @@
+package postgres
+
+import (
+	"github.com/jackc/pgx/v5"
+
+	"github.com/wharf-dev/wharf/internal/meta"
+	"github.com/wharf-dev/wharf/internal/meta/column"
+)
+
+const retentionCols = `domain_id, name, rule, owner, owner_arn, run, updated`
+
+func scanRetentionRule(sc pgx.Row) (*meta.RetentionRule, error) {
+	var r meta.RetentionRule
+	var rule, run string
+	var updated int64
+	if err := sc.Scan(&r.DomainID, &r.Name, &rule, &r.Owner, &r.OwnerARN, &run, &updated); err != nil {
+		return nil, notFound(err)
+	}
+	r.Rule = []byte(rule)
+	if run != "" {
+		r.Run = []byte(run)
+	}
+	r.Updated = column.FromNanos(updated)
+	return &r, nil
+}
+
+func (t *tx) PutRetentionRule(r *meta.RetentionRule) error {
+	_, err := t.exec(`INSERT INTO retention_rules (domain_id, name, rule, owner, owner_arn, updated) VALUES ($1, $2, $3, $4, $5, $6)
+		ON CONFLICT (domain_id, name) DO UPDATE SET rule = excluded.rule, owner = excluded.owner, owner_arn = excluded.owner_arn, updated = excluded.updated`,
+		r.DomainID, r.Name, string(r.Rule), r.Owner, r.OwnerARN, column.Nanos(r.Updated))
+	return err
+}
+
+func (t *tx) GetRetentionRule(domainID int64, name string) (*meta.RetentionRule, error) {
+	return scanRetentionRule(t.row(`SELECT `+retentionCols+` FROM retention_rules WHERE domain_id = $1 AND name = $2`, domainID, name))
+}
+
+func (t *tx) ListRetentionRules(domainID int64) ([]*meta.RetentionRule, error) {
+	q, args := `SELECT `+retentionCols+` FROM retention_rules ORDER BY domain_id, name`, []any(nil)
+	if domainID != 0 {
+		q, args = `SELECT `+retentionCols+` FROM retention_rules WHERE domain_id = $1 ORDER BY name`, []any{domainID}
+	}
+	rows, err := t.query(q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []*meta.RetentionRule
+	for rows.Next() {
+		r, err := scanRetentionRule(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func (t *tx) DeleteRetentionRule(domainID int64, name string) error {
+	tag, err := t.exec(`DELETE FROM retention_rules WHERE domain_id = $1 AND name = $2`, domainID, name)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return meta.ErrNotFound
+	}
+	return nil
+}
+
+func (t *tx) SetRetentionRun(domainID int64, name string, run []byte) error {
+	tag, err := t.exec(`UPDATE retention_rules SET run = $1 WHERE domain_id = $2 AND name = $3`, string(run), domainID, name)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return meta.ErrNotFound
+	}
+	return nil
+}
