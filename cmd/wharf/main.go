@@ -19,6 +19,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/identity"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/server"
 	"github.com/wharf-dev/wharf/internal/throttle"
 )
@@ -95,6 +96,7 @@ func serve(args []string) error {
 	npmjsURL := fs.String("npmjs-url", env("WHARF_NPMJS_URL", "https://registry.npmjs.org"), "public npm registry behind the public:npmjs external connection (WHARF_NPMJS_URL)")
 	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
+	metricsListen := fs.String("metrics-listen", env("WHARF_METRICS_LISTEN", ""), "address serving Prometheus metrics at /metrics, off when empty; a listener of its own so metrics are never exposed by accident (WHARF_METRICS_LISTEN)")
 	debugListen := fs.String("debug-listen", env("WHARF_DEBUG_LISTEN", ""), "address serving /debug/pprof/, off when empty; keep it on loopback (WHARF_DEBUG_LISTEN)")
 	var envErrs []error
 	gcInterval := durationFlag(fs, "gc-interval", "WHARF_GC_INTERVAL", "how often unreferenced blobs are collected; 0 for 10m (WHARF_GC_INTERVAL)", &envErrs)
@@ -212,14 +214,26 @@ func serve(args []string) error {
 		go http.Serve(dl, debugMux())
 		log.Info("pprof listening", "addr", dl.Addr().String())
 	}
+	var metricsLn net.Listener
+	if *metricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", *metricsListen); err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles})
+		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
+		Metrics: metricsLn != nil})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if metricsLn != nil {
+		go (&http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: 30 * time.Second}).Serve(metricsLn)
+		log.Info("metrics listening", "addr", metricsLn.Addr().String())
+	}
 	log.Info("wharf listening", "addr", ln.Addr().String(), "tls", tlsFiles != nil, "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "meta_store", *metaStore, "account", admin.AccountID)
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -46,6 +46,7 @@ type bench struct {
 	rssSize      int64
 	factor       float64 // scales request counts
 	profileDir   string  // CPU profiles of Wharf under each load, when set
+	metrics      bool    // start Wharf with --metrics-listen
 	cleanups     []func()
 	logf         func(string, ...any)
 }
@@ -94,6 +95,7 @@ func run() error {
 	factor := fs.Float64("scale", 1, "multiplies every request count (0.1 for a quick look)")
 	keep := fs.Bool("keep", false, "keep the run's data directories")
 	prof := fs.Bool("pprof", false, "also record a CPU profile of Wharf under each load (bench/results/<time>-profiles/)")
+	withMetrics := fs.Bool("metrics", false, "start Wharf with --metrics-listen (and check that /metrics answers), to measure what metrics cost")
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
@@ -102,7 +104,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	b := &bench{root: root, rounds: *rounds, conc: *conc, bigVersions: *bigVersions, bigPackument: *bigPackument, rssSize: *rssSize, factor: *factor}
+	b := &bench{root: root, rounds: *rounds, conc: *conc, bigVersions: *bigVersions, bigPackument: *bigPackument, rssSize: *rssSize, factor: *factor, metrics: *withMetrics}
 	b.outDir = *outDir
 	if b.outDir == "" {
 		b.outDir = filepath.Join(root, "bench", "results")
@@ -145,7 +147,7 @@ func run() error {
 		return err
 	}
 	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
-		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor}}
+		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor, "metrics": b.metrics}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true

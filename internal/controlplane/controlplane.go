@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apimodel"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/sigv4"
@@ -126,6 +127,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
+	metrics.Report(w, op.Name, "")
 	id, err := h.verifier.Verify(r)
 	if err != nil {
 		writeError(w, r, h.log, err)
@@ -136,6 +138,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
+	metrics.Report(w, "", caller.Account)
 	if h.throttle != nil {
 		if err := h.throttle(caller.Account, op.Name); err != nil {
 			h.writeVerifiedError(w, r, id, err)

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -92,6 +93,7 @@ func MountWith(mux *http.ServeMux, svc *service.Service, f model.Format, refuse 
 			return
 		}
 		req.Caller = c
+		metrics.Report(w, "", c.Account)
 		h(w, r, req)
 	})
 }

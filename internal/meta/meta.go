@@ -48,6 +48,7 @@ type Tx interface {
 	Blobs
 	Settings
 	PackageGroups
+	SizesReader
 }
 
 type Domains interface {

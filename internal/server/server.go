@@ -68,6 +68,9 @@ type Config struct {
 	// TLS, when set, serves HTTPS with this certificate, reloaded when
 	// its files change.
 	TLS *TLSFiles
+	// Metrics, when set, counts every request for the metrics listener
+	// (see internal/metrics); off, requests pay nothing for it.
+	Metrics bool
 }
 
 // Server is a running Wharf.
@@ -140,7 +143,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs}, nil
+	handler := acc.middleware(refuseDotSegments(mux))
+	if cfg.Metrics {
+		if handler, err = instrument(handler, m); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: handler, log: cfg.Logger, tls: certs}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -43,10 +44,12 @@ func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
 		case <-s.gc:
 			st, err = s.collectCandidates(ctx)
 		}
+		if ctx.Err() != nil {
+			return
+		}
+		metrics.GC(st.Deleted, st.DeletedBytes, st.Orphans, err != nil)
 		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("garbage collection", "err", err)
-			}
+			s.log.Error("garbage collection", "err", err)
 		} else if st.Deleted+st.Orphans > 0 {
 			s.log.Info("garbage collection", "deleted", st.Deleted, "bytes", st.DeletedBytes, "orphans", st.Orphans)
 		}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"PackageGroups", testPackageGroups},
 		{"AllowedRepositories", testAllowedRepositories},
 		{"DomainPackages", testDomainPackages},
+		{"Sizes", testSizes},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })
