@@ -47,6 +47,10 @@ Commands:
   reseal             [--old-secrets-key-file PATH]
                      (encrypt every stored secret with the current key)
   new-secrets-key    (print a fresh random secrets key)
+  audit              [--since T] [--until T] [--user U] [--event-name N]
+                     [--resource ARN] [--limit N]
+                     (the audit trail, one CloudTrail record per line;
+                     see 'wharf admin audit -h')
 
 Flags of every command:
   --data-dir DIR           (WHARF_DATA_DIR, default wharf-data)
@@ -81,6 +85,9 @@ func admin(args []string) error {
 		name = "put-user-policy"
 	case "detach-policy":
 		name = "delete-user-policy"
+	}
+	if name == "audit" {
+		return adminAudit(args[1:])
 	}
 	if name == "new-secrets-key" {
 		fmt.Println(identity.NewSecretsKey())

@@ -105,6 +105,7 @@ func serve(args []string) error {
 	secretsKeyFile := fs.String("secrets-key-file", env("WHARF_SECRETS_KEY_FILE", ""), "file holding the key (64 hex digits or base64 of 32 bytes; keep it outside the data dir) that encrypts stored secret access keys; or set the key itself in WHARF_SECRETS_KEY (WHARF_SECRETS_KEY_FILE)")
 	throttleSpec := fs.String("throttle", env("WHARF_THROTTLE", "off"), "rate limits: off, codeartifact (its published quotas), or comma-separated KEY=RATE[/BURST] with KEY read, write, token, anonymous or an operation name, e.g. codeartifact,PublishPackageVersion=2 (WHARF_THROTTLE)")
 	replay := fs.Bool("replay-protection", env("WHARF_REPLAY_PROTECTION", "") == "true", "refuse a SigV4 signature already used; note botocore signs identical calls made within one second identically, so the second is refused (WHARF_REPLAY_PROTECTION=true)")
+	auditRetention := retentionFlag(fs, "audit-retention", "WHARF_AUDIT_RETENTION", "how long audit records are kept, as 90d or a duration like 720h; older ones are pruned by the garbage-collection loop; 0 for 90d (WHARF_AUDIT_RETENTION)", &envErrs)
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
 	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
@@ -225,7 +226,7 @@ func serve(args []string) error {
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
 		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
-		Metrics: metricsLn != nil})
+		Metrics: metricsLn != nil, AuditRetention: *auditRetention})
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -94,6 +95,7 @@ func MountWith(mux *http.ServeMux, svc *service.Service, f model.Format, refuse 
 		}
 		req.Caller = c
 		metrics.Report(w, "", c.Account)
+		audit.Identify(r.Context(), c)
 		h(w, r, req)
 	})
 }

@@ -49,6 +49,7 @@ type Tx interface {
 	Settings
 	PackageGroups
 	SizesReader
+	Audit
 }
 
 type Domains interface {

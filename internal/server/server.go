@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -71,6 +72,9 @@ type Config struct {
 	// Metrics, when set, counts every request for the metrics listener
 	// (see internal/metrics); off, requests pay nothing for it.
 	Metrics bool
+	// AuditRetention is how long audit records are kept (default 90
+	// days); the garbage-collection loop prunes older ones.
+	AuditRetention time.Duration
 }
 
 // Server is a running Wharf.
@@ -82,6 +86,7 @@ type Server struct {
 	handler http.Handler
 	log     *slog.Logger
 	tls     *certReloader // nil: plain HTTP
+	trail   *audit.Trail
 }
 
 // Open opens the data directory and builds the server.
@@ -132,25 +137,30 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
+	if cfg.AuditRetention <= 0 {
+		cfg.AuditRetention = DefaultAuditRetention
+	}
+	trail := audit.New(m, cfg.Region, cfg.Logger)
+	svc := service.New(trail.Store(m), b, trail.Authorizer(acc.authz), service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
 		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}})
 	svc.SetTokenIssuer(acc.issuer)
 	svc.SetKeyCheck(acc.keyCheck)
+	svc.OnCollect(func(ctx context.Context) { pruneAudit(ctx, trail, cfg.AuditRetention, cfg.Logger) })
 	mux := http.NewServeMux()
-	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
+	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation(), Audit: trail}).Routes(mux)
 	mountFormats(mux, svc, cfg.Logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	handler := acc.middleware(refuseDotSegments(mux))
+	handler := acc.middleware(refuseDotSegments(trail.Endpoints(mux)))
 	if cfg.Metrics {
 		if handler, err = instrument(handler, m); err != nil {
 			m.Close()
 			return nil, err
 		}
 	}
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: handler, log: cfg.Logger, tls: certs}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: handler, log: cfg.Logger, tls: certs, trail: trail}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -205,6 +215,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	defer stopGC()
 	go s.svc.RunGC(gcCtx, s.cfg.GCInterval)
 	go s.access.dir.Run(gcCtx, s.access.refresh)
+	// The audit writer outlives the requests: it stops after they drain,
+	// writing what they queued.
+	trailCtx, stopTrail := context.WithCancel(context.WithoutCancel(ctx))
+	trailDone := make(chan struct{})
+	go func() { s.trail.Run(trailCtx); close(trailDone) }()
+	defer func() { stopTrail(); <-trailDone }()
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,

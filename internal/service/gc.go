@@ -41,6 +41,9 @@ func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			st, err = s.CollectGarbage(ctx)
+			for _, fn := range s.onCollect {
+				fn(ctx)
+			}
 		case <-s.gc:
 			st, err = s.collectCandidates(ctx)
 		}
@@ -55,6 +58,10 @@ func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
 		}
 	}
 }
+
+// OnCollect adds fn to what each periodic collection does (the audit
+// trail's pruning); call it before RunGC starts.
+func (s *Service) OnCollect(fn func(context.Context)) { s.onCollect = append(s.onCollect, fn) }
 
 // CollectGarbage removes the bytes of blobs nothing refers to. Each
 // deletion happens inside a write transaction that finds the blob neither

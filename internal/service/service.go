@@ -81,6 +81,8 @@ type Service struct {
 	log   *slog.Logger
 	hooks []ChangeHook
 	gc    chan struct{}
+	// onCollect runs after each periodic collection (OnCollect).
+	onCollect []func(context.Context)
 	// lookups holds each external connection's ExternalLookup.
 	lookups sync.Map
 

@@ -39,6 +39,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"AllowedRepositories", testAllowedRepositories},
 		{"DomainPackages", testDomainPackages},
 		{"Sizes", testSizes},
+		{"Audit", testAudit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

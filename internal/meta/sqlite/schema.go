@@ -230,4 +230,20 @@ CREATE TRIGGER domains_delete_scope AFTER DELETE ON domains BEGIN UPDATE scope_g
 CREATE TRIGGER repositories_insert_scope AFTER INSERT ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_update_scope AFTER UPDATE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_delete_scope AFTER DELETE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+`, `
+-- The audit trail: one CloudTrail-shaped record per control-plane call
+-- and per package-manager write, written in the transaction of the change
+-- it records. The record is kept as JSON; the columns are what
+-- wharf admin audit filters on. Pruned by age (--audit-retention).
+CREATE TABLE audit_events (
+	event_id TEXT PRIMARY KEY,
+	event_time INTEGER NOT NULL,
+	event_name TEXT NOT NULL,
+	principal TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	resource TEXT NOT NULL,
+	record TEXT NOT NULL
+);
+CREATE INDEX audit_events_time ON audit_events (event_time, event_id);
 `}
