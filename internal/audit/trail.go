@@ -21,7 +21,7 @@ type Trail struct {
 }
 
 // queueSize bounds the records waiting for their batch; when it is full a
-// request writes its record itself.
+// request waits for room (up to a second, then writes its record itself).
 const queueSize = 4096
 
 // maxBatch is the most records one batch transaction writes.
@@ -154,13 +154,29 @@ func (t *Trail) Finish(ctx context.Context, c *Call, errorCode, errorMessage str
 	}
 	select {
 	case t.queue <- e:
+		return
 	default:
+	}
+	// The batch writer is behind: wait for room rather than write alone,
+	// which would cost a transaction per record just when there are most;
+	// a writer that is not running at all is not waited for long.
+	wait := time.NewTimer(time.Second)
+	defer wait.Stop()
+	select {
+	case t.queue <- e:
+	case <-wait.C:
 		t.write(context.WithoutCancel(ctx), []*meta.AuditEvent{e})
 	}
 }
 
 // write records events in one transaction of their own.
 func (t *Trail) write(ctx context.Context, es []*meta.AuditEvent) {
+	if a, ok := t.store.(meta.AuditAppender); ok {
+		if err := a.AppendAuditEvents(ctx, es); err != nil {
+			t.log.Error("audit trail: records lost", "err", err, "records", len(es))
+		}
+		return
+	}
 	err := t.store.Update(ctx, func(tx meta.Tx) error {
 		for _, e := range es {
 			if err := tx.AppendAudit(e); err != nil {

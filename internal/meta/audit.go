@@ -1,6 +1,9 @@
 package meta
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // AuditEvent is one audit-trail record as stored: the fields it is
 // queried by, and the record itself (a CloudTrail-shaped JSON document,
@@ -41,4 +44,13 @@ type Audit interface {
 	// PruneAudit deletes the events older than before and reports how
 	// many went.
 	PruneAudit(before time.Time) (int64, error)
+}
+
+// AuditAppender is implemented by stores that record audit events in a
+// transaction of their own more cheaply than through Update: the SQLite
+// store's such commit leaves its read cache valid, since no table the
+// cache holds changes, where any Update empties it (and reads are
+// recorded many times a second).
+type AuditAppender interface {
+	AppendAuditEvents(ctx context.Context, es []*AuditEvent) error
 }

@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"time"
@@ -73,4 +74,26 @@ func auditBounds(f meta.AuditFilter) (int64, int64) {
 		until = f.Until.UnixNano()
 	}
 	return since, until
+}
+
+// AppendAuditEvents implements meta.AuditAppender: one write transaction
+// holding nothing but audit events, committed without moving the read
+// cache's epoch (audit_events is not cached, so no cached answer can
+// disagree with it).
+func (s *Store) AppendAuditEvents(ctx context.Context, es []*meta.AuditEvent) error {
+	sqlTx, err := s.write.BeginTx(context.WithoutCancel(ctx), nil)
+	if err != nil {
+		return fmt.Errorf("begin write: %w", err)
+	}
+	t := newTx(ctx, sqlTx, true, nil)
+	for _, e := range es {
+		if err := t.AppendAudit(e); err != nil {
+			sqlTx.Rollback()
+			return err
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
