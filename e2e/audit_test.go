@@ -78,7 +78,7 @@ func names(recs []auditRecord) []string {
 }
 
 // TestAuditTrail: a sequence of calls by two users, one refused by
-// policy, and an npm publish, read back with wharf admin audit and its
+// policy, and an npm publish, dist-tag and unpublish, read back with wharf admin audit and its
 // filters; no key, token or asset byte appears anywhere in the trail.
 func TestAuditTrail(t *testing.T) {
 	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
@@ -132,6 +132,8 @@ func TestAuditTrail(t *testing.T) {
 		secrets = append(secrets, npmToken)
 		dir := npmPkgDir(t, map[string]any{"name": "audited", "version": "1.0.0", "main": "index.js"}, map[string]string{"index.js": "module.exports = 1;\n"})
 		Run(t, env, dir, "npm", "publish")
+		Run(t, env, "", "npm", "dist-tag", "add", "audited@1.0.0", "beta")
+		Run(t, env, "", "npm", "unpublish", "audited@1.0.0", "--force")
 	}
 
 	// Reads and refusals are written in batches: wait for bob's.
@@ -161,8 +163,10 @@ func TestAuditTrail(t *testing.T) {
 		"bob:DeletePackageVersions!AccessDeniedException", "alice:GetAuthorizationToken"}
 	if npmToken != "" {
 		// aws codeartifact login asks for the token and the endpoint; npm
-		// publish is one write.
-		want = append(want, "alice:GetAuthorizationToken", "alice:GetRepositoryEndpoint", "alice:PublishPackageVersion")
+		// publish, dist-tag add and unpublish (of the last version) are
+		// one write each, named for the action each needed.
+		want = append(want, "alice:GetAuthorizationToken", "alice:GetRepositoryEndpoint", "alice:PublishPackageVersion",
+			"alice:PutPackageMetadata", "alice:DeletePackage")
 	}
 	if got := names(all); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Fatalf("audit trail:\n got %v\nwant %v", got, want)

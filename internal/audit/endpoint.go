@@ -12,7 +12,8 @@ import (
 // request that is not a GET or HEAD (publish, unpublish, dist-tag
 // changes, yank, delete). The event is named by the first
 // non-read action the service authorized for it (npm publish is
-// PublishPackageVersion, unpublish DeletePackageVersions, cargo yank
+// PublishPackageVersion, dist-tag add PutPackageMetadata, unpublish
+// DeletePackageVersions (DeletePackage for the last version), cargo yank
 // UpdatePackageVersionsStatus); a request refused before any (bad input)
 // is named for its method: PublishPackageVersion for PUT and POST,
 // DeletePackageVersions for DELETE. The endpoint reports the caller with
