@@ -31,12 +31,18 @@ type npmEnv struct {
 // to it.
 func npmSetup(t *testing.T) *npmEnv {
 	t.Helper()
+	return npmSetupWith(t, ServerOptions{})
+}
+
+// npmSetupWith is npmSetup with a server started with opt.
+func npmSetupWith(t *testing.T, opt ServerOptions) *npmEnv {
+	t.Helper()
 	needTool(t, "npm", "npm", "--version")
 	needTool(t, "aws")
 	if out, _ := RunErr(nil, "", "npm", "--version"); !strings.HasPrefix(out, "11.") {
 		t.Logf("npm %s (these tests were written against npm 11)", strings.TrimSpace(out))
 	}
-	s := StartServer(t)
+	s := StartServerWith(t, opt)
 	Setup(t, s.Client(), "acme", "npm-store")
 	e := &npmEnv{s: s, domain: "acme", repo: "npm-store"}
 	e.env = append(s.Env(t),

@@ -55,6 +55,10 @@ Commands:
   restore-window     set|get: how long deleted versions stay restorable
   trash              list|restore: deleted versions within the window
                      (see 'wharf admin trash -h')
+  audit              [--since T] [--until T] [--user U] [--event-name N]
+                     [--resource ARN] [--limit N]
+                     (the audit trail, one CloudTrail record per line;
+                     see 'wharf admin audit -h')
 
 Flags of every command:
   --data-dir DIR           (WHARF_DATA_DIR, default wharf-data)
@@ -98,6 +102,9 @@ func admin(args []string) error {
 	}
 	if name == "restore-window" || name == "trash" {
 		return adminTrash(name, args[1:], os.Stdout)
+	}
+	if name == "audit" {
+		return adminAudit(args[1:])
 	}
 	if name == "new-secrets-key" {
 		fmt.Println(identity.NewSecretsKey())

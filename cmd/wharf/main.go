@@ -19,6 +19,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/identity"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/server"
 	"github.com/wharf-dev/wharf/internal/throttle"
 	"github.com/wharf-dev/wharf/internal/webhook"
@@ -105,6 +106,7 @@ func serve(args []string) error {
 	npmjsURL := fs.String("npmjs-url", env("WHARF_NPMJS_URL", "https://registry.npmjs.org"), "public npm registry behind the public:npmjs external connection (WHARF_NPMJS_URL)")
 	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
+	metricsListen := fs.String("metrics-listen", env("WHARF_METRICS_LISTEN", ""), "address serving Prometheus metrics at /metrics, off when empty; a listener of its own so metrics are never exposed by accident (WHARF_METRICS_LISTEN)")
 	debugListen := fs.String("debug-listen", env("WHARF_DEBUG_LISTEN", ""), "address serving /debug/pprof/, off when empty; keep it on loopback (WHARF_DEBUG_LISTEN)")
 	var envErrs []error
 	gcInterval := durationFlag(fs, "gc-interval", "WHARF_GC_INTERVAL", "how often unreferenced blobs are collected; 0 for 10m (WHARF_GC_INTERVAL)", &envErrs)
@@ -118,6 +120,7 @@ func serve(args []string) error {
 	webhookTimeout := durationFlag(fs, "webhook-timeout", "WHARF_WEBHOOK_TIMEOUT", "time allowed for one webhook delivery; 0 for 10s (WHARF_WEBHOOK_TIMEOUT)", &envErrs)
 	retentionInterval := durationFlag(fs, "retention-interval", "WHARF_RETENTION_INTERVAL", "how often the server runs every retention rule; 0 runs them only when asked (WHARF_RETENTION_INTERVAL)", &envErrs)
 	downloadFlush := durationFlag(fs, "download-flush", "WHARF_DOWNLOAD_FLUSH", "how often download counts (for retention rules' notDownloadedFor) are written from memory to the metadata store; 0 for 30s (WHARF_DOWNLOAD_FLUSH)", &envErrs)
+	auditRetention := retentionFlag(fs, "audit-retention", "WHARF_AUDIT_RETENTION", "how long audit records are kept, as 90d or a duration like 720h; older ones are pruned by the garbage-collection loop; 0 for 90d (WHARF_AUDIT_RETENTION)", &envErrs)
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
 	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
@@ -227,16 +230,29 @@ func serve(args []string) error {
 		go http.Serve(dl, debugMux())
 		log.Info("pprof listening", "addr", dl.Addr().String())
 	}
+	var metricsLn net.Listener
+	if *metricsListen != "" {
+		if metricsLn, err = net.Listen("tcp", *metricsListen); err != nil {
+			return fmt.Errorf("--metrics-listen: %w", err)
+		}
+		defer metricsLn.Close()
+	}
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
 		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
 		Webhooks:          webhook.Config{RetryMin: *webhookRetryMin, RetryMax: *webhookRetryMax, Timeout: *webhookTimeout},
-		RetentionInterval: *retentionInterval, DownloadFlush: *downloadFlush, Now: testClock()})
+		RetentionInterval: *retentionInterval, DownloadFlush: *downloadFlush, Now: testClock(),
+
+		Metrics: metricsLn != nil, AuditRetention: *auditRetention})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
+	if metricsLn != nil {
+		go (&http.Server{Handler: metrics.Handler(), ReadHeaderTimeout: 30 * time.Second}).Serve(metricsLn)
+		log.Info("metrics listening", "addr", metricsLn.Addr().String())
+	}
 	log.Info("wharf listening", "addr", ln.Addr().String(), "tls", tlsFiles != nil, "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "meta_store", *metaStore, "account", admin.AccountID)
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err

@@ -49,6 +49,7 @@ type bench struct {
 	proxyDelay   time.Duration
 	// proxyFixtureDir holds the real packages the proxy section installs.
 	proxyFixtureDir string
+	metrics         bool // start Wharf with --metrics-listen
 	cleanups        []func()
 	logf            func(string, ...any)
 }
@@ -104,6 +105,7 @@ func run() error {
 	factor := fs.Float64("scale", 1, "multiplies every request count (0.1 for a quick look)")
 	keep := fs.Bool("keep", false, "keep the run's data directories")
 	prof := fs.Bool("pprof", false, "also record a CPU profile of Wharf under each load (bench/results/<time>-profiles/)")
+	withMetrics := fs.Bool("metrics", false, "start Wharf with --metrics-listen (and check that /metrics answers), to measure what metrics cost")
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
 	proxyDelay := fs.Duration("proxy-delay", 50*time.Millisecond, "proxy section: delay the public-registry stand-in adds to every request")
 	proxyFixture := fs.String("proxy-fixture", "", "proxy section: the real packages installed, fetched once from the npm registry (default RESULTS/proxy-fixture)")
@@ -114,7 +116,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	b := &bench{root: root, rounds: *rounds, conc: *conc, bigVersions: *bigVersions, bigPackument: *bigPackument, rssSize: *rssSize, factor: *factor}
+	b := &bench{root: root, rounds: *rounds, conc: *conc, bigVersions: *bigVersions, bigPackument: *bigPackument, rssSize: *rssSize, factor: *factor, metrics: *withMetrics}
 	b.outDir = *outDir
 	if b.outDir == "" {
 		b.outDir = filepath.Join(root, "bench", "results")
@@ -162,7 +164,7 @@ func run() error {
 	}
 	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
 		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor,
-			"proxy_delay": b.proxyDelay.String()}}
+			"proxy_delay": b.proxyDelay.String(), "metrics": b.metrics}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true

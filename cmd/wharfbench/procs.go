@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -127,11 +128,23 @@ func (b *bench) startWharf(name, dataDir string, extra ...string) (*Proc, error)
 		}
 		args = append(args, "--debug-listen", debug)
 	}
+	var metricsAddr string
+	if b.metrics {
+		if metricsAddr, err = freePort(); err != nil {
+			return nil, err
+		}
+		args = append(args, "--metrics-listen", metricsAddr)
+	}
 	cmd := exec.Command(b.wharfBin, args...)
 	cmd.Env = append(os.Environ(), "WHARF_ACCOUNT_ID="+benchAccount, "WHARF_ACCESS_KEY_ID="+benchKeyID, "WHARF_SECRET_ACCESS_KEY="+benchSecret)
 	p, err := startProc(name, filepath.Join(b.runDir, name+".log"), "/healthz", cmd, "http://"+addr)
 	if err == nil && debug != "" {
 		p.Debug = "http://" + debug
+	}
+	if err == nil && metricsAddr != "" {
+		if err = checkMetrics("http://" + metricsAddr + "/metrics"); err != nil {
+			p.Stop()
+		}
 	}
 	return p, err
 }
@@ -179,4 +192,20 @@ func procCPU(pid int) (time.Duration, error) {
 		return 0, err
 	}
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
+}
+
+// checkMetrics makes sure a server started with --metrics-listen really
+// serves its metrics, so that a "metrics on" figure is not measured
+// against a server that counts nothing.
+func checkMetrics(u string) error {
+	resp, err := http.Get(u)
+	if err != nil {
+		return fmt.Errorf("metrics: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK || !strings.Contains(string(b), "wharf_http_request_duration_seconds") {
+		return fmt.Errorf("metrics: GET %s: %s %v", u, resp.Status, err)
+	}
+	return nil
 }

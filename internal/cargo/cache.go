@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"container/list"
 	"errors"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"sync"
 )
 
@@ -61,10 +62,11 @@ type docCache struct {
 	items   map[int64]*list.Element
 	lru     *list.List // front: most recently used
 	flights map[flightKey]*flight
+	stats   *metrics.Cache
 }
 
 func newDocCache(maxBytes int64) *docCache {
-	return &docCache{max: maxBytes, items: map[int64]*list.Element{}, lru: list.New(), flights: map[flightKey]*flight{}}
+	return &docCache{max: maxBytes, items: map[int64]*list.Element{}, lru: list.New(), flights: map[flightKey]*flight{}, stats: metrics.NewCache("cargo")}
 }
 
 // get returns the package's file at generation gen or later, rendering it
@@ -75,9 +77,11 @@ func (c *docCache) get(pkgID, gen int64, fn func() (*indexDoc, error)) (*indexDo
 		if it := el.Value.(*cacheItem); it.doc.gen >= gen {
 			c.lru.MoveToFront(el)
 			c.mu.Unlock()
+			c.stats.Hit()
 			return it.doc, nil
 		}
 	}
+	c.stats.Miss()
 	fk := flightKey{pkgID, gen}
 	if f, ok := c.flights[fk]; ok {
 		c.mu.Unlock()

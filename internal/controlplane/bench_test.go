@@ -19,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
@@ -58,6 +59,13 @@ type seededHandler struct {
 
 func newSeededHandler(tb testing.TB) *seededHandler {
 	tb.Helper()
+	return newSeededHandlerWith(tb, false)
+}
+
+// newSeededHandlerWith is newSeededHandler, recording every call in an
+// audit trail when audited (its batch writer running until the end).
+func newSeededHandlerWith(tb testing.TB, audited bool) *seededHandler {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	m, err := sqlite.Open(ctx, filepath.Join(dir, "wharf.db"), sqlite.Exclusive()) // as wharf serve opens it
@@ -70,7 +78,18 @@ func newSeededHandler(tb testing.TB) *seededHandler {
 		tb.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(m, b, nil, service.Config{Region: benchRegion, Logger: log})
+	var trail *audit.Trail
+	var svc *service.Service
+	if audited {
+		trail = audit.New(m, benchRegion, log)
+		runCtx, stop := context.WithCancel(ctx)
+		done := make(chan struct{})
+		go func() { trail.Run(runCtx); close(done) }()
+		tb.Cleanup(func() { stop(); <-done })
+		svc = service.New(trail.Store(m), b, trail.Authorizer(service.SameAccount{}), service.Config{Region: benchRegion, Logger: log})
+	} else {
+		svc = service.New(m, b, nil, service.Config{Region: benchRegion, Logger: log})
+	}
 	_, caller, _ := staticIDs{}.LookupKey(ctx, benchKeyID)
 	if _, err := svc.CreateDomain(ctx, caller, service.CreateDomainInput{Domain: "bench"}); err != nil {
 		tb.Fatal(err)
@@ -118,7 +137,7 @@ func newSeededHandler(tb testing.TB) *seededHandler {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &seededHandler{h: New(svc, staticIDs{}, Options{Logger: log}), svc: svc}
+	return &seededHandler{h: New(svc, staticIDs{}, Options{Logger: log, Audit: trail}), svc: svc}
 }
 
 // seedVersion names the i-th seeded version, zero-padded so that the
@@ -202,6 +221,17 @@ func benchServe(b *testing.B, h http.Handler, reqs []*http.Request) {
 
 func BenchmarkDescribePackageVersion(b *testing.B) {
 	s := newSeededHandler(b)
+	reqs := make([]*http.Request, 64)
+	for i := range reqs {
+		reqs[i] = describeRequest(b, seedVersion(i*15))
+	}
+	benchServe(b, s.h, reqs)
+}
+
+// BenchmarkDescribePackageVersionAudited is BenchmarkDescribePackageVersion
+// with the audit trail on, as wharf serve runs: what a read's record costs.
+func BenchmarkDescribePackageVersionAudited(b *testing.B) {
+	s := newSeededHandlerWith(b, true)
 	reqs := make([]*http.Request, 64)
 	for i := range reqs {
 		reqs[i] = describeRequest(b, seedVersion(i*15))

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apimodel"
+	"github.com/wharf-dev/wharf/internal/audit"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/sigv4"
@@ -39,6 +41,7 @@ type Handler struct {
 	log      *slog.Logger
 	ops      map[string]operation // by operation name
 	throttle func(account, operation string) error
+	audit    *audit.Trail
 }
 
 // opFunc runs one operation on decoded input and writes the response.
@@ -60,6 +63,8 @@ type Options struct {
 	// Throttle, when set, admits or refuses (with a ThrottlingException)
 	// each authenticated request before it is decoded.
 	Throttle func(account, operation string) error
+	// Audit, when set, records every authenticated call.
+	Audit *audit.Trail
 }
 
 // New builds the control-plane handler.
@@ -67,7 +72,7 @@ func New(svc *service.Service, ids Identities, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle}
+	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle, audit: opt.Audit}
 	h.verifier = &sigv4.Verifier{
 		Service: "codeartifact",
 		Lookup: func(ctx context.Context, akid string) (string, error) {
@@ -126,6 +131,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
+	metrics.Report(w, op.Name, "")
 	id, err := h.verifier.Verify(r)
 	if err != nil {
 		writeError(w, r, h.log, err)
@@ -136,36 +142,58 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
+	metrics.Report(w, "", caller.Account)
+	// Every authenticated call is audited from here, whatever its outcome.
+	var call *audit.Call
+	if h.audit != nil {
+		var ctx context.Context
+		ctx, call = h.audit.Begin(r.Context(), op.Name, caller, audit.Request{
+			RequestID: w.Header()[hdrRequestID][0], SourceIP: service.RequestInfoFrom(r.Context()).SourceIP, UserAgent: r.UserAgent()})
+		r = r.WithContext(ctx)
+	}
+	err = h.dispatch(w, r, op, caller, call)
+	if err != nil {
+		err = bodyHashError(err)
+		h.writeVerifiedError(w, r, id, err)
+	}
+	if call != nil {
+		code, msg := errorCode(err)
+		h.audit.Finish(r.Context(), call, code, msg)
+	}
+}
+
+// dispatch throttles, decodes and runs an authenticated request; the
+// error it returns is the answer.
+func (h *Handler) dispatch(w http.ResponseWriter, r *http.Request, op *apimodel.Operation, caller service.Caller, call *audit.Call) error {
 	if h.throttle != nil {
 		if err := h.throttle(caller.Account, op.Name); err != nil {
-			h.writeVerifiedError(w, r, id, err)
-			return
+			return err
 		}
 	}
 	in, err := op.DecodeInput(r, maxJSONBody)
 	if err != nil {
-		h.writeVerifiedError(w, r, id, bodyHashError(err))
-		return
+		return err
 	}
 	defer in.Release() // operations keep nothing of it past their return
 	fn := h.ops[op.Name].serve
 	if fn == nil {
-		writeError(w, r, h.log, &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation,
-			Message: "Operation " + op.Name + " is not available on this server yet."})
-		return
+		return &model.Error{Kind: model.KindValidation, Reason: model.ReasonUnknownOperation,
+			Message: "Operation " + op.Name + " is not available on this server yet."}
 	}
 	ctx := r.Context()
-	if tagOps[op.Name] {
+	if tagOps[op.Name] || call != nil {
 		raw, err := in.Raw()
 		if err != nil {
-			h.writeVerifiedError(w, r, id, err)
-			return
+			return err
 		}
-		ctx = withRequestTags(ctx, op.Name, raw)
+		if tagOps[op.Name] {
+			ctx = withRequestTags(ctx, op.Name, raw)
+		}
+		if call != nil {
+			call.SetParameters(raw)
+		}
 	}
-	if err := fn(ctx, caller, in, w, r); err != nil {
-		h.writeVerifiedError(w, r, id, bodyHashError(err))
-	}
+	return fn(ctx, caller, in, w, r)
 }
 
 // jsonContentType is shared by every answer: net/http only reads it.

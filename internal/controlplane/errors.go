@@ -50,3 +50,17 @@ func writeError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err er
 	}
 	writeJSONError(w, e.Kind.Status(), string(e.Kind), errorBody{Message: e.Message, Reason: e.Reason, ResourceID: e.ResourceID, ResourceType: e.ResourceType})
 }
+
+// errorCode is the code and message err is answered with, for the audit
+// record; an internal error's text is not shown there either.
+func errorCode(err error) (string, string) {
+	if err == nil {
+		return "", ""
+	}
+	var se *sigv4.Error
+	if errors.As(err, &se) {
+		return se.Code, se.Message
+	}
+	e := model.AsError(err)
+	return string(e.Kind), e.Message
+}

@@ -17,6 +17,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/audit"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -92,6 +94,8 @@ func MountWith(mux *http.ServeMux, svc *service.Service, f model.Format, refuse 
 			return
 		}
 		req.Caller = c
+		metrics.Report(w, "", c.Account)
+		audit.Identify(r.Context(), c)
 		h(w, r, req)
 	})
 }

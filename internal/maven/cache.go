@@ -1,6 +1,7 @@
 package maven
 
 import (
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"sync"
 	"time"
 
@@ -31,8 +32,9 @@ const maxCachedPackages = 4096
 // replica changed the package is never served; OnChange drops entries
 // early on this one.
 type docCache struct {
-	mu   sync.Mutex
-	pkgs map[int64]*pkgDocs
+	mu    sync.Mutex
+	pkgs  map[int64]*pkgDocs
+	stats *metrics.Cache
 }
 
 type pkgDocs struct {
@@ -40,16 +42,24 @@ type pkgDocs struct {
 	docs map[string]*doc // "" is the artifact-level document, else the version's
 }
 
-func newDocCache() *docCache { return &docCache{pkgs: map[int64]*pkgDocs{}} }
+func newDocCache() *docCache {
+	return &docCache{pkgs: map[int64]*pkgDocs{}, stats: metrics.NewCache("maven")}
+}
 
 func (c *docCache) get(pkgID, gen int64, key string) *doc {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	p := c.pkgs[pkgID]
-	if p == nil || p.gen != gen {
-		return nil
+	var d *doc
+	if p != nil && p.gen == gen {
+		d = p.docs[key]
 	}
-	return p.docs[key]
+	if d == nil {
+		c.stats.Miss()
+	} else {
+		c.stats.Hit()
+	}
+	return d
 }
 
 func (c *docCache) put(pkgID, gen int64, key string, d *doc) {

@@ -52,6 +52,8 @@ type Tx interface {
 	RetentionRules
 	Trash
 	Downloads
+	SizesReader
+	Audit
 }
 
 type Domains interface {

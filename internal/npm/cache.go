@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"container/list"
 	"errors"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"sync"
 )
 
@@ -64,10 +65,11 @@ type docCache struct {
 	items   map[cacheKey]*list.Element
 	lru     *list.List // front: most recently used
 	flights map[flightKey]*flight
+	stats   *metrics.Cache
 }
 
 func newDocCache(maxBytes int64) *docCache {
-	return &docCache{max: maxBytes, items: map[cacheKey]*list.Element{}, lru: list.New(), flights: map[flightKey]*flight{}}
+	return &docCache{max: maxBytes, items: map[cacheKey]*list.Element{}, lru: list.New(), flights: map[flightKey]*flight{}, stats: metrics.NewCache("npm")}
 }
 
 // getLocked returns the entry for k if it was rendered at gen or later.
@@ -130,8 +132,10 @@ func (c *docCache) get(k cacheKey, gen int64, fn func() (*rendered, error)) (*re
 	c.mu.Lock()
 	if doc := c.getLocked(k, gen); doc != nil {
 		c.mu.Unlock()
+		c.stats.Hit()
 		return doc, nil
 	}
+	c.stats.Miss()
 	fk := flightKey{k, gen}
 	if f, ok := c.flights[fk]; ok {
 		c.mu.Unlock()

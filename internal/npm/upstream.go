@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"io"
 	"net/http"
 	"net/url"
@@ -61,7 +62,7 @@ func newPublicRegistry(base string) *publicRegistry {
 	if base == "" {
 		base = DefaultNpmjsURL
 	}
-	return &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second}}
+	return &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(npmjsConnection, nil)}}
 }
 
 // packument returns the public document for a package, nil when the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"sync"
 )
 
@@ -43,6 +44,7 @@ type pageCache struct {
 	flights  map[int64]*flight
 	bytes    int64
 	maxBytes int64
+	stats    *metrics.Cache
 }
 
 type flight struct {
@@ -53,7 +55,7 @@ type flight struct {
 }
 
 func newPageCache(maxBytes int64) *pageCache {
-	return &pageCache{pages: map[int64]*page{}, flights: map[int64]*flight{}, maxBytes: maxBytes}
+	return &pageCache{pages: map[int64]*page{}, flights: map[int64]*flight{}, maxBytes: maxBytes, stats: metrics.NewCache("pypi")}
 }
 
 // get returns the package's page for generation gen, rendering it with
@@ -62,8 +64,10 @@ func (c *pageCache) get(ctx context.Context, pkgID, gen int64, render func(conte
 	c.mu.Lock()
 	if p := c.pages[pkgID]; p != nil && p.gen == gen {
 		c.mu.Unlock()
+		c.stats.Hit()
 		return p, nil
 	}
+	c.stats.Miss()
 	if f := c.flights[pkgID]; f != nil && f.gen >= gen {
 		c.mu.Unlock()
 		select {

@@ -4,6 +4,7 @@ import (
 	"container/list"
 	"context"
 	"errors"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"sync"
 )
 
@@ -22,6 +23,7 @@ type indexCache struct {
 	items   map[int64]*list.Element // by package ID
 	lru     *list.List              // of *cacheItem; front: most recently used
 	flights map[flightKey]*flight
+	stats   *metrics.Cache
 }
 
 type cacheItem struct {
@@ -38,7 +40,7 @@ type flight struct {
 }
 
 func newIndexCache(maxBytes int64) *indexCache {
-	return &indexCache{max: maxBytes, items: map[int64]*list.Element{}, lru: list.New(), flights: map[flightKey]*flight{}}
+	return &indexCache{max: maxBytes, items: map[int64]*list.Element{}, lru: list.New(), flights: map[flightKey]*flight{}, stats: metrics.NewCache("ruby")}
 }
 
 // get returns the package's index for generation gen or later, building
@@ -49,8 +51,10 @@ func (c *indexCache) get(ctx context.Context, pkgID, gen int64, build func(conte
 		c.lru.MoveToFront(el)
 		idx := el.Value.(*cacheItem).idx
 		c.mu.Unlock()
+		c.stats.Hit()
 		return idx, nil
 	}
+	c.stats.Miss()
 	fk := flightKey{pkgID, gen}
 	if f, ok := c.flights[fk]; ok {
 		c.mu.Unlock()

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"log/slog"
 	"net"
 	"net/http"
@@ -117,7 +118,13 @@ func (a *access) throttleOperation() func(account, op string) error {
 	if a.limiter == nil {
 		return nil
 	}
-	return a.limiter.Operation
+	return func(account, op string) error {
+		err := a.limiter.Operation(account, op)
+		if err != nil {
+			metrics.ThrottledControlPlane.Inc()
+		}
+		return err
+	}
 }
 
 // middleware puts the request's own condition-key values in its context
@@ -134,6 +141,7 @@ func (a *access) middleware(next http.Handler) http.Handler {
 		r = r.WithContext(ctx)
 		if a.limiter != nil && isEndpointPath(r.URL.Path) {
 			if err := a.throttleEndpoint(r, ip); err != nil {
+				metrics.ThrottledEndpoint.Inc()
 				endpoint.Error(w, r, a.log, err)
 				return
 			}

@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/wharf-dev/wharf/internal/audit"
 	"log/slog"
 	"net"
 	"net/http"
@@ -81,6 +82,12 @@ type Config struct {
 	DownloadFlush time.Duration
 	// Now is the service's clock (nil: time.Now); test builds shift it.
 	Now func() time.Time
+	// Metrics, when set, counts every request for the metrics listener
+	// (see internal/metrics); off, requests pay nothing for it.
+	Metrics bool
+	// AuditRetention is how long audit records are kept (default 90
+	// days); the garbage-collection loop prunes older ones.
+	AuditRetention time.Duration
 }
 
 // Server is a running Wharf.
@@ -96,6 +103,7 @@ type Server struct {
 	rules   *job.Runner
 	// downloads counts downloads for retention rules' notDownloadedFor.
 	downloads *downloads.Counter
+	trail     *audit.Trail
 }
 
 // Open opens the data directory and builds the server.
@@ -149,7 +157,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 			return nil, err
 		}
 	}
-	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
+	if cfg.AuditRetention <= 0 {
+		cfg.AuditRetention = DefaultAuditRetention
+	}
+	trail := audit.New(m, cfg.Region, cfg.Logger)
+	svc := service.New(trail.Store(m), b, trail.Authorizer(acc.authz), service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
 		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}, Now: cfg.Now})
 	svc.SetTokenIssuer(acc.issuer)
 	if cfg.Webhooks.Logger == nil {
@@ -158,8 +170,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	hooks := webhook.New(m, cfg.Webhooks)
 	svc.OnEvents(hooks.Wake)
 	svc.SetKeyCheck(acc.keyCheck)
+	svc.OnCollect(func(ctx context.Context) { pruneAudit(ctx, trail, cfg.AuditRetention, cfg.Logger) })
 	mux := http.NewServeMux()
-	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()})
+	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation(), Audit: trail})
 	cp.Routes(mux)
 	dl := downloads.New(m, cfg.Now, cfg.Logger)
 	svc.OnDownload(dl.Record)
@@ -175,7 +188,14 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs, hooks: hooks, rules: rules, downloads: dl}, nil
+	handler := acc.middleware(refuseDotSegments(trail.Endpoints(mux)))
+	if cfg.Metrics {
+		if handler, err = instrument(handler, m); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: handler, log: cfg.Logger, tls: certs, trail: trail, hooks: hooks, rules: rules, downloads: dl}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -240,6 +260,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.cfg.RetentionInterval > 0 {
 		go s.rules.Schedule(gcCtx, s.cfg.RetentionInterval)
 	}
+	// The audit writer outlives the requests: it stops after they drain,
+	// writing what they queued.
+	trailCtx, stopTrail := context.WithCancel(context.WithoutCancel(ctx))
+	trailDone := make(chan struct{})
+	go func() { s.trail.Run(trailCtx); close(trailDone) }()
+	defer func() { stopTrail(); <-trailDone }()
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob"
@@ -40,18 +41,27 @@ func (s *Service) RunGC(ctx context.Context, interval time.Duration) {
 			return
 		case <-t.C:
 			st, err = s.CollectGarbage(ctx)
+			for _, fn := range s.onCollect {
+				fn(ctx)
+			}
 		case <-s.gc:
 			st, err = s.collectCandidates(ctx)
 		}
+		if ctx.Err() != nil {
+			return
+		}
+		metrics.GC(st.Deleted, st.DeletedBytes, st.Orphans, err != nil)
 		if err != nil {
-			if ctx.Err() == nil {
-				s.log.Error("garbage collection", "err", err)
-			}
+			s.log.Error("garbage collection", "err", err)
 		} else if st.Deleted+st.Orphans > 0 {
 			s.log.Info("garbage collection", "deleted", st.Deleted, "bytes", st.DeletedBytes, "orphans", st.Orphans)
 		}
 	}
 }
+
+// OnCollect adds fn to what each periodic collection does (the audit
+// trail's pruning); call it before RunGC starts.
+func (s *Service) OnCollect(fn func(context.Context)) { s.onCollect = append(s.onCollect, fn) }
 
 // CollectGarbage removes the bytes of blobs nothing refers to. Each
 // deletion happens inside a write transaction that finds the blob neither

@@ -198,7 +198,7 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 // returns the leased digest even on failure, for the caller to release.
 func (s *Service) storeAsset(ctx context.Context, up Upload) (*model.Asset, string, error) {
 	lease := func(d string) error {
-		return s.meta.Update(ctx, func(tx meta.Tx) error { return tx.LeaseBlob(d, s.now().Add(s.cfg.BlobLease)) })
+		return s.meta.Update(Bookkeeping(ctx), func(tx meta.Tx) error { return tx.LeaseBlob(d, s.now().Add(s.cfg.BlobLease)) })
 	}
 	var leased string
 	if up.SHA256 != "" {
@@ -241,7 +241,7 @@ func (s *Service) storeAsset(ctx context.Context, up Upload) (*model.Asset, stri
 }
 
 func (s *Service) releaseLeases(ctx context.Context, digests []string) {
-	err := s.meta.Update(ctx, func(tx meta.Tx) error {
+	err := s.meta.Update(Bookkeeping(ctx), func(tx meta.Tx) error {
 		for _, d := range digests {
 			if err := tx.ReleaseBlob(d); err != nil {
 				return err

@@ -88,6 +88,8 @@ type Service struct {
 	// download (OnDownload); it must not block.
 	downloaded func(versionID int64)
 	gc         chan struct{}
+	// onCollect runs after each periodic collection (OnCollect).
+	onCollect []func(context.Context)
 	// lookups holds each external connection's ExternalLookup.
 	lookups sync.Map
 

@@ -43,6 +43,8 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"RetentionRules", testRetentionRules},
 		{"Trash", testTrash},
 		{"Downloads", testDownloads},
+		{"Sizes", testSizes},
+		{"Audit", testAudit},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) { tt.fn(t, open(t)) })

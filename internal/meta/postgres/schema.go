@@ -338,4 +338,20 @@ CREATE TABLE version_downloads (
 	count BIGINT NOT NULL,
 	last BIGINT NOT NULL
 );
+`, `
+-- The audit trail: one CloudTrail-shaped record per control-plane call
+-- and per package-manager write, written in the transaction of the change
+-- it records. The record is kept as JSON; the columns are what
+-- wharf admin audit filters on. Pruned by age (--audit-retention).
+CREATE TABLE audit_events (
+	event_id TEXT COLLATE "C" PRIMARY KEY,
+	event_time BIGINT NOT NULL,
+	event_name TEXT NOT NULL,
+	principal TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	resource TEXT COLLATE "C" NOT NULL,
+	record TEXT NOT NULL
+);
+CREATE INDEX audit_events_time ON audit_events (event_time, event_id);
 `}

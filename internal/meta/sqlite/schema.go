@@ -306,4 +306,20 @@ CREATE TABLE version_downloads (
 	count INTEGER NOT NULL,
 	last INTEGER NOT NULL
 );
+`, `
+-- The audit trail: one CloudTrail-shaped record per control-plane call
+-- and per package-manager write, written in the transaction of the change
+-- it records. The record is kept as JSON; the columns are what
+-- wharf admin audit filters on. Pruned by age (--audit-retention).
+CREATE TABLE audit_events (
+	event_id TEXT PRIMARY KEY,
+	event_time INTEGER NOT NULL,
+	event_name TEXT NOT NULL,
+	principal TEXT NOT NULL,
+	user_name TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	resource TEXT NOT NULL,
+	record TEXT NOT NULL
+);
+CREATE INDEX audit_events_time ON audit_events (event_time, event_id);
 `}
