@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob/s3"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/server"
 	"github.com/wharf-dev/wharf/internal/throttle"
@@ -89,7 +89,13 @@ func serve(args []string) error {
 	listen := fs.String("listen", env("WHARF_LISTEN", "127.0.0.1:8470"), "address to listen on (WHARF_LISTEN)")
 	dataDir := fs.String("data-dir", env("WHARF_DATA_DIR", "wharf-data"), "data directory (WHARF_DATA_DIR)")
 	publicURL := fs.String("public-url", env("WHARF_PUBLIC_URL", ""), "URL clients reach the server at; default http://LISTEN (WHARF_PUBLIC_URL)")
-	npmjsURL := fs.String("npmjs-url", env("WHARF_NPMJS_URL", "https://registry.npmjs.org"), "public npm registry behind the public:npmjs external connection (WHARF_NPMJS_URL)")
+	// Each format declares the external connections it reaches, with the
+	// flag and variable that set the registry's URL.
+	conns := server.Connections()
+	connURLs := make([]*string, len(conns))
+	for i, c := range conns {
+		connURLs[i] = fs.String(c.Flag, env(c.Env, c.DefaultURL), c.Usage+" ("+c.Env+")")
+	}
 	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
 	debugListen := fs.String("debug-listen", env("WHARF_DEBUG_LISTEN", ""), "address serving /debug/pprof/, off when empty; keep it on loopback (WHARF_DEBUG_LISTEN)")
@@ -160,8 +166,12 @@ func serve(args []string) error {
 		return err
 	}
 
-	if u, err := url.Parse(*npmjsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--npmjs-url %q: want an http or https URL", *npmjsURL)
+	urls := map[string]string{}
+	for i, c := range conns {
+		if err := format.CheckURL(*connURLs[i]); err != nil {
+			return fmt.Errorf("--%s %w", c.Flag, err)
+		}
+		urls[c.Name] = strings.TrimSuffix(*connURLs[i], "/")
 	}
 	admin, err := adminCredential(*dataDir)
 	if err != nil {
@@ -189,7 +199,7 @@ func serve(args []string) error {
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/")})
+		S3: s3cfg, PostgresDSN: *postgresDSN, ConnectionURLs: urls})
 	if err != nil {
 		return err
 	}

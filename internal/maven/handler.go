@@ -15,6 +15,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/archive"
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -36,10 +37,15 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 	return h
 }
 
-// Mount serves {public}/maven/{domain}-{owner}/{repo}/ on mux. Maven
-// sends credentials only after a Basic challenge.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	endpoint.Mount(mux, svc, model.FormatMaven, endpoint.Basic, New(svc, log).Serve)
+// Format declares Maven to the format seam: {public}/maven/{domain}-{owner}/{repo}/,
+// with Basic auth, as Maven sends credentials only after a Basic
+// challenge.
+var Format = format.Format{
+	Name:   model.FormatMaven,
+	Scheme: endpoint.Basic,
+	New: func(env format.Env) (*format.Endpoint, error) {
+		return &format.Endpoint{Serve: New(env.Service, env.Log).Serve}, nil
+	},
 }
 
 // Serve handles one authenticated request.

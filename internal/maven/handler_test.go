@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -74,7 +75,9 @@ func newFixture(t *testing.T) *fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	Mount(mux, svc, log)
+	if err := format.Install(mux, Format, format.Env{Service: svc, Log: log}); err != nil {
+		t.Fatal(err)
+	}
 	return &fixture{t: t, dir: dir, svc: svc, other: other, base: srv.URL + "/maven/acme-" + account + "/repo/", token: tok.AuthorizationToken}
 }
 

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -73,18 +74,14 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	if opts.NpmjsURL == "" {
-		opts.NpmjsURL = svc.ExternalURL(npmjsConnection)
-	}
 	h := &Handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes), public: newPublicRegistry(opts.NpmjsURL)}
 	svc.OnChange(h.cache.drop)
-	svc.SetExternalLookup(npmjsConnection, h.publicHasVersion)
 	return h
 }
 
-// Mount serves npm at /npm/ on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	mountHandler(mux, svc, New(svc, log, Options{}))
+// Endpoint is the handler as the format seam serves it.
+func (h *Handler) Endpoint() *format.Endpoint {
+	return &format.Endpoint{Serve: h.Serve, Lookups: map[string]service.ExternalLookup{npmjsConnection: h.publicHasVersion}}
 }
 
 // Serve routes one authenticated request.
@@ -355,7 +352,7 @@ func (h *Handler) versionDoc(w http.ResponseWriter, r *http.Request, req *endpoi
 		return
 	}
 	listed := listedVersions(view)
-	if v, ok := effectiveTags(view.DistTags, listed)[spec]; ok {
+	if v, ok := effectiveTags(view.State, listed)[spec]; ok {
 		spec = v
 	}
 	for _, v := range listed {
@@ -412,7 +409,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 		return
 	}
 	_, err = h.svc.Publish(r.Context(), req.Caller, service.PublishRequest{
-		Ref: ref, Version: pub.Version, Metadata: pub.Metadata, DistTags: pub.DistTags,
+		Ref: ref, Version: pub.Version, Metadata: pub.Metadata, State: pub.DistTags,
 		Assets: []service.Upload{{Name: assetName, Body: tgz, SHA256: p.sha256}},
 	})
 	if err != nil {
@@ -592,7 +589,7 @@ func (h *Handler) packageAPI(w http.ResponseWriter, r *http.Request, req *endpoi
 			return
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		writeJSON(w, http.StatusOK, effectiveTags(view.DistTags, listedVersions(view)))
+		writeJSON(w, http.StatusOK, effectiveTags(view.State, listedVersions(view)))
 	case strings.HasPrefix(tail, "dist-tags/"):
 		tag, err := url.PathUnescape(strings.TrimPrefix(tail, "dist-tags/"))
 		if err != nil {
@@ -607,7 +604,7 @@ func (h *Handler) packageAPI(w http.ResponseWriter, r *http.Request, req *endpoi
 				endpoint.Errorf(w, http.StatusBadRequest, "The latest tag cannot be removed; point it at another version with npm dist-tag add.")
 				return
 			}
-			if err := h.svc.DeleteDistTag(r.Context(), req.Caller, ref, tag); err != nil {
+			if err := removeDistTag(r.Context(), h.svc, req.Caller, ref, tag); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -636,7 +633,7 @@ func (h *Handler) setTag(w http.ResponseWriter, r *http.Request, req *endpoint.R
 		endpoint.Errorf(w, http.StatusBadRequest, fmt.Sprintf("%q is not a valid version.", version))
 		return
 	}
-	if err := h.svc.SetDistTag(r.Context(), req.Caller, ref, tag, version); err != nil {
+	if err := addDistTag(r.Context(), h.svc, req.Caller, ref, tag, version); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -691,9 +688,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// mountHandler mounts an already built handler.
-func mountHandler(mux *http.ServeMux, svc *service.Service, h *Handler) {
-	endpoint.Mount(mux, svc, model.FormatNpm, endpoint.Bearer, h.Serve)
 }

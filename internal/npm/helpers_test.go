@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -120,8 +121,15 @@ func newTestEnv(t testing.TB) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := New(svc, nil, Options{SpoolDir: dir, SpoolMemory: 1 << 10})
-	mountHandler(mux, svc, h)
+	var h *Handler
+	f := Format
+	f.New = func(env format.Env) (*format.Endpoint, error) {
+		h = New(env.Service, env.Log, Options{SpoolDir: dir, SpoolMemory: 1 << 10})
+		return h.Endpoint(), nil
+	}
+	if err := format.Install(mux, f, format.Env{Service: svc}); err != nil {
+		t.Fatal(err)
+	}
 	srv.Start()
 	t.Cleanup(srv.Close)
 	return &testEnv{svc: svc, h: h, srv: srv, base: public + service.EndpointPath(model.FormatNpm, "dom", admin.Account, "repo"), token: tok.AuthorizationToken}

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -64,7 +65,9 @@ func newTestEndpoint(tb testing.TB) *testEndpoint {
 		tb.Fatal(err)
 	}
 	mux := http.NewServeMux()
-	Mount(mux, svc, log)
+	if err := format.Install(mux, Format, format.Env{Service: svc, Log: log}); err != nil {
+		tb.Fatal(err)
+	}
 	return &testEndpoint{dir: dir, svc: svc, mux: mux, token: tok.AuthorizationToken, base: "/pypi/dom-" + account + "/repo/"}
 }
 

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -32,12 +33,16 @@ type handler struct {
 	pages *pageCache
 }
 
-// Mount registers the PyPI endpoint on mux. pip and twine authenticate
+// Format declares PyPI to the format seam. pip and twine authenticate
 // with Basic auth (user "aws", the token as password).
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	h := &handler{svc: svc, log: log, pages: newPageCache(cacheBytes)}
-	svc.OnChange(h.pages.invalidate)
-	endpoint.Mount(mux, svc, model.FormatPyPI, endpoint.Basic, h.serve)
+var Format = format.Format{
+	Name:   model.FormatPyPI,
+	Scheme: endpoint.Basic,
+	New: func(env format.Env) (*format.Endpoint, error) {
+		h := &handler{svc: env.Service, log: env.Log, pages: newPageCache(cacheBytes)}
+		env.Service.OnChange(h.pages.invalidate)
+		return &format.Endpoint{Serve: h.serve}, nil
+	},
 }
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, req *endpoint.Request) {

@@ -57,9 +57,10 @@ type Config struct {
 	IdentityRefresh time.Duration
 	// S3, when set, keeps blobs in an S3 bucket instead of DataDir/blobs.
 	S3 *s3.Config
-	// NpmjsURL is the public npm registry behind the public:npmjs
-	// external connection (default https://registry.npmjs.org).
-	NpmjsURL string
+	// ConnectionURLs are the base URLs of the public registries behind
+	// the external connections the formats declare, by connection name
+	// (public:npmjs); a connection missing here uses its default.
+	ConnectionURLs map[string]string
 	// PostgresDSN, when set, keeps the metadata in that PostgreSQL
 	// database instead of DataDir/wharf.db, so that several replicas can
 	// share it.
@@ -117,13 +118,15 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
-	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
-		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}})
+	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease})
 	svc.SetTokenIssuer(acc.issuer)
 	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()
 	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
-	mountFormats(mux, svc, cfg.Logger)
+	if err := installFormats(mux, svc, cfg.Logger, cfg.ConnectionURLs); err != nil {
+		m.Close()
+		return nil, err
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")

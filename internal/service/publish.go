@@ -50,8 +50,9 @@ type PublishRequest struct {
 	AddToPublished bool
 	// Metadata, when set, replaces the version's descriptive metadata.
 	Metadata *VersionMetadata
-	// DistTags are set on the package with the publish (npm).
-	DistTags map[string]string
+	// State is set in the package's format-owned state with the publish
+	// (npm: the dist-tags the client sent).
+	State map[string]string
 }
 
 // PublishResult describes the version after a publish.
@@ -358,10 +359,8 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 			return nil, 0, err
 		}
 	}
-	for tag, tv := range req.DistTags {
-		if err := tx.SetDistTag(p.ID, tag, tv); err != nil {
-			return nil, 0, err
-		}
+	if err := setState(tx, p.ID, req.State); err != nil {
+		return nil, 0, err
 	}
 	return &PublishResult{Format: sc.key.Format, Namespace: sc.key.Namespace, Package: sc.key.Name, Version: v.Version,
 		Revision: v.Revision, Status: v.Status, Assets: stored, Created: created}, p.ID, nil
