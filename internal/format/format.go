@@ -1,16 +1,18 @@
 // Package format is the seam every package format plugs into.
 //
 // A format is one package under internal/ that declares itself as one
-// Format value, and one line in internal/formats that lists it. The
-// declaration holds everything the rest of Wharf needs to know about the
-// format: its name (a model.Format), how its clients authenticate, how to
-// build its endpoint from the service, its document cache's budget, the
+// Format value, plus one line naming it in internal/server/formats.go.
+// The declaration holds everything the rest of Wharf needs to know about
+// the format: its name (a model.Format), how its clients present the
+// token, how to build its endpoint from the service and logger, the
+// budget of its document cache (a doccache made with NewDocCache), the
 // external connections whose public registries it reaches (name, default
-// base URL, the serve flag and environment variable that override it),
-// and its rules (package state and hooks the service runs inside the
-// transactions that delete, copy or change the status of versions).
-// cmd/wharf, internal/server and internal/service hold no format-specific
-// wiring: they walk the list.
+// base URL, and the wharf serve flag and environment variable that
+// override it; the lookup it answers for each is on the built Endpoint),
+// and its rules: whether it keeps package state and the hooks the service
+// runs inside the transactions that delete, copy or change the status of
+// versions. cmd/wharf, internal/server and internal/service hold no
+// format-specific wiring: they walk the list.
 //
 // A minimal format:
 //
@@ -32,6 +34,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -50,6 +53,9 @@ type Format struct {
 	// Rules are the format's package state and its hooks on version
 	// changes, run by the service.
 	Rules service.FormatRules
+	// CacheBytes bounds the format's document cache (NewDocCache); 0
+	// means DefaultCacheBytes.
+	CacheBytes int64
 	// New builds the format's endpoint. It is called once, when the
 	// server is assembled.
 	New func(env Env) (*Endpoint, error)
@@ -80,6 +86,21 @@ type Env struct {
 	URLs map[string]string
 	// connections are the format's declared connections.
 	connections []Connection
+	cacheBytes  int64
+}
+
+// DefaultCacheBytes is a document cache's budget when the format
+// declares none.
+const DefaultCacheBytes = 64 << 20
+
+// NewDocCache returns the format's document cache: bounded by the budget
+// the format declares, and told of every change the service commits so
+// that it frees stale entries at once (entries are checked against the
+// package generation on every request anyway).
+func NewDocCache[V any](env Env, sizeOf func(V) int64) *doccache.Cache[V] {
+	c := doccache.New(env.cacheBytes, sizeOf)
+	env.Service.OnChange(c.Drop)
+	return c
 }
 
 // URL is the base URL a declared connection is reached at.
@@ -153,6 +174,10 @@ func Install(mux *http.ServeMux, f Format, env Env) error {
 		env.Log = slog.Default()
 	}
 	env.connections = f.Connections
+	env.cacheBytes = f.CacheBytes
+	if env.cacheBytes <= 0 {
+		env.cacheBytes = DefaultCacheBytes
+	}
 	ep, err := f.New(env)
 	if err != nil {
 		return fmt.Errorf("format %s: %w", f.Name, err)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/archive"
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -27,14 +28,12 @@ const maxDocument = 16 << 20
 type Handler struct {
 	svc  *service.Service
 	log  *slog.Logger
-	docs *docCache
+	docs *doccache.Cache[*doc]
 }
 
-// New returns a handler whose metadata cache follows svc's changes.
-func New(svc *service.Service, log *slog.Logger) *Handler {
-	h := &Handler{svc: svc, log: log, docs: newDocCache()}
-	svc.OnChange(h.docs.drop)
-	return h
+// New returns a handler over env's service, with its metadata cache.
+func New(env format.Env) *Handler {
+	return &Handler{svc: env.Service, log: env.Log, docs: format.NewDocCache(env, (*doc).size)}
 }
 
 // Format declares Maven to the format seam: {public}/maven/{domain}-{owner}/{repo}/,
@@ -43,8 +42,10 @@ func New(svc *service.Service, log *slog.Logger) *Handler {
 var Format = format.Format{
 	Name:   model.FormatMaven,
 	Scheme: endpoint.Basic,
+	// Generated maven-metadata.xml documents with their checksums.
+	CacheBytes: 32 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {
-		return &format.Endpoint{Serve: New(env.Service, env.Log).Serve}, nil
+		return &format.Endpoint{Serve: New(env).Serve}, nil
 	},
 }
 
@@ -177,51 +178,45 @@ func (h *Handler) metadata(ctx context.Context, req *endpoint.Request, p Path) (
 	if st.Sources {
 		return h.resolvedMetadata(ctx, req, p)
 	}
-	pkgID, gen := st.PkgID, st.Gen
 	key := ""
 	if p.Kind == KindVersionMetadata {
 		key = p.Version
 	}
-	if d := h.docs.get(pkgID, gen, key); d != nil {
-		return d, nil
-	}
-	if p.Kind == KindVersionMetadata {
-		vv, err := h.svc.ViewVersion(ctx, req.Caller, ref, p.Version, service.ViewOptions{})
+	return h.docs.Get(ctx, st.PkgID, key, st.Gen, func(ctx context.Context) (*doc, int64, error) {
+		if p.Kind == KindVersionMetadata {
+			vv, err := h.svc.ViewVersion(ctx, req.Caller, ref, p.Version, service.ViewOptions{})
+			if err != nil {
+				return nil, 0, err
+			}
+			files := make([]SnapshotFile, len(vv.Assets))
+			var last time.Time
+			for i, a := range vv.Assets {
+				files[i] = SnapshotFile{Name: a.Name, Updated: a.Created}
+				if a.Created.After(last) {
+					last = a.Created
+				}
+			}
+			return newDoc(RenderSnapshotMetadata(p.GroupID, p.ArtifactID, vv.Version.Version, files), last), vv.Package.Generation, nil
+		}
+		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		files := make([]SnapshotFile, len(vv.Assets))
+		var listed []string
 		var last time.Time
-		for i, a := range vv.Assets {
-			files[i] = SnapshotFile{Name: a.Name, Updated: a.Created}
-			if a.Created.After(last) {
-				last = a.Created
+		for _, v := range view.Versions {
+			if v.Status.Listed() {
+				listed = append(listed, v.Version)
+				if v.PublishedTime.After(last) {
+					last = v.PublishedTime
+				}
 			}
 		}
-		d := newDoc(RenderSnapshotMetadata(p.GroupID, p.ArtifactID, vv.Version.Version, files), last)
-		h.docs.put(vv.Package.ID, vv.Package.Generation, key, d)
-		return d, nil
-	}
-	view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
-	if err != nil {
-		return nil, err
-	}
-	var listed []string
-	var last time.Time
-	for _, v := range view.Versions {
-		if v.Status.Listed() {
-			listed = append(listed, v.Version)
-			if v.PublishedTime.After(last) {
-				last = v.PublishedTime
-			}
+		if len(listed) == 0 {
+			return nil, 0, model.NotFound(model.ResourcePackage, p.ArtifactID, "%s:%s has no published versions.", p.GroupID, p.ArtifactID)
 		}
-	}
-	if len(listed) == 0 {
-		return nil, model.NotFound(model.ResourcePackage, p.ArtifactID, "%s:%s has no published versions.", p.GroupID, p.ArtifactID)
-	}
-	d := newDoc(RenderArtifactMetadata(p.GroupID, p.ArtifactID, listed, last), last)
-	h.docs.put(view.Package.ID, view.Package.Generation, key, d)
-	return d, nil
+		return newDoc(RenderArtifactMetadata(p.GroupID, p.ArtifactID, listed, last), last), view.Package.Generation, nil
+	})
 }
 
 func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Request, p Path) {

@@ -130,7 +130,7 @@ func BenchmarkPackument(b *testing.B) {
 			client := benchClient()
 			pkgID, _, _ := e.svc.PackageGeneration(ctx, admin, ref(pkg.name))
 			for b.Loop() {
-				e.h.cache.drop(pkgID)
+				e.h.cache.Drop(pkgID)
 				benchGet(b, client, url, e.token, gz...)
 			}
 		})

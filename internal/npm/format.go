@@ -22,7 +22,9 @@ var Format = format.Format{
 		VersionsCopied:  copyTags,
 		DisplayVersion:  latestTag,
 	},
+	// Rendered packuments, both representations with their gzip.
+	CacheBytes: 256 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {
-		return New(env.Service, env.Log, Options{NpmjsURL: env.URL(npmjsConnection)}).Endpoint(), nil
+		return New(env, Options{}).Endpoint(), nil
 	},
 }

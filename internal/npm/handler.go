@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -41,8 +42,6 @@ type Options struct {
 	// spills to a temporary file in SpoolDir.
 	SpoolMemory int
 	SpoolDir    string
-	// CacheBytes bounds the rendered packuments kept in memory.
-	CacheBytes int64
 	// NpmjsURL is the public registry behind the public:npmjs external
 	// connection (default DefaultNpmjsURL).
 	NpmjsURL string
@@ -53,12 +52,12 @@ type Handler struct {
 	svc    *service.Service
 	log    *slog.Logger
 	opts   Options
-	cache  *docCache
+	cache  *doccache.Cache[*rendered]
 	public *publicRegistry
 }
 
-// New builds the handler and subscribes its cache to package changes.
-func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
+// New builds the handler over env's service, with its document cache.
+func New(env format.Env, opts Options) *Handler {
 	if opts.MaxPublishBytes == 0 {
 		opts.MaxPublishBytes = 2 << 30
 	}
@@ -68,15 +67,14 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
 	if opts.SpoolDir == "" {
 		opts.SpoolDir = os.TempDir()
 	}
-	if opts.CacheBytes == 0 {
-		opts.CacheBytes = 256 << 20
-	}
+	log := env.Log
 	if log == nil {
 		log = slog.Default()
 	}
-	h := &Handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes), public: newPublicRegistry(opts.NpmjsURL)}
-	svc.OnChange(h.cache.drop)
-	return h
+	if opts.NpmjsURL == "" {
+		opts.NpmjsURL = env.URL(npmjsConnection)
+	}
+	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: newPublicRegistry(opts.NpmjsURL)}
 }
 
 // Endpoint is the handler as the format seam serves it.
@@ -234,19 +232,16 @@ func (h *Handler) packument(w http.ResponseWriter, r *http.Request, req *endpoin
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	doc, err := h.cache.get(cacheKey{pkgID, kind}, gen, func() (*rendered, error) {
-		// Shared by concurrent requests: one client going away must not
-		// fail the others.
-		ctx := context.WithoutCancel(r.Context())
+	doc, err := h.cache.Get(r.Context(), pkgID, kindKey[kind], gen, func(ctx context.Context) (*rendered, int64, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		body, err := render(view, name, req.Base, kind)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return newRendered(view.Package.Generation, body), nil
+		return newRendered(view.Package.Generation, body), view.Package.Generation, nil
 	})
 	if err != nil {
 		h.fail(w, r, err)
