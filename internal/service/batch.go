@@ -107,7 +107,7 @@ func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action
 				return err
 			}
 			if rules.VersionsDeleted != nil {
-				return rules.VersionsDeleted(stateTx(tx), p.ID, names)
+				return rules.VersionsDeleted(tx, p.ID, names)
 			}
 			return nil
 		default:
@@ -119,7 +119,7 @@ func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action
 				return err
 			}
 			if rules.StatusChanged != nil {
-				return rules.StatusChanged(stateTx(tx), p.ID, names, target)
+				return rules.StatusChanged(tx, p.ID, names, target)
 			}
 			return nil
 		}
@@ -379,7 +379,7 @@ func (s *Service) copiedHook(tx meta.Tx, found map[string]copySource, dp *model.
 	for _, id := range sources {
 		vs := bySource[id]
 		sort.Strings(vs)
-		if err := hook(stateTx(tx), id, dp.ID, vs); err != nil {
+		if err := hook(tx, id, dp.ID, vs); err != nil {
 			return err
 		}
 	}

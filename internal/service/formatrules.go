@@ -34,13 +34,10 @@ type FormatRules struct {
 }
 
 // StateTx is the part of a transaction a format's hooks work with: the
-// per-package state the format owns, string keys to string values. The
-// core gives it no meaning; each write moves the package's generation.
-type StateTx interface {
-	PackageState(pkgID int64) (map[string]string, error)
-	SetPackageState(pkgID int64, key, value string) error
-	DeletePackageState(pkgID int64, key string) error
-}
+// per-package state the format owns (meta.PackageStates), string keys to
+// string values. The core gives it no meaning; each write moves the
+// package's generation.
+type StateTx = meta.PackageStates
 
 // noRules is the rules of a format that registered none.
 var noRules = &FormatRules{}
@@ -58,37 +55,18 @@ func (s *Service) rulesOf(f model.Format) *FormatRules {
 	return noRules
 }
 
-// stateTx is the transaction as a format's hooks see it.
-func stateTx(tx meta.Tx) StateTx { return distTagState{tx} }
-
-// distTagState keeps package state in the store's dist-tag rows.
-type distTagState struct{ tx meta.Tx }
-
-func (d distTagState) PackageState(pkgID int64) (map[string]string, error) {
-	return d.tx.DistTags(pkgID)
-}
-
-func (d distTagState) SetPackageState(pkgID int64, key, value string) error {
-	return d.tx.SetDistTag(pkgID, key, value)
-}
-
-func (d distTagState) DeletePackageState(pkgID int64, key string) error {
-	return d.tx.DeleteDistTag(pkgID, key)
-}
-
 // loadState reads a package's state when its format keeps any.
 func (s *Service) loadState(tx meta.Tx, p *model.Package) (map[string]string, error) {
 	if !s.rulesOf(p.Key.Format).State {
 		return nil, nil
 	}
-	return stateTx(tx).PackageState(p.ID)
+	return tx.PackageState(p.ID)
 }
 
 // setState writes entries of a package's state.
 func setState(tx meta.Tx, pkgID int64, state map[string]string) error {
-	st := stateTx(tx)
 	for k, v := range state {
-		if err := st.SetPackageState(pkgID, k, v); err != nil {
+		if err := tx.SetPackageState(pkgID, k, v); err != nil {
 			return err
 		}
 	}

@@ -230,17 +230,17 @@ type StateEdit struct {
 
 // State is the package's current state.
 func (e *StateEdit) State() (map[string]string, error) {
-	return stateTx(e.tx).PackageState(e.Package.ID)
+	return e.tx.PackageState(e.Package.ID)
 }
 
 // Set sets key to value.
 func (e *StateEdit) Set(key, value string) error {
-	return stateTx(e.tx).SetPackageState(e.Package.ID, key, value)
+	return e.tx.SetPackageState(e.Package.ID, key, value)
 }
 
 // Delete removes key.
 func (e *StateEdit) Delete(key string) error {
-	return stateTx(e.tx).DeletePackageState(e.Package.ID, key)
+	return e.tx.DeletePackageState(e.Package.ID, key)
 }
 
 // DownloadableVersion returns the summary of a version of the package a
@@ -348,7 +348,7 @@ func (s *Service) FinishVersions(ctx context.Context, c Caller, ref PackageRef, 
 		}
 		if hook := s.rulesOf(p.Key.Format).StatusChanged; hook != nil {
 			slices.Sort(finished)
-			return hook(stateTx(tx), p.ID, finished, model.StatusPublished)
+			return hook(tx, p.ID, finished, model.StatusPublished)
 		}
 		return nil
 	})

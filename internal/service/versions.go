@@ -33,7 +33,7 @@ type ListPackageVersionsOutput struct {
 // published Published version.
 func (s *Service) defaultDisplayVersion(tx meta.Tx, p *model.Package) (string, error) {
 	if pick := s.rulesOf(p.Key.Format).DisplayVersion; pick != nil {
-		state, err := stateTx(tx).PackageState(p.ID)
+		state, err := tx.PackageState(p.ID)
 		if err != nil {
 			return "", err
 		}

@@ -187,4 +187,3 @@ func (fx *Fixture) BlobCount(tb testing.TB) int {
 	}
 	return n
 }
-

@@ -230,4 +230,17 @@ CREATE TRIGGER domains_delete_scope AFTER DELETE ON domains BEGIN UPDATE scope_g
 CREATE TRIGGER repositories_insert_scope AFTER INSERT ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_update_scope AFTER UPDATE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
 CREATE TRIGGER repositories_delete_scope AFTER DELETE ON repositories BEGIN UPDATE scope_generation SET value = value + 1 WHERE id = 1; END;
+`, `
+-- Per-package state owned by the package's format, opaque to the core
+-- (npm keeps its dist-tags here: tag to version). It replaces dist_tags,
+-- whose rows it takes over. Writes move the package's generation in the
+-- store's code, as every version and asset write does.
+CREATE TABLE package_state (
+	package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	key TEXT NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (package_id, key)
+);
+INSERT INTO package_state (package_id, key, value) SELECT package_id, tag, version FROM dist_tags;
+DROP TABLE dist_tags;
 `}
