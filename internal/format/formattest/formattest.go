@@ -112,11 +112,12 @@ func New(tb testing.TB, f format.Format, opts ...Options) *Fixture {
 func (fx *Fixture) PublicURL() string { return "http://" + fx.Server.Listener.Addr().String() }
 
 // Replica is another service over the same stores, as a second server
-// sharing them would run: it sees every change but tells this one's
-// caches nothing.
+// sharing them would run (with the format's rules): it sees every change
+// but tells this one's caches nothing.
 func (fx *Fixture) Replica() *service.Service {
 	svc := service.New(fx.meta, fx.blobs, nil, service.Config{PublicURL: fx.PublicURL(), Logger: fx.Log})
 	svc.SetTokenIssuer(token.NewIssuer(tokenKey))
+	svc.SetFormatRules(fx.format.Name, fx.format.Rules)
 	return svc
 }
 
