@@ -16,6 +16,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -33,6 +34,8 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
 	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
+
+	"github.com/wharf-dev/wharf/internal/archive/archivetest"
 )
 
 const badDomain = "bad"
@@ -399,6 +402,22 @@ func npmBomb(t *testing.T, packageJSON string, size int64) []byte {
 	return out.Bytes()
 }
 
+// cargoBody frames a cargo publish: u32 LE JSON length, the JSON
+// metadata, u32 LE .crate length, the .crate.
+func cargoBody(name, version string, crate []byte) []byte {
+	meta, _ := json.Marshal(map[string]any{"name": name, "vers": version, "deps": []any{}, "features": map[string]any{}})
+	b := binary.LittleEndian.AppendUint32(nil, uint32(len(meta)))
+	b = append(b, meta...)
+	b = binary.LittleEndian.AppendUint32(b, uint32(len(crate)))
+	return append(b, crate...)
+}
+
+// cargoCrate is a .crate: the directory NAME-VERSION/ with a Cargo.toml
+// naming tomlName.
+func cargoCrate(t *testing.T, dir, tomlName, version string) []byte {
+	return gzipOf(t, tarOf(t, badTarEntry{name: dir + "/Cargo.toml", body: fmt.Sprintf("[package]\nname = %q\nversion = %q\n", tomlName, version)}))
+}
+
 // multipartBody builds twine's upload form.
 func multipartBody(t *testing.T, fields [][2]string, filename string, content []byte) ([]byte, string) {
 	var buf bytes.Buffer
@@ -418,7 +437,9 @@ func TestBadInputRepositoryEndpoints(t *testing.T) {
 	npmEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatNpm)
 	pypiEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatPypi)
 	mavenEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatMaven)
+	cargoEP := s.Endpoint(t, badDomain, "repo", types.PackageFormatCargo)
 	bearer := http.Header{"Authorization": {"Bearer " + tok}, "Content-Type": {"application/json"}}
+	cargoAuth := http.Header{"Authorization": {tok}, "Content-Type": {"application/octet-stream"}}
 	basic := func(ct string) http.Header {
 		return http.Header{"Authorization": {"Basic " + base64.StdEncoding.EncodeToString([]byte("aws:"+tok))}, "Content-Type": {ct}}
 	}
@@ -434,8 +455,12 @@ func TestBadInputRepositoryEndpoints(t *testing.T) {
 	if st, body := badRaw(t, s, "PUT", mavenEP+"com/acme/good/1.0/good-1.0.jar", basic("application/java-archive"), jarOf(t, "good"), 0); st/100 != 2 {
 		t.Fatalf("good maven upload: %d %s", st, body)
 	}
+	if st, body := badRaw(t, s, "PUT", cargoEP+"api/v1/crates/new", cargoAuth, cargoBody("good", "1.0.0", cargoCrate(t, "good-1.0.0", "good", "1.0.0")), 0); st != 200 {
+		t.Fatalf("good cargo publish: %d %s", st, body)
+	}
 	before := badState(t, s, c)
 
+	goodCrate := cargoBody("liar", "1.0.0", cargoCrate(t, "liar-1.0.0", "liar", "1.0.0"))
 	wheelFields := [][2]string{{":action", "file_upload"}, {"protocol_version", "1"}, {"name", "evil"}, {"version", "1.0"},
 		{"filetype", "bdist_wheel"}, {"metadata_version", "2.1"}}
 	// Go's multipart reader already reduces "../../x" to its base name;
@@ -478,6 +503,19 @@ func TestBadInputRepositoryEndpoints(t *testing.T) {
 			[]byte(`<?xml version="1.0"?><!DOCTYPE p [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]><project><groupId>com.acme</groupId><artifactId>lol</artifactId><version>1.0</version><name>&c;</name></project>`), 0},
 		{"maven truncated upload", "PUT", mavenEP + "com/acme/trunc/1.0/trunc-1.0.jar", basic("application/java-archive"), []byte("short"), 1 << 20},
 		{"maven metadata that is not XML", "PUT", mavenEP + "com/acme/good/maven-metadata.xml", basic("text/xml"), []byte("not xml"), 0},
+		{"cargo index ..%2f..%2fwharf.db", "GET", cargoEP + "..%2f..%2fwharf.db", cargoAuth, nil, 0},
+		{"cargo index .. segments", "GET", cargoEP + "go/od/../../../wharf.db", cargoAuth, nil, 0},
+		{"cargo index uppercase path", "GET", cargoEP + "GO/OD/GOOD", cargoAuth, nil, 0},
+		{"cargo download traversal", "GET", cargoEP + "api/v1/crates/..%2f..%2fwharf.db/1.0.0/download", cargoAuth, nil, 0},
+		{"cargo publish, truncated body", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, goodCrate[:len(goodCrate)-20], int64(len(goodCrate))},
+		{"cargo publish, lengths lying", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, append(append([]byte{}, goodCrate...), "more"...), 0},
+		{"cargo publish, JSON length past the body", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, append(binary.LittleEndian.AppendUint32(nil, 1<<24), '{'), 0},
+		{"cargo publish, crate of another crate", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, cargoBody("liar", "1.0.0", cargoCrate(t, "evil-1.0.0", "evil", "1.0.0")), 0},
+		{"cargo publish, Cargo.toml names another crate", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, cargoBody("liar", "1.0.0", cargoCrate(t, "liar-1.0.0", "evil", "1.0.0")), 0},
+		{"cargo publish, not gzip", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, cargoBody("liar", "1.0.0", []byte("just text")), 0},
+		{"cargo publish, name ../evil", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, cargoBody("../evil", "1.0.0", cargoCrate(t, "../evil-1.0.0", "../evil", "1.0.0")), 0},
+		{"cargo publish, name colliding with good", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, cargoBody("GOOD", "2.0.0", cargoCrate(t, "GOOD-2.0.0", "GOOD", "2.0.0")), 0},
+		{"cargo publish, gzip bomb", "PUT", cargoEP + "api/v1/crates/new", cargoAuth, cargoBody("bomb", "1.0.0", archivetest.TarGzBomb([]archivetest.File{{Name: "bomb-1.0.0/Cargo.toml", Body: "[package]\nname = \"bomb\"\nversion = \"1.0.0\"\n"}}, "bomb-1.0.0/zeros", 1<<30)), 0},
 	}
 	// Refusing it means inflating npm's whole 8 GiB bound (zeros inflate
 	// fast: about two seconds here).

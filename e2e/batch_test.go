@@ -166,11 +166,13 @@ func TestDeletePackageVersions(t *testing.T) {
 			if _, err := bare.setOrigin(types.AllowPublishAllow, types.AllowUpstreamBlock); err != nil {
 				t.Fatal(err)
 			}
-			out, err := bare.deleteVersions([]string{"1"}, "")
+			// 1.0.0 is its own normalized form in every format (NuGet
+			// reads "1" as 1.0.0).
+			out, err := bare.deleteVersions([]string{"1.0.0"}, "")
 			if err != nil {
 				t.Fatalf("%s without namespace: %v", f, err)
 			}
-			wantResults(t, string(f), flatten(out.SuccessfulVersions, out.FailedVersions), map[string]result{"1": {Code: "NOT_FOUND", Message: "version 1 not found"}})
+			wantResults(t, string(f), flatten(out.SuccessfulVersions, out.FailedVersions), map[string]result{"1.0.0": {Code: "NOT_FOUND", Message: "version 1.0.0 not found"}})
 		}
 		// npm: both scoped and unscoped are fine.
 		for _, ns := range []string{"", "scope"} {
@@ -470,6 +472,17 @@ func TestDisposePackageVersions(t *testing.T) {
 	if got := p.versions(t, types.PackageVersionStatusDisposed); len(got) != 1 || got["1.0"].Status != types.PackageVersionStatusDisposed {
 		t.Errorf("Disposed listing = %v", got)
 	}
+	// Decision 9: a Disposed version lists no assets, and still names
+	// itself and its revision.
+	la, err := c.ListPackageVersionAssets(ctx, &ca.ListPackageVersionAssetsInput{Domain: aws.String("disp"), Repository: aws.String("repo"),
+		Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String("pkg"), PackageVersion: aws.String("1.0"), MaxResults: aws.Int32(1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if la.Assets == nil || len(la.Assets) != 0 || la.NextToken != nil || aws.ToString(la.Version) != "1.0" || aws.ToString(la.VersionRevision) != aws.ToString(d1.Revision) {
+		t.Errorf("ListPackageVersionAssets of a Disposed version = assets %+v nextToken %v version %q revision %q, want no assets",
+			la.Assets, aws.ToString(la.NextToken), aws.ToString(la.Version), aws.ToString(la.VersionRevision))
+	}
 	// Bytes shared with a live version stay.
 	p.mustDownload(t, "2.0", "b.bin", shared)
 
@@ -622,6 +635,76 @@ func TestCopyPackageVersions(t *testing.T) {
 	}
 	_, err = copyIn(many, nil, false)
 	wantValidation(t, err, types.ValidationExceptionReasonFieldValidationFailed, "versions")
+}
+
+// TestCopyFromUpstreamAsResolution: CopyPackageVersions with
+// includeFromUpstream takes each version from the chain a read of the
+// source repository by the same caller walks: an upstream the caller may
+// not read from (a repository policy denies it ReadFromRepository) is
+// skipped, whoever else may read it, and a package with upstream=BLOCK in
+// the source ends the search there.
+func TestCopyFromUpstreamAsResolution(t *testing.T) {
+	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
+	admin := s.Client()
+	Setup(t, admin, "cpu", "hidden", "open", "dst", "dst2", "dst3")
+	for _, r := range []struct {
+		name string
+		ups  []string
+	}{{"src", []string{"hidden", "open"}}, {"fence", []string{"open"}}} {
+		in := &ca.CreateRepositoryInput{Domain: aws.String("cpu"), Repository: aws.String(r.name)}
+		for _, u := range r.ups {
+			in.Upstreams = append(in.Upstreams, types.UpstreamRepository{RepositoryName: aws.String(u)})
+		}
+		if _, err := admin.CreateRepository(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	hidden := genericPkg(admin, "cpu", "hidden", "ns", "lib")
+	open := genericPkg(admin, "cpu", "open", "ns", "lib")
+	hidden.mustPublish(t, "1.0", "f", []byte("hidden 1.0"), false)
+	hidden.mustPublish(t, "2.0", "f", []byte("hidden 2.0"), false)
+	open.mustPublish(t, "1.0", "f", []byte("open 1.0"), false)
+	if _, err := genericPkg(admin, "cpu", "fence", "ns", "lib").setOrigin(types.AllowPublishAllow, types.AllowUpstreamBlock); err != nil {
+		t.Fatal(err)
+	}
+
+	copier := newUser(t, s, nil, acctA, "copier", allow("codeartifact:*"))
+	if _, err := admin.PutRepositoryPermissionsPolicy(ctx, &ca.PutRepositoryPermissionsPolicyInput{Domain: aws.String("cpu"), Repository: aws.String("hidden"),
+		PolicyDocument: resourcePolicy(stmt("Deny", []string{copier.arn}, "codeartifact:ReadFromRepository"))}); err != nil {
+		t.Fatal(err)
+	}
+	copyAs := func(c *ca.Client, from, to string) map[string]result {
+		t.Helper()
+		var out *ca.CopyPackageVersionsOutput
+		eventually(t, "copy as "+from, func() (err error) {
+			out, err = c.CopyPackageVersions(ctx, &ca.CopyPackageVersionsInput{Domain: aws.String("cpu"), SourceRepository: aws.String(from),
+				DestinationRepository: aws.String(to), Format: types.PackageFormatGeneric, Namespace: aws.String("ns"), Package: aws.String("lib"),
+				Versions: []string{"1.0", "2.0"}, IncludeFromUpstream: aws.Bool(true)})
+			return err
+		})
+		got := flatten(out.SuccessfulVersions, out.FailedVersions)
+		for v, r := range got { // revisions are random; keep outcomes
+			r.Revision, r.Message = "", ""
+			got[v] = r
+		}
+		return got
+	}
+	published := result{Status: "Published"}
+
+	// The copier cannot read hidden: 1.0 comes from open, 2.0 is not found.
+	wantResults(t, "copier from src", copyAs(copier.c, "src", "dst"), map[string]result{"1.0": published, "2.0": {Code: "NOT_FOUND"}})
+	genericPkg(admin, "cpu", "dst", "ns", "lib").mustDownload(t, "1.0", "f", []byte("open 1.0"))
+	// The administrator can: hidden is nearer and wins.
+	wantResults(t, "admin from src", copyAs(admin, "src", "dst2"), map[string]result{"1.0": published, "2.0": published})
+	genericPkg(admin, "cpu", "dst2", "ns", "lib").mustDownload(t, "1.0", "f", []byte("hidden 1.0"))
+
+	// fence's package blocks upstream versions: nothing is taken from open.
+	wantResults(t, "from a blocked package", copyAs(admin, "fence", "dst2"), map[string]result{"1.0": {Code: "NOT_FOUND"}, "2.0": {Code: "NOT_FOUND"}})
+	if _, err := genericPkg(admin, "cpu", "fence", "ns", "lib").setOrigin(types.AllowPublishAllow, types.AllowUpstreamAllow); err != nil {
+		t.Fatal(err)
+	}
+	wantResults(t, "from the package unblocked", copyAs(admin, "fence", "dst3"), map[string]result{"1.0": published, "2.0": {Code: "NOT_FOUND"}})
+	genericPkg(admin, "cpu", "dst3", "ns", "lib").mustDownload(t, "1.0", "f", []byte("open 1.0"))
 }
 
 // TestDeletesFreeBytesPromptly: every kind of delete hands the bytes it

@@ -15,6 +15,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -625,6 +626,84 @@ func TestDomainsAndRepositories(t *testing.T) {
 	wantNotFound(t, err, "domain", "acme")
 	_, err = c.DeleteDomain(ctx, &ca.DeleteDomainInput{Domain: aws.String("acme")})
 	wantNotFound(t, err, "domain", "acme")
+}
+
+// TestDomainEncryptionKeyAndBucket: a domain created without
+// --encryption-key reports a managed KMS key ARN, as CodeArtifact does,
+// the same in CreateDomain, DescribeDomain, ListDomains and DeleteDomain
+// and after a restart; a domain's own key is reported as given.
+// DescribeDomain reports the asset bucket as CodeArtifact shapes it.
+func TestDomainEncryptionKeyAndBucket(t *testing.T) {
+	s := StartServer(t)
+	c := s.Client()
+	managedKey := regexp.MustCompile(`^arn:aws:kms:us-east-1:111122223333:key/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	const ownKey = "arn:aws:kms:us-east-1:111122223333:key/a1b2c3d4-5678-90ab-cdef-EXAMPLE11111"
+	const bucket = "arn:aws:s3:::assets-111122223333-us-east-1"
+
+	keys := map[string]string{}
+	for _, in := range []*ca.CreateDomainInput{
+		{Domain: aws.String("plain")}, {Domain: aws.String("other")}, {Domain: aws.String("own"), EncryptionKey: aws.String(ownKey)},
+	} {
+		out, err := c.CreateDomain(ctx, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[aws.ToString(in.Domain)] = aws.ToString(out.Domain.EncryptionKey)
+		if aws.ToString(out.Domain.S3BucketArn) != bucket {
+			t.Errorf("CreateDomain %s s3BucketArn = %q, want %q", aws.ToString(in.Domain), aws.ToString(out.Domain.S3BucketArn), bucket)
+		}
+	}
+	if !managedKey.MatchString(keys["plain"]) || !managedKey.MatchString(keys["other"]) || keys["plain"] == keys["other"] {
+		t.Errorf("managed keys: plain %q, other %q; want two distinct KMS key ARNs", keys["plain"], keys["other"])
+	}
+	if keys["own"] != ownKey {
+		t.Errorf("CreateDomain with a key reports %q, want %q", keys["own"], ownKey)
+	}
+
+	check := func(when string) {
+		t.Helper()
+		for name, key := range keys {
+			dd, err := c.DescribeDomain(ctx, &ca.DescribeDomainInput{Domain: aws.String(name)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if aws.ToString(dd.Domain.EncryptionKey) != key || aws.ToString(dd.Domain.S3BucketArn) != bucket {
+				t.Errorf("%s: DescribeDomain %s: encryptionKey %q s3BucketArn %q, want %q and %q", when, name,
+					aws.ToString(dd.Domain.EncryptionKey), aws.ToString(dd.Domain.S3BucketArn), key, bucket)
+			}
+		}
+		ld, err := c.ListDomains(ctx, &ca.ListDomainsInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ld.Domains) != len(keys) {
+			t.Errorf("%s: ListDomains = %d domains, want %d", when, len(ld.Domains), len(keys))
+		}
+		for _, d := range ld.Domains {
+			if got, want := aws.ToString(d.EncryptionKey), keys[aws.ToString(d.Name)]; got != want {
+				t.Errorf("%s: ListDomains %s encryptionKey %q, want %q", when, aws.ToString(d.Name), got, want)
+			}
+		}
+	}
+	check("after create")
+	s.Restart()
+	check("after a restart")
+
+	del, err := c.DeleteDomain(ctx, &ca.DeleteDomainInput{Domain: aws.String("plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if aws.ToString(del.Domain.EncryptionKey) != keys["plain"] || del.Domain.Status != types.DomainStatusDeleted {
+		t.Errorf("DeleteDomain = encryptionKey %q status %s, want %q and Deleted", aws.ToString(del.Domain.EncryptionKey), del.Domain.Status, keys["plain"])
+	}
+	// A domain created again under the same name is another domain.
+	again, err := c.CreateDomain(ctx, &ca.CreateDomainInput{Domain: aws.String("plain")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if k := aws.ToString(again.Domain.EncryptionKey); !managedKey.MatchString(k) || k == keys["plain"] {
+		t.Errorf("recreated domain's key %q, want a managed key other than %q", k, keys["plain"])
+	}
 }
 
 func TestTags(t *testing.T) {

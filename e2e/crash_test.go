@@ -169,27 +169,6 @@ func relSnapshot(t *testing.T, c *ca.Client, domain string, repos ...string) map
 	return snap
 }
 
-// relDiff describes how two snapshots differ, "" when equal.
-func relDiff(before, after map[string]relVersion) string {
-	var out []string
-	for k, b := range before {
-		a, ok := after[k]
-		switch {
-		case !ok:
-			out = append(out, "removed "+k)
-		case a.String() != b.String():
-			out = append(out, fmt.Sprintf("changed %s: %s -> %s", k, b, a))
-		}
-	}
-	for k := range after {
-		if _, ok := before[k]; !ok {
-			out = append(out, "added "+k+": "+after[k].String())
-		}
-	}
-	sort.Strings(out)
-	return strings.Join(out, "\n")
-}
-
 // relBlobFiles lists the digests stored under the data directory's blob
 // store, and any upload temp files left behind.
 func relBlobFiles(t *testing.T, dataDir string) (blobs map[string]bool, temps []string) {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/hex"
 	"fmt"
 	"net"
@@ -72,6 +73,9 @@ type ServerOptions struct {
 	Env     []string // extra environment, KEY=VALUE
 	Args    []string // extra `wharf serve` flags
 	DataDir string   // an existing data directory instead of a fresh one
+	// HTTPS says Args make the server serve TLS: URL is https:// and the
+	// harness's own clients (health check, Go SDK) trust any certificate.
+	HTTPS bool
 }
 
 // logBuffer collects the server's output; the process writes it while
@@ -117,6 +121,9 @@ func StartServerWith(t *testing.T, opt ServerOptions) *Server {
 		s.DataDir = t.TempDir()
 	}
 	s.URL = "http://" + s.addr
+	if opt.HTTPS {
+		s.URL = "https://" + s.addr
+	}
 	s.start()
 	t.Cleanup(func() {
 		s.Stop()
@@ -141,7 +148,8 @@ func (s *Server) start() {
 	s.cmd = cmd
 	// A short timeout: a port taken meanwhile by a process that does not
 	// answer must fail the start, not hang it.
-	hc := &http.Client{Timeout: 2 * time.Second}
+	hc := s.httpClient()
+	hc.Timeout = 2 * time.Second
 	deadline := time.Now().Add(15 * time.Second)
 	for time.Now().Before(deadline) {
 		resp, err := hc.Get(s.URL + "/healthz")
@@ -154,6 +162,16 @@ func (s *Server) start() {
 		time.Sleep(20 * time.Millisecond)
 	}
 	s.t.Fatalf("wharf did not become healthy:\n%s", s.log.String())
+}
+
+// httpClient is a client for the server: for HTTPS, one that trusts
+// whatever certificate it serves (tests that check certificates do so
+// themselves).
+func (s *Server) httpClient() *http.Client {
+	if !s.opt.HTTPS {
+		return &http.Client{}
+	}
+	return &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
 }
 
 // Stop ends the server gracefully.
@@ -197,11 +215,15 @@ func (s *Server) Client() *ca.Client {
 
 // ClientWith is a Go SDK client signing with the given keys.
 func (s *Server) ClientWith(keyID, secret string) *ca.Client {
-	return ca.New(ca.Options{
+	opts := ca.Options{
 		Region:       testRegion,
 		BaseEndpoint: aws.String(s.URL),
 		Credentials:  credentials.NewStaticCredentialsProvider(keyID, secret, ""),
-	})
+	}
+	if s.opt.HTTPS {
+		opts.HTTPClient = s.httpClient()
+	}
+	return ca.New(opts)
 }
 
 // Env is the environment for the aws CLI and boto3 against the server,

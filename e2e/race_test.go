@@ -118,7 +118,8 @@ func (o raceOp) apply(st raceState) (string, raceState) {
 		case src.Status == types.PackageVersionStatusDisposed:
 			return "NOT_ALLOWED", st
 		}
-		src.Status = types.PackageVersionStatusDisposed
+		// The bytes are gone for good: nothing can tell which they were.
+		src.Status, src.Content = types.PackageVersionStatusDisposed, -1
 		return "ok:Disposed", st
 	case raceCopy:
 		switch {
@@ -262,7 +263,7 @@ func (e raceEnv) do(o *raceOp) {
 
 // observe reads a version's final state in both repositories. Bytes are
 // checked through downloads where the status allows them, and through the
-// recorded SHA-256 where it does not.
+// recorded SHA-256 where it does not; a Disposed version has none.
 func (e raceEnv) observe(t *testing.T, version string) raceState {
 	t.Helper()
 	var st raceState
@@ -286,6 +287,16 @@ func (e raceEnv) observe(t *testing.T, version string) raceState {
 			t.Fatalf("DescribePackageVersion %s: %v", ref, err)
 		}
 		side.Exists, side.Status, side.Content = true, dv.PackageVersion.Status, -1
+		if side.Status == types.PackageVersionStatusDisposed {
+			// Decision 9: a Disposed version lists no assets.
+			if len(as.Assets) != 0 {
+				t.Errorf("%s is Disposed but lists assets %v", ref, as.Assets)
+			}
+			if _, err := relFetch(e.c, raceDomain, ref, "a.bin"); err == nil {
+				t.Errorf("%s is Disposed but its asset downloads", ref)
+			}
+			continue
+		}
 		if len(as.Assets) != 1 || aws.ToString(as.Assets[0].Name) != "a.bin" {
 			t.Errorf("%s: assets %v, want exactly a.bin", ref, as.Assets)
 			continue

@@ -88,7 +88,10 @@ func serve(args []string) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	listen := fs.String("listen", env("WHARF_LISTEN", "127.0.0.1:8470"), "address to listen on (WHARF_LISTEN)")
 	dataDir := fs.String("data-dir", env("WHARF_DATA_DIR", "wharf-data"), "data directory (WHARF_DATA_DIR)")
-	publicURL := fs.String("public-url", env("WHARF_PUBLIC_URL", ""), "URL clients reach the server at; default http://LISTEN (WHARF_PUBLIC_URL)")
+	publicURL := fs.String("public-url", env("WHARF_PUBLIC_URL", ""), "URL clients reach the server at; default http://LISTEN, or https://LISTEN with TLS (WHARF_PUBLIC_URL)")
+	tlsCert := fs.String("tls-cert", env("WHARF_TLS_CERT", ""), "serve HTTPS with this PEM certificate (and chain); reloaded when the file changes (WHARF_TLS_CERT)")
+	tlsKey := fs.String("tls-key", env("WHARF_TLS_KEY", ""), "PEM private key of --tls-cert; reloaded when the file changes (WHARF_TLS_KEY)")
+	tlsSelfSigned := fs.Bool("tls-self-signed", env("WHARF_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for the listen host, kept in DATA-DIR/tls-self-signed.{crt,key}; for trying TLS out (WHARF_TLS_SELF_SIGNED=true)")
 	// Each format declares the external connections it reaches, with the
 	// flag and variable that set the registry's URL.
 	conns := server.Connections()
@@ -173,6 +176,12 @@ func serve(args []string) error {
 		}
 		urls[c.Name] = strings.TrimSuffix(*connURLs[i], "/")
 	}
+	if (*tlsCert == "") != (*tlsKey == "") {
+		return errors.New("--tls-cert and --tls-key go together")
+	}
+	if *tlsSelfSigned && *tlsCert != "" {
+		return errors.New("--tls-self-signed and --tls-cert are alternatives; give one")
+	}
 	admin, err := adminCredential(*dataDir)
 	if err != nil {
 		return err
@@ -181,9 +190,26 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
+	var tlsFiles *server.TLSFiles
+	switch {
+	case *tlsCert != "":
+		tlsFiles = &server.TLSFiles{CertFile: *tlsCert, KeyFile: *tlsKey}
+	case *tlsSelfSigned:
+		host, _, _ := net.SplitHostPort(ln.Addr().String())
+		f, err := server.SelfSignedTLS(*dataDir, host)
+		if err != nil {
+			return fmt.Errorf("--tls-self-signed: %w", err)
+		}
+		tlsFiles = &f
+		log.Info("serving a self-signed certificate; clients must trust it", "cert", f.CertFile)
+	}
 	pub := strings.TrimSuffix(*publicURL, "/")
 	if pub == "" {
-		pub = "http://" + ln.Addr().String()
+		scheme := "http://"
+		if tlsFiles != nil {
+			scheme = "https://"
+		}
+		pub = scheme + ln.Addr().String()
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -199,12 +225,12 @@ func serve(args []string) error {
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg, PostgresDSN: *postgresDSN, ConnectionURLs: urls})
+		S3: s3cfg, PostgresDSN: *postgresDSN, ConnectionURLs: urls, TLS: tlsFiles})
 	if err != nil {
 		return err
 	}
 	defer srv.Close()
-	log.Info("wharf listening", "addr", ln.Addr().String(), "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "meta_store", *metaStore, "account", admin.AccountID)
+	log.Info("wharf listening", "addr", ln.Addr().String(), "tls", tlsFiles != nil, "public_url", pub, "data_dir", *dataDir, "blob_store", *blobStore, "meta_store", *metaStore, "account", admin.AccountID)
 	if err := srv.Serve(ctx, ln); err != nil && !errors.Is(err, context.Canceled) {
 		return err
 	}

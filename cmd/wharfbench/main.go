@@ -46,8 +46,11 @@ type bench struct {
 	rssSize      int64
 	factor       float64 // scales request counts
 	profileDir   string  // CPU profiles of Wharf under each load, when set
-	cleanups     []func()
-	logf         func(string, ...any)
+	proxyDelay   time.Duration
+	// proxyFixtureDir holds the real packages the proxy section installs.
+	proxyFixtureDir string
+	cleanups        []func()
+	logf            func(string, ...any)
 }
 
 func (b *bench) scale(n int) int { return max(int(float64(n)*b.factor), 20) }
@@ -77,6 +80,13 @@ func main() {
 		}
 		return
 	}
+	if len(os.Args) > 1 && os.Args[1] == "npm-upstream" {
+		if err := npmUpstreamMain(os.Args[2:]); err != nil {
+			fmt.Fprintln(os.Stderr, "wharfbench npm-upstream:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "wharfbench:", err)
 		os.Exit(1)
@@ -85,7 +95,7 @@ func main() {
 
 func run() error {
 	fs := flag.NewFlagSet("wharfbench", flag.ContinueOnError)
-	only := fs.String("only", "npm,control,rss", "comma-separated sections to run: npm, control, rss")
+	only := fs.String("only", "npm,control,rss", "comma-separated sections to run: npm, control, rss, proxy")
 	rounds := fs.Int("rounds", 5, "timed rounds per figure, after one warm-up")
 	conc := fs.Int("c", 16, "concurrent connections for HTTP load")
 	bigVersions := fs.Int("big-versions", 1_000_000, "versions in the large control-plane repository")
@@ -95,6 +105,8 @@ func run() error {
 	keep := fs.Bool("keep", false, "keep the run's data directories")
 	prof := fs.Bool("pprof", false, "also record a CPU profile of Wharf under each load (bench/results/<time>-profiles/)")
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
+	proxyDelay := fs.Duration("proxy-delay", 50*time.Millisecond, "proxy section: delay the public-registry stand-in adds to every request")
+	proxyFixture := fs.String("proxy-fixture", "", "proxy section: the real packages installed, fetched once from the npm registry (default RESULTS/proxy-fixture)")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
 	}
@@ -106,6 +118,10 @@ func run() error {
 	b.outDir = *outDir
 	if b.outDir == "" {
 		b.outDir = filepath.Join(root, "bench", "results")
+	}
+	b.proxyDelay, b.proxyFixtureDir = *proxyDelay, *proxyFixture
+	if b.proxyFixtureDir == "" {
+		b.proxyFixtureDir = filepath.Join(b.outDir, "proxy-fixture")
 	}
 	if err := os.MkdirAll(b.outDir, 0o755); err != nil {
 		return err
@@ -145,7 +161,8 @@ func run() error {
 		return err
 	}
 	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
-		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor}}
+		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor,
+			"proxy_delay": b.proxyDelay.String()}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true
@@ -176,6 +193,7 @@ func run() error {
 		}
 		return []*Figure{f}, err
 	})
+	section("proxy", func() ([]*Figure, error) { return proxyFigures(ctx, b) })
 	rep.Elapsed = time.Since(started).Round(time.Second).String()
 	rep.Machine["loadavg_end"] = loadavg()
 

@@ -33,7 +33,7 @@ func npmFigures(ctx context.Context, b *bench) (figs []*Figure, err error) {
 		return nil, err
 	}
 	b.cleanup(wproc.Stop)
-	wtoken, wbase, err := wharfNpmSetup(ctx, wproc.URL)
+	wtoken, wbase, err := wharfNpmSetup(ctx, wproc.URL, "")
 	if err != nil {
 		return nil, err
 	}
@@ -183,12 +183,18 @@ func npmFigures(ctx context.Context, b *bench) (figs []*Figure, err error) {
 	return figs, err
 }
 
-// wharfNpmSetup creates the domain and repository and returns an npm
-// token and the repository's npm endpoint.
-func wharfNpmSetup(ctx context.Context, base string) (token, endpoint string, err error) {
+// wharfNpmSetup creates the domain and repository, with the external
+// connection when one is named, and returns an npm token and the
+// repository's npm endpoint.
+func wharfNpmSetup(ctx context.Context, base, externalConnection string) (token, endpoint string, err error) {
 	s := newSigV4()
 	c := &http.Client{Timeout: time.Minute}
-	for _, op := range []struct{ path, q string }{{"/v1/domain", "domain=" + cpDomain}, {"/v1/repository", "domain=" + cpDomain + "&repository=" + cpRepo}} {
+	ops := []struct{ path, q string }{{"/v1/domain", "domain=" + cpDomain}, {"/v1/repository", "domain=" + cpDomain + "&repository=" + cpRepo}}
+	if externalConnection != "" {
+		ops = append(ops, struct{ path, q string }{"/v1/repository/external-connection",
+			"domain=" + cpDomain + "&repository=" + cpRepo + "&external-connection=" + url.QueryEscape(externalConnection)})
+	}
+	for _, op := range ops {
 		req, err := s.jsonRequest(ctx, "POST", base, op.path, mustQuery(op.q), map[string]any{})
 		if err != nil {
 			return "", "", err
@@ -235,18 +241,26 @@ func newNpmCLI(b *bench, regs []*npmRegistry) (*npmCLI, error) {
 		return nil, err
 	}
 	for _, r := range regs {
-		u, err := url.Parse(r.Base)
-		if err != nil {
+		if err := n.configure(r); err != nil {
 			return nil, err
 		}
-		rc := fmt.Sprintf("registry=%s\n//%s%s:_authToken=%s\naudit=false\nfund=false\nupdate-notifier=false\nloglevel=error\n", r.Base, u.Host, u.Path, r.Token)
-		path := filepath.Join(n.home, strings.ToLower(r.Name)+".npmrc")
-		if err := os.WriteFile(path, []byte(rc), 0o600); err != nil {
-			return nil, err
-		}
-		n.rcs[r] = path
 	}
 	return n, nil
+}
+
+// configure writes the userconfig npm uses against r.
+func (n *npmCLI) configure(r *npmRegistry) error {
+	u, err := url.Parse(r.Base)
+	if err != nil {
+		return err
+	}
+	rc := fmt.Sprintf("registry=%s\n//%s%s:_authToken=%s\naudit=false\nfund=false\nupdate-notifier=false\nloglevel=error\n", r.Base, u.Host, u.Path, r.Token)
+	path := filepath.Join(n.home, strings.ReplaceAll(strings.ToLower(r.Name), " ", "-")+".npmrc")
+	if err := os.WriteFile(path, []byte(rc), 0o600); err != nil {
+		return err
+	}
+	n.rcs[r] = path
+	return nil
 }
 
 // run runs npm in dir against r with the given cache and returns its

@@ -113,13 +113,13 @@ func buildWharf(ctx context.Context, root, out string) (string, error) {
 }
 
 // startWharf starts the built server on dataDir with the bench's keys,
-// and with a pprof listener when the bench profiles.
-func (b *bench) startWharf(name, dataDir string) (*Proc, error) {
+// any extra flags, and a pprof listener when the bench profiles.
+func (b *bench) startWharf(name, dataDir string, extra ...string) (*Proc, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn"}
+	args := append([]string{"serve", "--listen", addr, "--data-dir", dataDir, "--log-level", "warn"}, extra...)
 	var debug string
 	if b.profileDir != "" {
 		if debug, err = freePort(); err != nil {

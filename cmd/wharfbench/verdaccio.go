@@ -52,23 +52,37 @@ func (b *bench) installVerdaccio(ctx context.Context) (string, error) {
 // which would measure bcrypt rather than Verdaccio.
 // It returns the server and a publish token for a fresh user.
 func (b *bench) startVerdaccio(ctx context.Context, bin string) (*Proc, string, error) {
-	dir := filepath.Join(b.runDir, "verdaccio")
+	return b.startVerdaccioAt(ctx, bin, "verdaccio", "")
+}
+
+// startVerdaccioAt starts a Verdaccio named name (its storage in the run
+// directory under that name) configured as startVerdaccio's, and, when
+// uplink is set, proxying that registry for every package as its
+// documentation shows for npmjs (an uplink with Verdaccio's default
+// maxage of 2 minutes and tarball caching).
+func (b *bench) startVerdaccioAt(ctx context.Context, bin, name, uplink string) (*Proc, string, error) {
+	dir := filepath.Join(b.runDir, name)
 	if err := os.MkdirAll(filepath.Join(dir, "storage"), 0o755); err != nil {
 		return nil, "", err
+	}
+	uplinks, proxy := "", ""
+	if uplink != "" {
+		uplinks = fmt.Sprintf("uplinks:\n  npmjs:\n    url: %s\n    timeout: 60s\n    maxage: 2m\n    max_fails: 1000\n", uplink)
+		proxy = "    proxy: npmjs\n"
 	}
 	config := fmt.Sprintf(`storage: %s
 auth:
   htpasswd:
     file: %s
     max_users: 100
-packages:
+%spackages:
   '@*/*':
     access: $authenticated
     publish: $authenticated
-  '**':
+%s  '**':
     access: $authenticated
     publish: $authenticated
-security:
+%ssecurity:
   api:
     jwt:
       sign:
@@ -79,7 +93,7 @@ max_body_size: 500mb
 server:
   keepAliveTimeout: 120
 log: { type: stdout, format: pretty, level: error }
-`, filepath.Join(dir, "storage"), filepath.Join(dir, "htpasswd"))
+`, filepath.Join(dir, "storage"), filepath.Join(dir, "htpasswd"), uplinks, proxy, proxy)
 	cfgPath := filepath.Join(dir, "config.yaml")
 	if err := os.WriteFile(cfgPath, []byte(config), 0o644); err != nil {
 		return nil, "", err
@@ -90,7 +104,7 @@ log: { type: stdout, format: pretty, level: error }
 	}
 	cmd := exec.Command(bin, "--listen", addr, "--config", cfgPath)
 	cmd.Dir = dir
-	p, err := startProc("verdaccio", filepath.Join(b.runDir, "verdaccio.log"), "/-/ping", cmd, "http://"+addr)
+	p, err := startProc(name, filepath.Join(b.runDir, name+".log"), "/-/ping", cmd, "http://"+addr)
 	if err != nil {
 		return nil, "", err
 	}

@@ -5,16 +5,21 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/sha1"
 	"crypto/sha512"
 	"encoding/base64"
 	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/wharf-dev/wharf/internal/upstreamtest"
 )
 
 func TestStatOf(t *testing.T) {
@@ -163,5 +168,82 @@ func TestGenReader(t *testing.T) {
 	c, _ := io.ReadAll(newGen(8, 100000))
 	if len(a) != 100000 || !bytes.Equal(a, b) || bytes.Equal(a, c) {
 		t.Fatalf("generator: %d bytes, repeatable %v, seed-dependent %v", len(a), bytes.Equal(a, b), !bytes.Equal(a, c))
+	}
+}
+
+func TestCheckIntegrity(t *testing.T) {
+	b := []byte("tarball")
+	s512 := sha512.Sum512(b)
+	s1 := sha1.Sum(b)
+	good512 := "sha512-" + base64.StdEncoding.EncodeToString(s512[:])
+	good1 := "sha1-" + base64.StdEncoding.EncodeToString(s1[:])
+	for _, tc := range []struct {
+		sri string
+		ok  bool
+	}{
+		{good512, true},
+		{good1, true},
+		{"md5-xyz " + good512, true},
+		{"sha512-" + base64.StdEncoding.EncodeToString(s1[:]), false},
+		{"", false},
+		{"md5-xyz", false},
+	} {
+		if err := checkIntegrity(tc.sri, b); (err == nil) != tc.ok {
+			t.Errorf("checkIntegrity(%q) = %v, want ok=%v", tc.sri, err, tc.ok)
+		}
+	}
+}
+
+// countInstalled counts every package of a node_modules tree: scoped,
+// nested, not .bin nor stray folders.
+func TestCountInstalled(t *testing.T) {
+	dir := t.TempDir()
+	for _, p := range []string{"a", "@s/b", "@s/c", "a/node_modules/d", "a/node_modules/@t/e", "@s/b/node_modules/f"} {
+		pkg := filepath.Join(dir, "node_modules", filepath.FromSlash(p))
+		os.MkdirAll(pkg, 0o755)
+		os.WriteFile(filepath.Join(pkg, "package.json"), []byte("{}"), 0o644)
+	}
+	os.MkdirAll(filepath.Join(dir, "node_modules", ".bin", "x"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "node_modules", "not-a-package"), 0o755)
+	if got := countInstalled(dir); got != 6 {
+		t.Fatalf("countInstalled = %d, want 6", got)
+	}
+}
+
+// The static mirror puts install documents where npm asks for them, and
+// tarballs where their rewritten URLs point.
+func TestStaticProxyMirror(t *testing.T) {
+	fx := &proxyFixture{Dir: t.TempDir()}
+	files := map[string]string{
+		upstreamtest.PackumentFile(fx.Dir, "@s/p", true):        `{"dist":{"tarball":"` + upstreamtest.NpmOrigin + `/@s/p/-/p-1.0.0.tgz"}}`,
+		upstreamtest.PackumentFile(fx.Dir, "q", true):           `{"dist":{"tarball":"` + upstreamtest.NpmOrigin + `/q/-/q-1.0.0.tgz"}}`,
+		upstreamtest.TarballFile(fx.Dir, "@s/p", "p-1.0.0.tgz"): "P",
+		upstreamtest.TarballFile(fx.Dir, "q", "q-1.0.0.tgz"):    "Q",
+	}
+	for p, body := range files {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		os.WriteFile(p, []byte(body), 0o644)
+	}
+	dir := t.TempDir()
+	srv := httptest.NewServer(http.StripPrefix("/files/", http.FileServer(http.Dir(dir))))
+	defer srv.Close()
+	if err := staticProxyMirror(fx, dir, srv.URL+"/files/"); err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{
+		"/files/@s%2fp":                  `{"dist":{"tarball":"` + srv.URL + `/files/_tgz/@s/p/-/p-1.0.0.tgz"}}`,
+		"/files/q":                       `{"dist":{"tarball":"` + srv.URL + `/files/_tgz/q/-/q-1.0.0.tgz"}}`,
+		"/files/_tgz/@s/p/-/p-1.0.0.tgz": "P",
+		"/files/_tgz/q/-/q-1.0.0.tgz":    "Q",
+	} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("GET %s: %d %q, want %q", path, resp.StatusCode, b, want)
+		}
 	}
 }

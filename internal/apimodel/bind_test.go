@@ -37,7 +37,8 @@ type (
 		Package    string
 		Maxresults int32
 		Extra      string
-		hidden     string
+		//lint:ignore U1000 only the binder meets it, and must leave it alone
+		hidden string
 	}
 	bindSmallInt struct {
 		MaxResults int8 `json:"maxResults"`

@@ -145,6 +145,3 @@ func wantRefusal(t *testing.T, name string, err error, k Kind, sub string) {
 		t.Errorf("%s: err = kind %d %q, want kind %d containing %q", name, ae.Kind, ae.Msg, k, sub)
 	}
 }
-
-// small are limits tests can exceed without gigabytes.
-var small = Limits{MaxUnpacked: 1 << 20, MaxEntries: 8, MaxEntrySize: 64 << 10, MaxRatio: 100, RatioMinSize: 16 << 10}

@@ -32,6 +32,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 // Digest is the lowercase hex SHA-256 of a blob's content: exactly 64
@@ -100,21 +102,14 @@ func truncate(s string) string {
 	return s[:max] + "…"
 }
 
-// Hashes are the lowercase hex digests CodeArtifact reports for every asset.
-// They are computed in a single pass over the content while it is written
-// (see Hasher), never by re-reading a multi-GB blob.
-type Hashes struct {
-	MD5    string
-	SHA1   string
-	SHA256 string
-	SHA512 string
-}
-
 // Info describes content that Put stored (or found already stored).
 type Info struct {
 	Digest Digest // equal to Hashes.SHA256
 	Size   int64
-	Hashes Hashes
+	// Hashes are the digests CodeArtifact reports for the asset, computed
+	// in a single pass over the content while it is written (see Hasher),
+	// never by re-reading a multi-GB blob.
+	Hashes model.Hashes
 }
 
 // Reader reads one blob. Seek is required so that http.ServeContent can

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 func TestParseDigest(t *testing.T) {
@@ -72,7 +73,7 @@ func TestHasherMatchesCrypto(t *testing.T) {
 			data[i] = byte(rng.Uint32())
 		}
 		m, s1, s256, s512 := md5.Sum(data), sha1.Sum(data), sha256.Sum256(data), sha512.Sum512(data)
-		want := blob.Hashes{
+		want := model.Hashes{
 			MD5:    hex.EncodeToString(m[:]),
 			SHA1:   hex.EncodeToString(s1[:]),
 			SHA256: hex.EncodeToString(s256[:]),

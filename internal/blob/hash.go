@@ -8,6 +8,8 @@ import (
 	"encoding/hex"
 	"hash"
 	"sync"
+
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 // Hasher computes the four digests CodeArtifact reports for an asset in one
@@ -69,7 +71,7 @@ func (h *Hasher) Digest() Digest { return Digest(hex.EncodeToString(h.sha256.Sum
 // Info returns the size and hashes of the bytes written so far. It does not
 // reset the Hasher.
 func (h *Hasher) Info() Info {
-	hs := Hashes{
+	hs := model.Hashes{
 		MD5:    hex.EncodeToString(h.md5.Sum(nil)),
 		SHA1:   hex.EncodeToString(h.sha1.Sum(nil)),
 		SHA256: hex.EncodeToString(h.sha256.Sum(nil)),

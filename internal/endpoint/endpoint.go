@@ -1,8 +1,9 @@
 // Package endpoint is the plumbing every package-format endpoint shares:
 // it parses /FORMAT/DOMAIN-OWNER/REPO/..., authenticates the
-// authorization token the client presents (Bearer, or Basic with user
-// "aws"), and answers errors with the status codes package managers act
-// on. Formats get a Request and only speak their protocol.
+// authorization token the client presents (Bearer, Basic with user
+// "aws", or the bare token Cargo sends), and answers errors with the
+// status codes package managers act on. Formats get a Request and only
+// speak their protocol.
 package endpoint
 
 import (
@@ -40,31 +41,54 @@ type Handler func(w http.ResponseWriter, r *http.Request, req *Request)
 type Scheme int
 
 const (
-	// Bearer: npm and Cargo send "Authorization: Bearer TOKEN".
+	// Bearer: npm sends "Authorization: Bearer TOKEN".
 	Bearer Scheme = iota
 	// Basic: pip, twine, Maven and NuGet send Basic with user "aws" and the
 	// token as password, after a Basic challenge.
 	Basic
+	// Cargo: cargo 1.74+ sends the bare token ("Authorization: TOKEN"),
+	// first after a 401 on config.json (RFC 3139's "Cargo" challenge),
+	// and reads errors as {"errors":[{"detail":...}]}.
+	Cargo
 )
 
-// Mount registers h for format f on mux under /f/.
+// Mount registers h for format f on mux under /f/. Requests without
+// valid credentials get a 401 with scheme's challenge.
 func Mount(mux *http.ServeMux, svc *service.Service, f model.Format, scheme Scheme, h Handler) {
+	MountWith(mux, svc, f, func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+		if status == http.StatusUnauthorized {
+			challenge(w, scheme, msg)
+			return
+		}
+		http.NotFound(w, r)
+	}, h)
+}
+
+// Refuse answers a request Mount turns away before the format sees it,
+// in the format's own error shape: status 404 for a path that names no
+// repository, 401 for missing or invalid credentials (the answer must
+// then carry a WWW-Authenticate challenge).
+type Refuse func(w http.ResponseWriter, r *http.Request, status int, msg string)
+
+// MountWith is Mount for a format that answers refusals itself (Swift's
+// registry answers every error as problem+json).
+func MountWith(mux *http.ServeMux, svc *service.Service, f model.Format, refuse Refuse, h Handler) {
 	prefix := "/" + string(f) + "/"
 	mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
 		req, ok := parse(r, prefix)
 		if !ok {
-			http.NotFound(w, r)
+			refuse(w, r, http.StatusNotFound, "Not found: a repository endpoint is "+prefix+"DOMAIN-OWNER/REPOSITORY/.")
 			return
 		}
 		req.Base = svc.PublicURL() + service.EndpointPath(f, req.Repo.Domain, req.Repo.DomainOwner, req.Repo.Repository)
 		tok := Credential(r.Header.Get("Authorization"))
 		if tok == "" {
-			challenge(w, scheme, "Authentication required: use a token from GetAuthorizationToken.")
+			refuse(w, r, http.StatusUnauthorized, "Authentication required: use a token from GetAuthorizationToken.")
 			return
 		}
 		c, err := svc.Authenticate(r.Context(), tok, req.Repo.Domain, req.Repo.DomainOwner)
 		if err != nil {
-			challenge(w, scheme, "The authorization token is invalid or has expired.")
+			refuse(w, r, http.StatusUnauthorized, "The authorization token is invalid or has expired.")
 			return
 		}
 		req.Caller = c
@@ -95,10 +119,16 @@ func parse(r *http.Request, prefix string) (*Request, bool) {
 }
 
 // Credential extracts the token from an Authorization header value:
-// Bearer, or the password of Basic.
+// Bearer, the password of Basic, or a bare token (Cargo's form; RubyGems
+// sends its credentials file's value as it is), which is only taken when
+// it has nothing but the characters tokens are made of.
 func Credential(h string) string {
+	h = strings.TrimSpace(h)
 	scheme, value, ok := strings.Cut(h, " ")
 	if !ok {
+		if bareToken(h) {
+			return h
+		}
 		return ""
 	}
 	switch strings.ToLower(scheme) {
@@ -118,19 +148,53 @@ func Credential(h string) string {
 	return ""
 }
 
-func challenge(w http.ResponseWriter, scheme Scheme, msg string) {
-	if scheme == Basic {
-		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
-	} else {
-		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf"`)
+// bareToken reports whether s is made only of the characters tokens use
+// (they are URL-safe: A-Z a-z 0-9 - _ .), so that other header values
+// are not taken for one; authentication judges the rest.
+func bareToken(s string) bool {
+	if s == "" {
+		return false
 	}
-	writeJSON(w, http.StatusUnauthorized, msg)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
 }
+
+func challenge(w http.ResponseWriter, scheme Scheme, msg string) {
+	switch scheme {
+	case Basic:
+		w.Header().Set("WWW-Authenticate", `Basic realm="wharf"`)
+		writeJSON(w, http.StatusUnauthorized, msg)
+	case Cargo:
+		// Any 401 on config.json makes cargo retry with its token; the
+		// challenge names the scheme RFC 3139 gives cargo.
+		w.Header().Set("WWW-Authenticate", "Cargo")
+		CargoBody(w, http.StatusUnauthorized, msg)
+	default:
+		w.Header().Set("WWW-Authenticate", `Bearer realm="wharf"`)
+		writeJSON(w, http.StatusUnauthorized, msg)
+	}
+}
+
+// Body writes an error answer in a format's own shape.
+type Body func(w http.ResponseWriter, status int, msg string)
 
 func writeJSON(w http.ResponseWriter, status int, msg string) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	json.NewEncoder(w).Encode(map[string]string{"error": msg, "message": msg})
+}
+
+// CargoBody writes an error as Cargo's registry web API specifies it,
+// {"errors":[{"detail":msg}]}, whose detail cargo shows its user.
+func CargoBody(w http.ResponseWriter, status int, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(map[string]any{"errors": []map[string]string{{"detail": msg}}})
 }
 
 // Status maps an error to the HTTP status package managers expect.
@@ -162,6 +226,11 @@ func (e *UnreachableError) Error() string {
 // Error answers err as JSON ({"error": ...}, which npm prints) with the
 // mapped status. Internal errors are logged, not shown.
 func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	ErrorBody(w, r, log, err, writeJSON)
+}
+
+// ErrorBody answers err as Error does, in body's shape.
+func ErrorBody(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, body Body) {
 	st := Status(err)
 	msg := model.AsError(err).Message
 	var ue *UnreachableError
@@ -174,7 +243,7 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 	if e := model.AsError(err); e.Kind == model.KindThrottling && e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
 	}
-	writeJSON(w, st, msg)
+	body(w, st, msg)
 }
 
 // Errorf answers a format-level error (a malformed upload, say) with

@@ -24,6 +24,12 @@ func TestCredential(t *testing.T) {
 		"Basic !!!":             "",
 		"Digest x":              "",
 		"AWS4-HMAC-SHA256 Cred": "",
+		"tok":                   "tok",
+		" tok ":                 "tok",
+		"wharf1.abc-def_0":      "wharf1.abc-def_0", // cargo's bare token
+		" wharf1.abc ":          "wharf1.abc",
+		"tok/en":                "",
+		"tok=":                  "",
 	}
 	for h, want := range tests {
 		if got := Credential(h); got != want {
@@ -48,5 +54,19 @@ func TestErrorUnreachable(t *testing.T) {
 		if w.Code != tt.status || !strings.Contains(w.Body.String(), tt.msg) {
 			t.Errorf("%v: %d %s, want %d with %q", tt.err, w.Code, w.Body.String(), tt.status, tt.msg)
 		}
+	}
+}
+
+// Cargo's challenge and errors are in the shape cargo reads.
+func TestCargoChallenge(t *testing.T) {
+	w := httptest.NewRecorder()
+	challenge(w, Cargo, "no token")
+	if w.Code != http.StatusUnauthorized || w.Header().Get("WWW-Authenticate") != "Cargo" || strings.TrimSpace(w.Body.String()) != `{"errors":[{"detail":"no token"}]}` {
+		t.Errorf("challenge = %d %q %s", w.Code, w.Header().Get("WWW-Authenticate"), w.Body.String())
+	}
+	w = httptest.NewRecorder()
+	ErrorBody(w, httptest.NewRequest("GET", "/", nil), slog.New(slog.DiscardHandler), model.NotFound(model.ResourcePackage, "p", "Package p not found."), CargoBody)
+	if w.Code != http.StatusNotFound || strings.TrimSpace(w.Body.String()) != `{"errors":[{"detail":"Package p not found."}]}` {
+		t.Errorf("ErrorBody = %d %s", w.Code, w.Body.String())
 	}
 }

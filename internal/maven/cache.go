@@ -22,6 +22,5 @@ func (d *doc) size() int64 { return int64(len(d.body)) + 512 }
 func newDoc(body []byte, modified time.Time) *doc {
 	h := blob.NewHasher()
 	h.Write(body)
-	hs := h.Info().Hashes
-	return &doc{body: body, modified: modified, hashes: model.Hashes{MD5: hs.MD5, SHA1: hs.SHA1, SHA256: hs.SHA256, SHA512: hs.SHA512}}
+	return &doc{body: body, modified: modified, hashes: h.Info().Hashes}
 }

@@ -1,7 +1,10 @@
 package model
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -10,6 +13,30 @@ import (
 
 func DomainARN(region, owner, domain string) string {
 	return "arn:aws:codeartifact:" + region + ":" + owner + ":domain/" + domain
+}
+
+// KeyARN is the KMS key ARN a domain reports as its encryptionKey: the
+// key it was created with, or else the managed key CodeArtifact would
+// report. The managed key's id is derived from what identifies the domain
+// for good (owner, name, creation time), so every replica and every
+// restart report the same ARN, and a domain created again under the same
+// name gets another.
+func (d *Domain) KeyARN(region string) string {
+	if d.EncryptionKey != "" {
+		return d.EncryptionKey
+	}
+	h := sha256.Sum256([]byte(d.Owner + "/" + d.Name + "/" + strconv.FormatInt(d.CreatedTime.UnixNano(), 10)))
+	// A UUID as KMS key ids are, marked as RFC 9562 version 8 (custom).
+	h[6] = h[6]&0x0f | 0x80
+	h[8] = h[8]&0x3f | 0x80
+	id := hex.EncodeToString(h[:16])
+	return "arn:aws:kms:" + region + ":" + d.Owner + ":key/" + id[:8] + "-" + id[8:12] + "-" + id[12:16] + "-" + id[16:20] + "-" + id[20:]
+}
+
+// AssetBucketARN is the s3BucketArn DescribeDomain reports, shaped as
+// CodeArtifact's asset bucket ("arn:aws:s3:::assets-ACCOUNT-REGION").
+func AssetBucketARN(region, owner string) string {
+	return "arn:aws:s3:::assets-" + owner + "-" + region
 }
 
 func RepositoryARN(region, owner, domain, repo string) string {

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -164,5 +165,67 @@ func TestARNRoundTrip(t *testing.T) {
 	}
 	if r, ok := ParseARN(RepositoryARN("us-east-1", "1", "d", "r")); !ok || r.Repository != "r" {
 		t.Errorf("repository ARN round trip: %+v", r)
+	}
+}
+
+// TestCheckGemName: rubygems.org's name rules (Patterns::NAME_PATTERN,
+// LETTER_REGEXP and SPECIAL_CHAR_PREFIX_REGEXP, MAX_FIELD_LENGTH).
+func TestCheckGemName(t *testing.T) {
+	for name, ok := range map[string]bool{
+		"rack": true, "net-http-persistent": true, "ruby_parser": true, "RedCloth": true, "a.b": true, "x1": true,
+		"2fa": true, "a": true, strings.Repeat("a", 255): true,
+		"": false, "123": false, "-rack": false, ".rack": false, "_rack": false, "ra ck": false, "ra/ck": false,
+		"räck": false, "rack!": false, strings.Repeat("a", 256): false, "..": false,
+	} {
+		if err := CheckGemName(name); (err == nil) != ok {
+			t.Errorf("CheckGemName(%q) = %v, want ok=%v", name, err, ok)
+		}
+	}
+}
+
+func TestSwiftIdentities(t *testing.T) {
+	long := func(n int) string { return strings.Repeat("a", n) }
+	scopes := map[string]bool{
+		"mona": true, "MONA": true, "a": true, "a-b": true, "a1-b2-c3": true, long(39): true,
+		"": false, "-a": false, "a-": false, "a--b": false, "a_b": false, "a.b": false, long(40): false, "ä": false,
+	}
+	for s, want := range scopes {
+		if got := ValidSwiftScope(s); got != want {
+			t.Errorf("ValidSwiftScope(%q) = %v, want %v", s, got, want)
+		}
+	}
+	names := map[string]bool{
+		"LinkedList": true, "linked-list": true, "linked_list": true, "a_b-c": true, long(100): true,
+		"": false, "_a": false, "a_": false, "a__b": false, "a-_b": false, "a.b": false, "a b": false, long(101): false,
+	}
+	for s, want := range names {
+		if got := ValidSwiftName(s); got != want {
+			t.Errorf("ValidSwiftName(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestCheckVersion(t *testing.T) {
+	tests := []struct {
+		f  Format
+		v  string
+		ok bool
+	}{
+		{FormatSwift, "1.0.0", true},
+		{FormatSwift, "1.0.0-beta.1+exp", true},
+		{FormatSwift, "1.0", false},
+		{FormatSwift, "v1.0.0", false},
+		{FormatSwift, "1.0.0.0", false},
+		{FormatGeneric, "1.0", true},
+		{FormatMaven, "1.0-SNAPSHOT", true},
+	}
+	for _, tt := range tests {
+		err := CheckVersion(tt.f, tt.v)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckVersion(%s, %q) = %v, want ok %v", tt.f, tt.v, err, tt.ok)
+		}
+		if err != nil && AsError(err).Kind != KindValidation {
+			t.Errorf("CheckVersion(%s, %q): kind %v, want validation", tt.f, tt.v, AsError(err).Kind)
+		}
 	}
 }

@@ -29,6 +29,18 @@ func (s Status) Valid() bool {
 // working).
 func (s Status) Downloadable() bool { return s == StatusPublished || s == StatusUnlisted }
 
+// HasAssets reports whether a version in this status has assets to list.
+// Disposing removes a version's bytes for good, so a Disposed version
+// lists none even though its metadata stays; a Deleted one is gone.
+func (s Status) HasAssets() bool { return s != StatusDisposed && s != StatusDeleted }
+
+// Served reports whether a package manager's read serves a version in
+// this status: a downloadable one, or an Unfinished one when the reader
+// asked for those (a publisher checking what it just uploaded).
+func (s Status) Served(includeUnfinished bool) bool {
+	return s.Downloadable() || (includeUnfinished && s == StatusUnfinished)
+}
+
 // Listed reports whether package managers see the version in their
 // listings (packuments, simple pages, maven-metadata.xml).
 func (s Status) Listed() bool { return s == StatusPublished }
@@ -41,6 +53,14 @@ func (s Status) HiddenByDefault() bool { return s == StatusArchived }
 // an existing version with this status.
 func (s Status) BlocksRepublish() bool {
 	return s == StatusArchived || s == StatusDisposed
+}
+
+// Copyable reports whether CopyPackageVersions may copy a version in this
+// status: Published, Unlisted and Archived ones, which keep their status
+// in the destination. Unfinished versions are incomplete and Disposed ones
+// have no bytes left.
+func (s Status) Copyable() bool {
+	return s == StatusPublished || s == StatusUnlisted || s == StatusArchived
 }
 
 // ValidTarget reports whether UpdatePackageVersionsStatus may move a

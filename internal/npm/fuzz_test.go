@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/semver"
 )
 
 // wantClientError fails unless err maps to a 4xx: whatever a client sends,
@@ -67,7 +68,7 @@ func FuzzReadPut(f *testing.F) {
 			wantClientError(t, "publication", err)
 			return
 		}
-		if _, ok := parseSemver(pub.Version); !ok {
+		if !semver.Valid(pub.Version) {
 			t.Fatalf("accepted version %q", pub.Version)
 		}
 		if !json.Valid(pub.Manifest) {

@@ -24,6 +24,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/semver"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -179,7 +180,7 @@ func tarballVersion(name pkgName, file string) (string, bool) {
 		return "", false
 	}
 	v, ok = strings.CutSuffix(v, ".tgz")
-	if _, valid := parseSemver(v); !ok || !valid {
+	if !ok || !semver.Valid(v) {
 		return "", false
 	}
 	return v, true
@@ -624,7 +625,7 @@ func (h *Handler) setTag(w http.ResponseWriter, r *http.Request, req *endpoint.R
 		endpoint.Errorf(w, http.StatusBadRequest, "The body of a dist-tag PUT is the version as a JSON string, e.g. \"1.0.0\".")
 		return
 	}
-	if _, ok := parseSemver(version); !ok {
+	if !semver.Valid(version) {
 		endpoint.Errorf(w, http.StatusBadRequest, fmt.Sprintf("%q is not a valid version.", version))
 		return
 	}

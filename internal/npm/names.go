@@ -111,3 +111,11 @@ func splitPackagePath(p string) (pkgName, string, error) {
 	n, err := parseName(un)
 	return n, tail, err
 }
+
+// cleanVersion is what npm's semver.clean does to the versions this
+// registry compares: surrounding spaces and a leading "v" or "=" go.
+func cleanVersion(s string) string {
+	s = strings.TrimSpace(s)
+	s = strings.TrimLeft(s, "=v")
+	return strings.TrimSpace(s)
+}

@@ -68,3 +68,10 @@ func TestTarballVersion(t *testing.T) {
 		}
 	}
 }
+func TestCleanVersion(t *testing.T) {
+	for in, want := range map[string]string{"1.0.0": "1.0.0", " v1.2.3 ": "1.2.3", "=1.0.0": "1.0.0", "v=1.0.0": "1.0.0"} {
+		if got := cleanVersion(in); got != want {
+			t.Errorf("cleanVersion(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/semver"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -50,7 +51,7 @@ func listedVersions(view *service.PackageView) []*model.Version {
 			out = append(out, v)
 		}
 	}
-	slices.SortFunc(out, func(a, b *model.Version) int { return compareVersions(a.Version, b.Version) })
+	slices.SortFunc(out, func(a, b *model.Version) int { return semver.CompareStrings(a.Version, b.Version) })
 	return out
 }
 
@@ -71,7 +72,7 @@ func effectiveTags(stored map[string]string, listed []*model.Version) map[string
 	if _, ok := tags["latest"]; !ok && len(listed) > 0 {
 		best := ""
 		for _, v := range listed {
-			if sv, ok := parseSemver(v.Version); ok && len(sv.pre) == 0 {
+			if sv, ok := semver.Parse(v.Version); ok && !sv.Prerelease() {
 				best = v.Version // listed is sorted ascending
 			}
 		}

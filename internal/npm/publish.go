@@ -15,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/semver"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -184,7 +185,7 @@ func (p *putRequest) publication(name pkgName) (*publication, error) {
 	var raw json.RawMessage
 	for version, raw = range vs {
 	}
-	if _, ok := parseSemver(version); !ok {
+	if !semver.Valid(version) {
 		return nil, model.InvalidParameter("Version %q is not a valid SemVer version.", version)
 	}
 	if len(d.Attachments) != 1 || p.tarball == nil {
@@ -220,7 +221,7 @@ func checkTag(t string) error {
 	if t == "" || len(t) > 128 {
 		return model.InvalidParameter("Invalid dist-tag %q: a tag is 1 to 128 characters.", t)
 	}
-	if _, ok := parseSemver(cleanVersion(t)); ok {
+	if semver.Valid(cleanVersion(t)) {
 		return model.InvalidParameter("Invalid dist-tag %q: a tag must not be a version.", t)
 	}
 	if c := t[0]; c >= '0' && c <= '9' || strings.IndexByte("^~<>=*", c) >= 0 {

@@ -60,7 +60,7 @@ func inspectTarball(r io.Reader) (*tarballInfo, error) {
 			return nil, tarErr(err, counted)
 		}
 		name := strings.TrimPrefix(h.Name, "./")
-		if h.Typeflag != tar.TypeReg && h.Typeflag != tar.TypeRegA {
+		if h.Typeflag != tar.TypeReg { // tar.Reader reports the legacy TypeRegA as TypeReg
 			continue
 		}
 		info.FileCount++

@@ -5,11 +5,15 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/wharf-dev/wharf/internal/cargo"
 	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/maven"
 	"github.com/wharf-dev/wharf/internal/npm"
+	"github.com/wharf-dev/wharf/internal/nuget"
 	"github.com/wharf-dev/wharf/internal/pypi"
+	"github.com/wharf-dev/wharf/internal/ruby"
 	"github.com/wharf-dev/wharf/internal/service"
+	"github.com/wharf-dev/wharf/internal/swift"
 )
 
 // Formats are the package formats Wharf serves, one line per format
@@ -37,5 +41,9 @@ func installFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger, 
 			return fmt.Errorf("install formats: %w", err)
 		}
 	}
+	ruby.Mount(mux, svc, log)
+	swift.Mount(mux, svc, log)
+	cargo.Mount(mux, svc, log)
+	nuget.Mount(mux, svc, log)
 	return nil
 }

@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -65,6 +66,9 @@ type Config struct {
 	// database instead of DataDir/wharf.db, so that several replicas can
 	// share it.
 	PostgresDSN string
+	// TLS, when set, serves HTTPS with this certificate, reloaded when
+	// its files change.
+	TLS *TLSFiles
 }
 
 // Server is a running Wharf.
@@ -75,6 +79,7 @@ type Server struct {
 	access  *access
 	handler http.Handler
 	log     *slog.Logger
+	tls     *certReloader // nil: plain HTTP
 }
 
 // Open opens the data directory and builds the server.
@@ -118,6 +123,13 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
+	var certs *certReloader
+	if cfg.TLS != nil {
+		if certs, err = newCertReloader(*cfg.TLS, cfg.Logger); err != nil {
+			m.Close()
+			return nil, err
+		}
+	}
 	svc := service.New(m, b, acc.authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease})
 	svc.SetTokenIssuer(acc.issuer)
 	svc.SetKeyCheck(acc.keyCheck)
@@ -131,7 +143,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger}, nil
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger, tls: certs}, nil
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -179,7 +191,8 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // Service is the server's service layer.
 func (s *Server) Service() *service.Service { return s.svc }
 
-// Serve serves on ln until ctx ends, then drains in-flight requests.
+// Serve serves on ln (HTTPS when configured with TLS) until ctx ends,
+// then drains in-flight requests.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	gcCtx, stopGC := context.WithCancel(ctx)
 	defer stopGC()
@@ -192,7 +205,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- hs.Serve(ln) }()
+	if s.tls != nil {
+		hs.TLSConfig = &tls.Config{GetCertificate: s.tls.GetCertificate, MinVersion: tls.VersionTLS12}
+		go func() { errc <- hs.ServeTLS(ln, "", "") }()
+	} else {
+		go func() { errc <- hs.Serve(ln) }()
+	}
 	select {
 	case err := <-errc:
 		return err

@@ -3,7 +3,6 @@ package service
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"sort"
 
@@ -11,12 +10,14 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
+// DeletePackageVersionsInput is DeletePackageVersions' request.
 type DeletePackageVersionsInput struct {
 	PackageRef
 	Versions       []string     `json:"versions"`
 	ExpectedStatus model.Status `json:"expectedStatus"`
 }
 
+// DisposePackageVersionsInput is DisposePackageVersions' request.
 type DisposePackageVersionsInput struct {
 	PackageRef
 	Versions         []string          `json:"versions"`
@@ -24,6 +25,7 @@ type DisposePackageVersionsInput struct {
 	ExpectedStatus   model.Status      `json:"expectedStatus"`
 }
 
+// UpdatePackageVersionsStatusInput is UpdatePackageVersionsStatus' request.
 type UpdatePackageVersionsStatusInput struct {
 	PackageRef
 	Versions         []string          `json:"versions"`
@@ -38,37 +40,43 @@ type BatchOutput struct {
 	FailedVersions     map[string]model.VersionError  `json:"failedVersions"`
 }
 
+// DeletePackageVersions removes versions of a package, all or none (Decision 1).
 func (s *Service) DeletePackageVersions(ctx context.Context, c Caller, in DeletePackageVersionsInput) (*BatchOutput, error) {
 	return s.runBatch(ctx, c, in.PackageRef, "DeletePackageVersions", model.Batch{Op: model.OpDelete, Versions: in.Versions, Expected: in.ExpectedStatus})
 }
 
+// DisposePackageVersions marks versions Disposed and frees their bytes, all or none.
 func (s *Service) DisposePackageVersions(ctx context.Context, c Caller, in DisposePackageVersionsInput) (*BatchOutput, error) {
 	return s.runBatch(ctx, c, in.PackageRef, "DisposePackageVersions", model.Batch{Op: model.OpDispose, Versions: in.Versions, Revisions: in.VersionRevisions, Expected: in.ExpectedStatus})
 }
 
+// UpdatePackageVersionsStatus moves versions to Published, Unlisted or Archived, all or none.
 func (s *Service) UpdatePackageVersionsStatus(ctx context.Context, c Caller, in UpdatePackageVersionsStatusInput) (*BatchOutput, error) {
 	return s.runBatch(ctx, c, in.PackageRef, "UpdatePackageVersionsStatus", model.Batch{Op: model.OpUpdateStatus, Versions: in.Versions, Revisions: in.VersionRevisions, Expected: in.ExpectedStatus, Target: in.TargetStatus})
 }
 
-// normalizeVersions applies the format's version normalization to a batch.
-func normalizeBatch(f model.Format, b *model.Batch) {
-	for i, v := range b.Versions {
-		b.Versions[i] = model.NormalizeVersion(f, v)
+// normalizeVersions applies the format's version normalization to a
+// request's versions and the keys of its versionRevisions.
+func normalizeVersions(f model.Format, versions []string, revs map[string]string) ([]string, map[string]string) {
+	out := make([]string, len(versions))
+	for i, v := range versions {
+		out[i] = model.NormalizeVersion(f, v)
 	}
-	if len(b.Revisions) > 0 {
-		revs := make(map[string]string, len(b.Revisions))
-		for v, r := range b.Revisions {
-			revs[model.NormalizeVersion(f, v)] = r
-		}
-		b.Revisions = revs
+	if len(revs) == 0 {
+		return out, revs
 	}
+	norm := make(map[string]string, len(revs))
+	for v, r := range revs {
+		norm[model.NormalizeVersion(f, v)] = r
+	}
+	return out, norm
 }
 
 // runBatch checks every version, then applies all changes in the same
 // serialized transaction, so concurrent batches over the same versions
 // see each other's results and never both succeed for one version.
 func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action string, b model.Batch) (*BatchOutput, error) {
-	normalizeBatch(ref.Format, &b)
+	b.Versions, b.Revisions = normalizeVersions(ref.Format, b.Versions, b.Revisions)
 	if err := b.Check(); err != nil {
 		return nil, err
 	}
@@ -136,6 +144,7 @@ func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action
 	return &out, nil
 }
 
+// CopyPackageVersionsInput is CopyPackageVersions' request.
 type CopyPackageVersionsInput struct {
 	Domain                string            `json:"domain"`
 	DomainOwner           string            `json:"domainOwner"`
@@ -156,35 +165,20 @@ type copySource struct {
 	version *model.Version
 }
 
+// CopyPackageVersions copies versions, with their assets' records and
+// the dist-tags pointing at them, from one repository into another.
+// With includeFromUpstream each version is taken from the nearest
+// repository of the source's resolution chain that has it, walked as a
+// read of the source would walk it (walkChain).
 func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPackageVersionsInput) (*BatchOutput, error) {
-	if (len(in.Versions) == 0) == (len(in.VersionRevisions) == 0) {
-		return nil, model.InvalidParameter("Exactly one of versions or versionRevisions must be specified.")
+	cp := model.Copy{Source: in.SourceRepository, Destination: in.DestinationRepository,
+		Versions: in.Versions, Revisions: in.VersionRevisions, AllowOverwrite: in.AllowOverwrite}
+	cp.Versions, cp.Revisions = normalizeVersions(in.Format, cp.Versions, cp.Revisions)
+	if err := cp.Check(); err != nil {
+		return nil, err
 	}
-	if len(in.VersionRevisions) > model.MaxBatchVersions {
-		return nil, model.Validationf("1 validation error detected: Value at 'versionRevisions' failed to satisfy constraint: Member must have length less than or equal to %d", model.MaxBatchVersions)
-	}
-	if in.SourceRepository == in.DestinationRepository {
-		return nil, model.InvalidParameter("The source and destination repositories must be different.")
-	}
-	revs := map[string]string{}
-	var versions []string
-	seen := map[string]bool{}
-	add := func(v string) {
-		v = model.NormalizeVersion(in.Format, v)
-		if !seen[v] {
-			seen[v] = true
-			versions = append(versions, v)
-		}
-	}
-	for _, v := range in.Versions {
-		add(v)
-	}
-	for v, r := range in.VersionRevisions {
-		add(v)
-		revs[model.NormalizeVersion(in.Format, v)] = r
-	}
-	sort.Strings(versions)
-	out := BatchOutput{SuccessfulVersions: map[string]model.VersionResult{}, FailedVersions: map[string]model.VersionError{}}
+	versions := cp.Unique()
+	var out BatchOutput
 	var dstPkgID int64
 	var overwrote bool
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -196,7 +190,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 		if err != nil {
 			return err
 		}
-		found, err := s.findForCopy(tx, src, versions, in.IncludeFromUpstream)
+		found, err := s.findForCopy(ctx, tx, c, src, versions, in.IncludeFromUpstream)
 		if err != nil {
 			return err
 		}
@@ -219,20 +213,14 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 				return err
 			}
 		}
+		sources := make(map[string]*model.Version, len(found))
+		for v, f := range found {
+			sources[v] = f.version
+		}
+		ok, failed := cp.Plan(sources, existing)
+		out = BatchOutput{SuccessfulVersions: ok, FailedVersions: failed}
 		for _, v := range versions {
-			f, ok := found[v]
-			switch {
-			case !ok:
-				out.FailedVersions[v] = model.VersionError{ErrorCode: model.CodeNotFound, ErrorMessage: fmt.Sprintf("version %s not found", v)}
-				continue
-			case revs[v] != "" && revs[v] != f.version.Revision:
-				out.FailedVersions[v] = model.VersionError{ErrorCode: model.CodeMismatchedRevision, ErrorMessage: fmt.Sprintf("current revision: %s, expected revision: %s", f.version.Revision, revs[v])}
-				continue
-			case !copyable(f.version.Status):
-				out.FailedVersions[v] = model.VersionError{ErrorCode: model.CodeNotAllowed, ErrorMessage: fmt.Sprintf("version %s is %s and cannot be copied", v, f.version.Status)}
-				continue
-			case existing[v] != nil && !in.AllowOverwrite:
-				out.FailedVersions[v] = model.VersionError{ErrorCode: model.CodeAlreadyExists, ErrorMessage: fmt.Sprintf("version %s already exists in repository %s", v, in.DestinationRepository)}
+			if _, planned := ok[v]; !planned {
 				continue
 			}
 			if dp == nil {
@@ -241,11 +229,10 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 					return err
 				}
 			}
-			if err := s.copyVersion(tx, f, dp, existing[v]); err != nil {
+			if err := s.copyVersion(tx, found[v], dp, existing[v]); err != nil {
 				return err
 			}
 			overwrote = overwrote || existing[v] != nil
-			out.SuccessfulVersions[v] = model.VersionResult{Revision: f.version.Revision, Status: f.version.Status}
 		}
 		if dp != nil {
 			dstPkgID = dp.ID
@@ -265,58 +252,38 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 	return &out, nil
 }
 
-func copyable(st model.Status) bool {
-	return st == model.StatusPublished || st == model.StatusUnlisted || st == model.StatusArchived
-}
-
-// findForCopy looks the versions up in the source repository and, when
-// asked, in its upstreams (depth-first in priority order, as resolution
-// does).
-func (s *Service) findForCopy(tx meta.Tx, src *pkgScope, versions []string, upstream bool) (map[string]copySource, error) {
+// findForCopy finds each version's nearest copy: in the source repository
+// alone, or with upstream along the chain a read of the source by the
+// same caller would walk (walkChain: upstreams the caller may not read
+// from are skipped, and the origin rules prune the chain as they do for
+// resolution).
+func (s *Service) findForCopy(ctx context.Context, tx meta.Tx, c Caller, src *pkgScope, versions []string, upstream bool) (map[string]copySource, error) {
 	found := map[string]copySource{}
-	visited := map[string]bool{}
-	var visit func(r *model.Repository) error
-	visit = func(r *model.Repository) error {
-		if visited[r.Name] || len(visited) >= 25 {
-			return nil
-		}
-		visited[r.Name] = true
-		p, err := tx.GetPackage(r.ID, src.key)
-		if err == nil {
-			vs, err := tx.GetVersions(p.ID, versions)
-			if err != nil {
-				return err
-			}
-			for name := range vs {
-				if _, ok := found[name]; !ok {
-					full, err := tx.GetVersion(p.ID, name)
-					if err != nil {
-						return err
-					}
-					found[name] = copySource{pkg: p, version: full}
+	err := s.walkChain(ctx, tx, c, src.domain, src.repo, src.key, func(st chainStep) (bool, error) {
+		if st.pkg != nil {
+			var missing []string
+			for _, v := range versions {
+				if _, ok := found[v]; !ok {
+					missing = append(missing, v)
 				}
 			}
-		} else if !errors.Is(err, meta.ErrNotFound) {
-			return err
-		}
-		if !upstream {
-			return nil
-		}
-		for _, name := range r.Upstreams {
-			up, err := tx.GetRepository(src.domain.ID, name)
-			if errors.Is(err, meta.ErrNotFound) {
-				continue
-			}
+			vs, err := tx.GetVersions(st.pkg.ID, missing)
 			if err != nil {
-				return err
+				return false, err
 			}
-			if err := visit(up); err != nil {
-				return err
+			for name := range vs {
+				// The whole version: the copy carries its readme, details
+				// and format metadata.
+				full, err := tx.GetVersion(st.pkg.ID, name)
+				if err != nil {
+					return false, err
+				}
+				found[name] = copySource{pkg: st.pkg, version: full}
 			}
 		}
-		return nil
-	}
-	return found, visit(src.repo)
+		return !upstream || len(found) == len(versions), nil
+	})
+	return found, err
 }
 
 // copyVersion writes the source version and its asset records into the

@@ -8,12 +8,14 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
+// CreateDomainInput is CreateDomain's request.
 type CreateDomainInput struct {
 	Domain        string `json:"domain"`
 	EncryptionKey string `json:"encryptionKey"`
 	Tags          []Tag  `json:"tags"`
 }
 
+// DomainOutput is the answer of CreateDomain, DescribeDomain and DeleteDomain.
 type DomainOutput struct {
 	Domain DomainDescription `json:"domain"`
 }
@@ -25,11 +27,12 @@ func (s *Service) describeDomain(tx meta.Tx, d *model.Domain) (DomainDescription
 	}
 	return DomainDescription{
 		Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active",
-		CreatedTime: ts(d.CreatedTime), EncryptionKey: d.EncryptionKey,
-		RepositoryCount: repos, AssetSizeBytes: size,
+		CreatedTime: ts(d.CreatedTime), EncryptionKey: d.KeyARN(s.cfg.Region),
+		RepositoryCount: repos, AssetSizeBytes: size, S3BucketArn: model.AssetBucketARN(s.cfg.Region, d.Owner),
 	}, nil
 }
 
+// CreateDomain creates a domain in the caller's account.
 func (s *Service) CreateDomain(ctx context.Context, c Caller, in CreateDomainInput) (*DomainOutput, error) {
 	d := &model.Domain{Name: in.Domain, Owner: c.Account, EncryptionKey: in.EncryptionKey, CreatedTime: s.now()}
 	if err := s.authorize(ctx, c, "CreateDomain", s.domainARN(d), c.Account); err != nil {
@@ -56,11 +59,13 @@ func (s *Service) CreateDomain(ctx context.Context, c Caller, in CreateDomainInp
 	return &out, wrap("create domain", err)
 }
 
+// DomainInput names a domain, as the domain operations take it.
 type DomainInput struct {
 	Domain      string `json:"domain"`
 	DomainOwner string `json:"domainOwner"`
 }
 
+// DescribeDomain describes a domain, with its repository count and asset size.
 func (s *Service) DescribeDomain(ctx context.Context, c Caller, in DomainInput) (*DomainOutput, error) {
 	var out DomainOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -77,6 +82,7 @@ func (s *Service) DescribeDomain(ctx context.Context, c Caller, in DomainInput) 
 	return &out, wrap("describe domain", err)
 }
 
+// DeleteDomain deletes a domain that holds no repositories.
 func (s *Service) DeleteDomain(ctx context.Context, c Caller, in DomainInput) (*DomainOutput, error) {
 	var out DomainOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -105,16 +111,19 @@ func (s *Service) DeleteDomain(ctx context.Context, c Caller, in DomainInput) (*
 	return &out, wrap("delete domain", err)
 }
 
+// ListDomainsInput is ListDomains' request.
 type ListDomainsInput struct {
 	MaxResults int    `json:"maxResults"`
 	NextToken  string `json:"nextToken"`
 }
 
+// ListDomainsOutput is one page of ListDomains.
 type ListDomainsOutput struct {
 	Domains   []DomainSummary `json:"domains"`
 	NextToken string          `json:"nextToken,omitempty"`
 }
 
+// ListDomains lists the caller's account's domains by name, a page at a time.
 func (s *Service) ListDomains(ctx context.Context, c Caller, in ListDomainsInput) (*ListDomainsOutput, error) {
 	if err := s.authorize(ctx, c, "ListDomains", "*", c.Account); err != nil {
 		return nil, err
@@ -136,7 +145,7 @@ func (s *Service) ListDomains(ctx context.Context, c Caller, in ListDomainsInput
 			out.NextToken = encodeToken("domains", last.Name+"/"+last.Owner)
 		}
 		for _, d := range ds {
-			out.Domains = append(out.Domains, DomainSummary{Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active", CreatedTime: ts(d.CreatedTime), EncryptionKey: d.EncryptionKey})
+			out.Domains = append(out.Domains, DomainSummary{Name: d.Name, Owner: d.Owner, Arn: s.domainARN(d), Status: "Active", CreatedTime: ts(d.CreatedTime), EncryptionKey: d.KeyARN(s.cfg.Region)})
 		}
 		return nil
 	})

@@ -17,6 +17,7 @@ type ExternalConnectionInput struct {
 	ExternalConnection string `json:"externalConnection"`
 }
 
+// AssociateExternalConnection gives a repository without upstreams its one public connection.
 func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
 	if model.ExternalConnectionFormat(in.ExternalConnection) == "" {
 		names := make([]string, len(model.ExternalConnections))
@@ -52,6 +53,7 @@ func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in 
 	return &out, wrap("associate external connection", err)
 }
 
+// DisassociateExternalConnection removes a repository's public connection and describes the repository after.
 func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
 	var out RepositoryOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -65,10 +67,13 @@ func (s *Service) DisassociateExternalConnection(ctx context.Context, c Caller, 
 		if !slices.Contains(r.ExternalConnections, in.ExternalConnection) {
 			return model.NotFound(model.ResourceRepository, in.ExternalConnection, "External connection %s is not associated with repository %s.", in.ExternalConnection, r.Name)
 		}
-		// The description reports the connection that was removed.
-		out.Repository = s.describeRepo(r)
 		r.ExternalConnections = slices.DeleteFunc(r.ExternalConnections, func(e string) bool { return e == in.ExternalConnection })
-		return tx.UpdateRepository(r)
+		if err := tx.UpdateRepository(r); err != nil {
+			return err
+		}
+		// The repository as it is now, as CodeArtifact answers.
+		out.Repository = s.describeRepo(r)
+		return nil
 	})
 	return &out, wrap("disassociate external connection", err)
 }

@@ -78,7 +78,7 @@ func (s *Service) readVersion(ctx context.Context, tx meta.Tx, c Caller, ref Pac
 		return nil, nil, err
 	}
 	v := vs[version]
-	if v == nil || (!v.Status.Downloadable() && !(unfinished && v.Status == model.StatusUnfinished)) {
+	if v == nil || !v.Status.Served(unfinished) {
 		return nil, nil, versionNotFound(p.Key, version)
 	}
 	return p, v, nil
@@ -142,7 +142,7 @@ func (s *Service) loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*Pack
 		return nil, err
 	}
 	for _, v := range vs {
-		if v.Status.Downloadable() || (opt.IncludeUnfinished && v.Status == model.StatusUnfinished) {
+		if v.Status.Served(opt.IncludeUnfinished) {
 			view.Versions = append(view.Versions, v)
 		}
 	}

@@ -54,8 +54,8 @@ func (s *Service) SetExternalLookup(connection string, f ExternalLookup) {
 // originGate decides whether versions of one package may enter a
 // repository of one domain from upstream repositories or an external
 // connection: the one home of that decision, used by resolution
-// (ResolveChain, PackageState), by retention and ingestion, and by the
-// publish rule. It loads the domain's groups once, when first needed.
+// (ResolveChain, PackageState, and walkChain wherever it walks), by
+// retention and ingestion, and by the publish rule. It loads the domain's groups once, when first needed.
 type originGate struct {
 	tx     meta.Tx
 	d      *model.Domain
@@ -121,8 +121,11 @@ type chainStep struct {
 }
 
 // walkChain visits the resolution chain of package k from the repository
-// first: depth-first in priority order, each repository once, at most 25.
-// Upstreams the caller may not read from are skipped. The origin gate
+// first: depth-first in priority order, each repository once, at most
+// maxResolveRepos. It is the one walk of a chain: package reads
+// (ResolveChain), the publish rule (upstreamVersion) and
+// CopyPackageVersions (findForCopy) all use it. Upstreams the caller may
+// not read from are skipped. The origin gate
 // prunes it: nothing upstream is searched when first may not retain
 // versions from its upstreams, a package blocking upstream versions ends
 // its repository's branch, and a connection is dropped where ingestion is

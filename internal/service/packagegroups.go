@@ -37,11 +37,13 @@ const maxAllowedRepositoryUpdates = 100
 // resourcePackageGroup is the resourceType of errors about groups.
 const resourcePackageGroup = "package-group"
 
+// PackageGroupReference names a package group by ARN and pattern.
 type PackageGroupReference struct {
 	Arn     string `json:"arn"`
 	Pattern string `json:"pattern"`
 }
 
+// PackageGroupOriginRestriction is one origin restriction of a group, as set and as in effect.
 type PackageGroupOriginRestriction struct {
 	Mode              model.OriginRestrictionMode `json:"mode"`
 	EffectiveMode     model.OriginRestrictionMode `json:"effectiveMode"`
@@ -49,6 +51,7 @@ type PackageGroupOriginRestriction struct {
 	RepositoriesCount int64                       `json:"repositoriesCount"`
 }
 
+// PackageGroupOriginConfiguration is a group's origin restrictions by type.
 type PackageGroupOriginConfiguration struct {
 	Restrictions map[model.OriginRestrictionType]PackageGroupOriginRestriction `json:"restrictions"`
 }
@@ -66,6 +69,7 @@ type PackageGroupDescription struct {
 	Parent              *PackageGroupReference           `json:"parent,omitempty"`
 }
 
+// AssociatedPackage is a package associated with a group, strongly or weakly.
 type AssociatedPackage struct {
 	Format          model.Format `json:"format"`
 	Namespace       string       `json:"namespace,omitempty"`
@@ -184,12 +188,14 @@ func (s *Service) existingGroup(ctx context.Context, tx meta.Tx, c Caller, domai
 
 // ---- create, describe, update, delete
 
+// PackageGroupInput names a package group by its pattern.
 type PackageGroupInput struct {
 	Domain       string `json:"domain"`
 	DomainOwner  string `json:"domainOwner"`
 	PackageGroup string `json:"packageGroup"`
 }
 
+// CreatePackageGroupInput is CreatePackageGroup's request.
 type CreatePackageGroupInput struct {
 	PackageGroupInput
 	ContactInfo string `json:"contactInfo"`
@@ -197,16 +203,19 @@ type CreatePackageGroupInput struct {
 	Tags        []Tag  `json:"tags"`
 }
 
+// UpdatePackageGroupInput is UpdatePackageGroup's request; nil members stay as they are.
 type UpdatePackageGroupInput struct {
 	PackageGroupInput
 	ContactInfo *string `json:"contactInfo"`
 	Description *string `json:"description"`
 }
 
+// PackageGroupOutput is the answer of the package group operations that describe one group.
 type PackageGroupOutput struct {
 	PackageGroup PackageGroupDescription `json:"packageGroup"`
 }
 
+// CreatePackageGroup creates a package group for a pattern in a domain.
 func (s *Service) CreatePackageGroup(ctx context.Context, c Caller, in CreatePackageGroupInput) (*PackageGroupOutput, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
@@ -244,6 +253,7 @@ func (s *Service) CreatePackageGroup(ctx context.Context, c Caller, in CreatePac
 	return &out, wrap("create package group", err)
 }
 
+// DescribePackageGroup describes a package group and its effective origin configuration.
 func (s *Service) DescribePackageGroup(ctx context.Context, c Caller, in PackageGroupInput) (*PackageGroupOutput, error) {
 	var out PackageGroupOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -257,6 +267,7 @@ func (s *Service) DescribePackageGroup(ctx context.Context, c Caller, in Package
 	return &out, wrap("describe package group", err)
 }
 
+// UpdatePackageGroup changes a group's contact information and description.
 func (s *Service) UpdatePackageGroup(ctx context.Context, c Caller, in UpdatePackageGroupInput) (*PackageGroupOutput, error) {
 	var out PackageGroupOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -280,6 +291,7 @@ func (s *Service) UpdatePackageGroup(ctx context.Context, c Caller, in UpdatePac
 	return &out, wrap("update package group", err)
 }
 
+// DeletePackageGroup deletes a package group other than the root; its children then hang from its parent.
 func (s *Service) DeletePackageGroup(ctx context.Context, c Caller, in PackageGroupInput) (*PackageGroupOutput, error) {
 	var out PackageGroupOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -329,11 +341,13 @@ func (s *Service) taggableGroup(tx meta.Tx, d *model.Domain, arn, pattern string
 
 // ---- origin configuration
 
+// PackageGroupAllowedRepository is a repository allowed by one of a group's restriction types.
 type PackageGroupAllowedRepository struct {
 	RepositoryName        string                      `json:"repositoryName"`
 	OriginRestrictionType model.OriginRestrictionType `json:"originRestrictionType"`
 }
 
+// UpdatePackageGroupOriginConfigurationInput is UpdatePackageGroupOriginConfiguration's request.
 type UpdatePackageGroupOriginConfigurationInput struct {
 	PackageGroupInput
 	Restrictions              map[model.OriginRestrictionType]model.OriginRestrictionMode `json:"restrictions"`
@@ -347,6 +361,7 @@ const (
 	repositoriesRemoved = "REMOVED"
 )
 
+// UpdatePackageGroupOriginConfigurationOutput is UpdatePackageGroupOriginConfiguration's answer.
 type UpdatePackageGroupOriginConfigurationOutput struct {
 	PackageGroup             PackageGroupDescription                             `json:"packageGroup"`
 	AllowedRepositoryUpdates map[model.OriginRestrictionType]map[string][]string `json:"allowedRepositoryUpdates"`
@@ -364,6 +379,7 @@ func checkAllowedRepositories(what string, list []PackageGroupAllowedRepository)
 	return nil
 }
 
+// UpdatePackageGroupOriginConfiguration sets a group's origin modes and its allowed repositories.
 func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c Caller, in UpdatePackageGroupOriginConfigurationInput) (*UpdatePackageGroupOriginConfigurationOutput, error) {
 	for rt, m := range in.Restrictions {
 		if !rt.Valid() || !m.Valid() {
@@ -467,6 +483,7 @@ func (s *Service) UpdatePackageGroupOriginConfiguration(ctx context.Context, c C
 	return &out, nil
 }
 
+// ListAllowedRepositoriesForGroupInput is ListAllowedRepositoriesForGroup's request.
 type ListAllowedRepositoriesForGroupInput struct {
 	PackageGroupInput
 	OriginRestrictionType model.OriginRestrictionType `json:"originRestrictionType"`
@@ -474,11 +491,13 @@ type ListAllowedRepositoriesForGroupInput struct {
 	NextToken             string                      `json:"nextToken"`
 }
 
+// ListAllowedRepositoriesForGroupOutput is one page of ListAllowedRepositoriesForGroup.
 type ListAllowedRepositoriesForGroupOutput struct {
 	AllowedRepositories []string `json:"allowedRepositories"`
 	NextToken           string   `json:"nextToken,omitempty"`
 }
 
+// ListAllowedRepositoriesForGroup lists the repositories a group allows for one restriction type.
 func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller, in ListAllowedRepositoriesForGroupInput) (*ListAllowedRepositoriesForGroupOutput, error) {
 	if !in.OriginRestrictionType.Valid() {
 		return nil, model.Validationf("Invalid originRestrictionType '%s': use one of EXTERNAL_UPSTREAM, INTERNAL_UPSTREAM, PUBLISH.", in.OriginRestrictionType)
@@ -511,6 +530,7 @@ func (s *Service) ListAllowedRepositoriesForGroup(ctx context.Context, c Caller,
 
 // ---- listings
 
+// ListPackageGroupsInput is ListPackageGroups' request.
 type ListPackageGroupsInput struct {
 	Domain      string `json:"domain"`
 	DomainOwner string `json:"domainOwner"`
@@ -519,12 +539,14 @@ type ListPackageGroupsInput struct {
 	NextToken   string `json:"nextToken"`
 }
 
+// ListSubPackageGroupsInput is ListSubPackageGroups' request.
 type ListSubPackageGroupsInput struct {
 	PackageGroupInput
 	MaxResults int    `json:"maxResults"`
 	NextToken  string `json:"nextToken"`
 }
 
+// ListPackageGroupsOutput is one page of ListPackageGroups or ListSubPackageGroups.
 type ListPackageGroupsOutput struct {
 	PackageGroups []PackageGroupDescription `json:"packageGroups"`
 	NextToken     string                    `json:"nextToken,omitempty"`
@@ -552,6 +574,7 @@ func (s *Service) pageGroups(set *model.GroupSet, d *model.Domain, gs []*model.P
 	return out, nil
 }
 
+// ListPackageGroups lists a domain's package groups, optionally by pattern prefix.
 func (s *Service) ListPackageGroups(ctx context.Context, c Caller, in ListPackageGroupsInput) (*ListPackageGroupsOutput, error) {
 	var out *ListPackageGroupsOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -578,6 +601,7 @@ func (s *Service) ListPackageGroups(ctx context.Context, c Caller, in ListPackag
 	return out, wrap("list package groups", err)
 }
 
+// ListSubPackageGroups lists the groups whose parent is the given group.
 func (s *Service) ListSubPackageGroups(ctx context.Context, c Caller, in ListSubPackageGroupsInput) (*ListPackageGroupsOutput, error) {
 	var out *ListPackageGroupsOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -591,6 +615,7 @@ func (s *Service) ListSubPackageGroups(ctx context.Context, c Caller, in ListSub
 	return out, wrap("list sub package groups", err)
 }
 
+// ListAssociatedPackagesInput is ListAssociatedPackages' request.
 type ListAssociatedPackagesInput struct {
 	PackageGroupInput
 	MaxResults int    `json:"maxResults"`
@@ -598,6 +623,7 @@ type ListAssociatedPackagesInput struct {
 	Preview    bool   `json:"preview"`
 }
 
+// ListAssociatedPackagesOutput is one page of ListAssociatedPackages.
 type ListAssociatedPackagesOutput struct {
 	Packages  []AssociatedPackage `json:"packages"`
 	NextToken string              `json:"nextToken,omitempty"`
@@ -608,6 +634,7 @@ type ListAssociatedPackagesOutput struct {
 // tests can make batches small).
 var associationScan = 500
 
+// ListAssociatedPackages lists the domain's packages a group is associated with (with preview, before it exists).
 func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, in ListAssociatedPackagesInput) (*ListAssociatedPackagesOutput, error) {
 	kind := tokenKind("associated-packages", in.Domain+"\x00"+in.PackageGroup)
 	after, err := decodeToken(kind, in.NextToken)
@@ -665,6 +692,7 @@ func (s *Service) ListAssociatedPackages(ctx context.Context, c Caller, in ListA
 	return &out, wrap("list associated packages", err)
 }
 
+// GetAssociatedPackageGroupInput is GetAssociatedPackageGroup's request.
 type GetAssociatedPackageGroupInput struct {
 	Domain      string       `json:"domain"`
 	DomainOwner string       `json:"domainOwner"`
@@ -673,6 +701,7 @@ type GetAssociatedPackageGroupInput struct {
 	Package     string       `json:"package"`
 }
 
+// GetAssociatedPackageGroupOutput is GetAssociatedPackageGroup's answer.
 type GetAssociatedPackageGroupOutput struct {
 	PackageGroup    PackageGroupDescription `json:"packageGroup"`
 	AssociationType string                  `json:"associationType"`

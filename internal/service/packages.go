@@ -8,6 +8,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
+// ListPackagesInput is ListPackages' request.
 type ListPackagesInput struct {
 	Domain        string       `json:"domain"`
 	DomainOwner   string       `json:"domainOwner"`
@@ -21,6 +22,7 @@ type ListPackagesInput struct {
 	Upstream      string       `json:"upstream"`
 }
 
+// ListPackagesOutput is one page of ListPackages.
 type ListPackagesOutput struct {
 	Packages  []PackageSummary `json:"packages"`
 	NextToken string           `json:"nextToken,omitempty"`
@@ -30,6 +32,7 @@ func originOf(p *model.Package) *OriginConfiguration {
 	return &OriginConfiguration{Restrictions: p.Origin}
 }
 
+// ListPackages lists a repository's packages, filtered by format, namespace, prefix and origin controls.
 func (s *Service) ListPackages(ctx context.Context, c Caller, in ListPackagesInput) (*ListPackagesOutput, error) {
 	after, err := decodeToken("packages", in.NextToken)
 	if err != nil {
@@ -68,10 +71,12 @@ func (s *Service) ListPackages(ctx context.Context, c Caller, in ListPackagesInp
 	return &out, wrap("list packages", err)
 }
 
+// DescribePackageOutput is DescribePackage's answer.
 type DescribePackageOutput struct {
 	Package PackageDescription `json:"package"`
 }
 
+// DescribePackage describes a package and its origin configuration in one repository.
 func (s *Service) DescribePackage(ctx context.Context, c Caller, in PackageRef) (*DescribePackageOutput, error) {
 	var out DescribePackageOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -89,10 +94,12 @@ func (s *Service) DescribePackage(ctx context.Context, c Caller, in PackageRef) 
 	return &out, wrap("describe package", err)
 }
 
+// DeletePackageOutput is DeletePackage's answer: the package as it was.
 type DeletePackageOutput struct {
 	DeletedPackage PackageSummary `json:"deletedPackage"`
 }
 
+// DeletePackage deletes a package with all its versions and origin configuration.
 func (s *Service) DeletePackage(ctx context.Context, c Caller, in PackageRef) (*DeletePackageOutput, error) {
 	var out DeletePackageOutput
 	var pkgID int64
@@ -116,15 +123,18 @@ func (s *Service) DeletePackage(ctx context.Context, c Caller, in PackageRef) (*
 	return &out, wrap("delete package", err)
 }
 
+// PutPackageOriginConfigurationInput is PutPackageOriginConfiguration's request.
 type PutPackageOriginConfigurationInput struct {
 	PackageRef
 	Restrictions model.OriginRestrictions `json:"restrictions"`
 }
 
+// PutPackageOriginConfigurationOutput is PutPackageOriginConfiguration's answer.
 type PutPackageOriginConfigurationOutput struct {
 	OriginConfiguration OriginConfiguration `json:"originConfiguration"`
 }
 
+// PutPackageOriginConfiguration sets a package's publish and upstream controls, creating the package if need be.
 func (s *Service) PutPackageOriginConfiguration(ctx context.Context, c Caller, in PutPackageOriginConfigurationInput) (*PutPackageOriginConfigurationOutput, error) {
 	for _, v := range []string{in.Restrictions.Publish, in.Restrictions.Upstream} {
 		if v != model.Allow && v != model.Block {

@@ -30,6 +30,7 @@ type PolicyOutput struct {
 	Policy *ResourcePolicy `json:"policy"`
 }
 
+// PutDomainPermissionsPolicyInput is PutDomainPermissionsPolicy's request.
 type PutDomainPermissionsPolicyInput struct {
 	Domain         string  `json:"domain"`
 	DomainOwner    string  `json:"domainOwner"`
@@ -37,12 +38,14 @@ type PutDomainPermissionsPolicyInput struct {
 	PolicyDocument string  `json:"policyDocument"`
 }
 
+// DeleteDomainPermissionsPolicyInput is DeleteDomainPermissionsPolicy's request.
 type DeleteDomainPermissionsPolicyInput struct {
 	Domain         string  `json:"domain"`
 	DomainOwner    string  `json:"domainOwner"`
 	PolicyRevision *string `json:"policyRevision"`
 }
 
+// PutRepositoryPermissionsPolicyInput is PutRepositoryPermissionsPolicy's request.
 type PutRepositoryPermissionsPolicyInput struct {
 	Domain         string  `json:"domain"`
 	DomainOwner    string  `json:"domainOwner"`
@@ -51,6 +54,7 @@ type PutRepositoryPermissionsPolicyInput struct {
 	PolicyDocument string  `json:"policyDocument"`
 }
 
+// DeleteRepositoryPermissionsPolicyInput is DeleteRepositoryPermissionsPolicy's request.
 type DeleteRepositoryPermissionsPolicyInput struct {
 	Domain         string  `json:"domain"`
 	DomainOwner    string  `json:"domainOwner"`
@@ -228,36 +232,42 @@ func (s *Service) deletePolicy(ctx context.Context, c Caller, action string, res
 	return out, nil
 }
 
+// PutDomainPermissionsPolicy sets a domain's resource policy.
 func (s *Service) PutDomainPermissionsPolicy(ctx context.Context, c Caller, in PutDomainPermissionsPolicyInput) (*PolicyOutput, error) {
 	return s.putPolicy(ctx, c, "PutDomainPermissionsPolicy", func(tx meta.Tx) (*policyTarget, error) {
 		return s.domainPolicyTarget(tx, c, in.Domain, in.DomainOwner)
 	}, in.PolicyRevision, in.PolicyDocument)
 }
 
+// GetDomainPermissionsPolicy returns a domain's resource policy.
 func (s *Service) GetDomainPermissionsPolicy(ctx context.Context, c Caller, in DomainInput) (*PolicyOutput, error) {
 	return s.getPolicy(ctx, c, "GetDomainPermissionsPolicy", func(tx meta.Tx) (*policyTarget, error) {
 		return s.domainPolicyTarget(tx, c, in.Domain, in.DomainOwner)
 	})
 }
 
+// DeleteDomainPermissionsPolicy removes a domain's resource policy.
 func (s *Service) DeleteDomainPermissionsPolicy(ctx context.Context, c Caller, in DeleteDomainPermissionsPolicyInput) (*PolicyOutput, error) {
 	return s.deletePolicy(ctx, c, "DeleteDomainPermissionsPolicy", func(tx meta.Tx) (*policyTarget, error) {
 		return s.domainPolicyTarget(tx, c, in.Domain, in.DomainOwner)
 	}, in.PolicyRevision)
 }
 
+// PutRepositoryPermissionsPolicy sets a repository's resource policy.
 func (s *Service) PutRepositoryPermissionsPolicy(ctx context.Context, c Caller, in PutRepositoryPermissionsPolicyInput) (*PolicyOutput, error) {
 	return s.putPolicy(ctx, c, "PutRepositoryPermissionsPolicy", func(tx meta.Tx) (*policyTarget, error) {
 		return s.repoPolicyTarget(tx, c, in.Domain, in.DomainOwner, in.Repository)
 	}, in.PolicyRevision, in.PolicyDocument)
 }
 
+// GetRepositoryPermissionsPolicy returns a repository's resource policy.
 func (s *Service) GetRepositoryPermissionsPolicy(ctx context.Context, c Caller, in RepositoryInput) (*PolicyOutput, error) {
 	return s.getPolicy(ctx, c, "GetRepositoryPermissionsPolicy", func(tx meta.Tx) (*policyTarget, error) {
 		return s.repoPolicyTarget(tx, c, in.Domain, in.DomainOwner, in.Repository)
 	})
 }
 
+// DeleteRepositoryPermissionsPolicy removes a repository's resource policy.
 func (s *Service) DeleteRepositoryPermissionsPolicy(ctx context.Context, c Caller, in DeleteRepositoryPermissionsPolicyInput) (*PolicyOutput, error) {
 	return s.deletePolicy(ctx, c, "DeleteRepositoryPermissionsPolicy", func(tx meta.Tx) (*policyTarget, error) {
 		return s.repoPolicyTarget(tx, c, in.Domain, in.DomainOwner, in.Repository)

@@ -1,6 +1,7 @@
 package service
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -49,10 +50,25 @@ type PublishRequest struct {
 	// finished version only accepts byte-identical re-uploads.
 	AddToPublished bool
 	// Metadata, when set, replaces the version's descriptive metadata.
+	// Publish reads it only after every asset's body has been read to
+	// its end, inside the commit, so a format may complete it from what
+	// the bytes hold (a checksum, a readme inside the archive) as they
+	// stream past.
 	Metadata *VersionMetadata
 	// State is set in the package's format-owned state with the publish
 	// (npm: the dist-tags the client sent).
 	State map[string]string
+	// MergeFormatMetadata, when set, computes the version's format
+	// metadata from the document it holds (nil for a new version) inside
+	// the publish's write, after Metadata is applied: formats whose assets
+	// each add an entry to one document (RubyGems platform gems) keep
+	// every entry when publishes race. Returning the same bytes changes
+	// nothing.
+	MergeFormatMetadata func(current []byte) ([]byte, error)
+	// RefuseExisting refuses (409) a version that exists in any status,
+	// even for byte-identical content: a Swift release, once published,
+	// is never published again, and its metadata never changes.
+	RefuseExisting bool
 }
 
 // PublishResult describes the version after a publish.
@@ -80,6 +96,9 @@ func checkPublishable(k model.PackageKey, p *model.Package, v *model.Version, re
 	if v == nil {
 		return nil
 	}
+	if req.RefuseExisting {
+		return model.Conflict(model.ResourcePackageVersion, v.Version, "Package version %s of %s already exists (%s).", v.Version, model.DisplayName(k), v.Status)
+	}
 	if v.Status.BlocksRepublish() {
 		return model.Conflict(model.ResourcePackageVersion, v.Version, "Package version %s of %s is %s and cannot be published to.", v.Version, model.DisplayName(k), v.Status)
 	}
@@ -95,6 +114,9 @@ func (s *Service) Publish(ctx context.Context, c Caller, req PublishRequest) (*P
 		return nil, model.InvalidParameter("A publish needs at least one asset.")
 	}
 	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
+		return nil, err
+	}
+	if err := model.CheckVersion(req.Ref.Format, req.Version); err != nil {
 		return nil, err
 	}
 	for _, a := range req.Assets {
@@ -215,7 +237,7 @@ func (s *Service) storeAsset(ctx context.Context, up Upload) (*model.Asset, stri
 	}
 	return &model.Asset{
 		Name: up.Name, Size: info.Size, Created: s.now(),
-		Hashes: model.Hashes{MD5: info.Hashes.MD5, SHA1: info.Hashes.SHA1, SHA256: info.Hashes.SHA256, SHA512: info.Hashes.SHA512},
+		Hashes: info.Hashes,
 	}, leased, nil
 }
 
@@ -244,9 +266,12 @@ func (s *Service) publishState(tx meta.Tx, sc *pkgScope, version string, req *Pu
 	}
 	p, err := tx.GetPackage(sc.repo.ID, sc.key)
 	if errors.Is(err, meta.ErrNotFound) {
-		return nil, nil, nil
+		return nil, nil, checkNameCollision(tx, sc, nil, req.Ref.Package)
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkNameCollision(tx, sc, p, req.Ref.Package); err != nil {
 		return nil, nil, err
 	}
 	v, err := tx.GetVersion(p.ID, version)
@@ -260,6 +285,45 @@ func (s *Service) publishState(tx meta.Tx, sc *pkgScope, version string, req *Pu
 		return nil, nil, err
 	}
 	return p, v, nil
+}
+
+// checkNameCollision refuses a publish under a name that the format's
+// rules (model.NameCollision: Cargo's case and '-'/'_' rule) say passes
+// for another package's: a new package whose name collides with one
+// already in the repository, or an existing package (p) whose versions
+// spell its name otherwise.
+func checkNameCollision(tx meta.Tx, sc *pkgScope, p *model.Package, name string) error {
+	f := sc.key.Format
+	collision := func(existing string) error {
+		return model.Conflict(model.ResourcePackage, existing, "The name %s collides with package %s in repository %s: names that differ only in case or in '-' against '_' are the same package here; publish under the name %s.", name, existing, sc.repo.Name, existing)
+	}
+	if p != nil {
+		if !model.HasNameCollisions(f) {
+			return nil
+		}
+		vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, Limit: 1})
+		if err != nil {
+			return err
+		}
+		if len(vs) > 0 && vs[0].DisplayName != "" && model.NameCollision(f, vs[0].DisplayName, name) {
+			return collision(vs[0].DisplayName)
+		}
+		return nil
+	}
+	prefix, ok := model.CollisionPrefix(f, sc.key.Name)
+	if !ok {
+		return nil
+	}
+	ps, err := tx.ListPackages(sc.repo.ID, meta.PackageFilter{Format: f, NamePrefix: prefix})
+	if err != nil {
+		return err
+	}
+	for _, q := range ps {
+		if q.Key.Namespace == sc.key.Namespace && model.NameCollision(f, q.Key.Name, sc.key.Name) {
+			return collision(q.Key.Name)
+		}
+	}
+	return nil
 }
 
 // commitPublish re-checks the version's state inside the write transaction
@@ -337,6 +401,16 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 		v.DisplayName, v.Summary, v.HomePage, v.SourceCodeRepo = m.DisplayName, m.Summary, m.HomePage, m.SourceCodeRepo
 		v.Licenses, v.Dependencies, v.Readme, v.FormatMetadata = m.Licenses, m.Dependencies, m.Readme, m.FormatMetadata
 	}
+	if req.MergeFormatMetadata != nil {
+		doc, err := req.MergeFormatMetadata(v.FormatMetadata)
+		if err != nil {
+			return nil, 0, err
+		}
+		if !bytes.Equal(doc, v.FormatMetadata) {
+			v.FormatMetadata = doc
+			changed = true
+		}
+	}
 	if changed {
 		v.Revision = newRevision()
 		if created {
@@ -366,6 +440,7 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 		Revision: v.Revision, Status: v.Status, Assets: stored, Created: created}, p.ID, nil
 }
 
+// PublishPackageVersionInput is PublishPackageVersion's request, less the asset's bytes.
 type PublishPackageVersionInput struct {
 	PackageRef
 	PackageVersion string `json:"packageVersion"`
@@ -374,6 +449,7 @@ type PublishPackageVersionInput struct {
 	Unfinished     bool   `json:"unfinished"`
 }
 
+// PublishPackageVersionOutput is PublishPackageVersion's answer.
 type PublishPackageVersionOutput struct {
 	Format          model.Format `json:"format"`
 	Namespace       string       `json:"namespace,omitempty"`

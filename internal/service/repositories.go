@@ -14,12 +14,14 @@ import (
 // maxUpstreams is CodeArtifact's limit of direct upstreams per repository.
 const maxUpstreams = 10
 
+// RepositoryInput names a repository, as the repository operations take it.
 type RepositoryInput struct {
 	Domain      string `json:"domain"`
 	DomainOwner string `json:"domainOwner"`
 	Repository  string `json:"repository"`
 }
 
+// CreateRepositoryInput is CreateRepository's request.
 type CreateRepositoryInput struct {
 	RepositoryInput
 	Description string                   `json:"description"`
@@ -27,12 +29,14 @@ type CreateRepositoryInput struct {
 	Tags        []Tag                    `json:"tags"`
 }
 
+// UpdateRepositoryInput is UpdateRepository's request; nil members stay as they are.
 type UpdateRepositoryInput struct {
 	RepositoryInput
 	Description *string                   `json:"description"`
 	Upstreams   *[]UpstreamRepositoryInfo `json:"upstreams"`
 }
 
+// RepositoryOutput is the answer of the operations that describe one repository.
 type RepositoryOutput struct {
 	Repository RepositoryDescription `json:"repository"`
 }
@@ -114,6 +118,7 @@ func (s *Service) setUpstreams(ctx context.Context, tx meta.Tx, c Caller, d *mod
 	return nil
 }
 
+// CreateRepository creates a repository in a domain, with its upstreams.
 func (s *Service) CreateRepository(ctx context.Context, c Caller, in CreateRepositoryInput) (*RepositoryOutput, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
@@ -147,6 +152,7 @@ func (s *Service) CreateRepository(ctx context.Context, c Caller, in CreateRepos
 	return &out, wrap("create repository", err)
 }
 
+// DescribeRepository describes a repository.
 func (s *Service) DescribeRepository(ctx context.Context, c Caller, in RepositoryInput) (*RepositoryOutput, error) {
 	var out RepositoryOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -163,6 +169,7 @@ func (s *Service) DescribeRepository(ctx context.Context, c Caller, in Repositor
 	return &out, wrap("describe repository", err)
 }
 
+// UpdateRepository changes a repository's description and replaces its upstreams.
 func (s *Service) UpdateRepository(ctx context.Context, c Caller, in UpdateRepositoryInput) (*RepositoryOutput, error) {
 	var out RepositoryOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
@@ -193,6 +200,7 @@ func (s *Service) UpdateRepository(ctx context.Context, c Caller, in UpdateRepos
 	return &out, wrap("update repository", err)
 }
 
+// DeleteRepository deletes a repository with its packages, and drops it from others' upstreams.
 func (s *Service) DeleteRepository(ctx context.Context, c Caller, in RepositoryInput) (*RepositoryOutput, error) {
 	var out RepositoryOutput
 	var touched []int64
@@ -240,12 +248,14 @@ func (s *Service) DeleteRepository(ctx context.Context, c Caller, in RepositoryI
 	return &out, wrap("delete repository", err)
 }
 
+// ListRepositoriesInput is ListRepositories' request.
 type ListRepositoriesInput struct {
 	RepositoryPrefix string `json:"repositoryPrefix"`
 	MaxResults       int    `json:"maxResults"`
 	NextToken        string `json:"nextToken"`
 }
 
+// ListRepositoriesInDomainInput is ListRepositoriesInDomain's request.
 type ListRepositoriesInDomainInput struct {
 	Domain               string `json:"domain"`
 	DomainOwner          string `json:"domainOwner"`
@@ -255,6 +265,7 @@ type ListRepositoriesInDomainInput struct {
 	NextToken            string `json:"nextToken"`
 }
 
+// ListRepositoriesOutput is one page of ListRepositories or ListRepositoriesInDomain.
 type ListRepositoriesOutput struct {
 	Repositories []RepositorySummary `json:"repositories"`
 	NextToken    string              `json:"nextToken,omitempty"`
@@ -285,6 +296,7 @@ func (s *Service) listRepos(tx meta.Tx, kind string, f meta.RepositoryFilter, to
 	return out, nil
 }
 
+// ListRepositories lists the repositories the caller's account administers.
 func (s *Service) ListRepositories(ctx context.Context, c Caller, in ListRepositoriesInput) (*ListRepositoriesOutput, error) {
 	if err := s.authorize(ctx, c, "ListRepositories", "*", c.Account); err != nil {
 		return nil, err
@@ -297,6 +309,7 @@ func (s *Service) ListRepositories(ctx context.Context, c Caller, in ListReposit
 	return out, wrap("list repositories", err)
 }
 
+// ListRepositoriesInDomain lists a domain's repositories.
 func (s *Service) ListRepositoriesInDomain(ctx context.Context, c Caller, in ListRepositoriesInDomainInput) (*ListRepositoriesOutput, error) {
 	var out *ListRepositoriesOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -313,12 +326,14 @@ func (s *Service) ListRepositoriesInDomain(ctx context.Context, c Caller, in Lis
 	return out, wrap("list repositories in domain", err)
 }
 
+// GetRepositoryEndpointInput is GetRepositoryEndpoint's request.
 type GetRepositoryEndpointInput struct {
 	RepositoryInput
 	Format       model.Format `json:"format"`
 	EndpointType string       `json:"endpointType"`
 }
 
+// GetRepositoryEndpointOutput is GetRepositoryEndpoint's answer.
 type GetRepositoryEndpointOutput struct {
 	RepositoryEndpoint string `json:"repositoryEndpoint"`
 }
@@ -329,6 +344,7 @@ func EndpointPath(f model.Format, domain, owner, repo string) string {
 	return "/" + string(f) + "/" + url.PathEscape(domain+"-"+owner) + "/" + url.PathEscape(repo) + "/"
 }
 
+// GetRepositoryEndpoint returns the URL a format's package manager uses for a repository.
 func (s *Service) GetRepositoryEndpoint(ctx context.Context, c Caller, in GetRepositoryEndpointInput) (*GetRepositoryEndpointOutput, error) {
 	var out GetRepositoryEndpointOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {

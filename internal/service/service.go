@@ -57,6 +57,7 @@ type Authorizer interface {
 // nothing else: the rule in force when no policies are configured.
 type SameAccount struct{}
 
+// Authorize allows the caller's own account and refuses every other.
 func (SameAccount) Authorize(_ context.Context, c Caller, action, arn, account string) error {
 	if c.Account == account {
 		return nil

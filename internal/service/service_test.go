@@ -14,6 +14,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/token"
@@ -24,6 +25,13 @@ var admin = Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root
 // newTestService builds a service on real stores in a temp dir. The GC
 // grace is zero so collection is observable at once.
 func newTestService(t *testing.T) (*Service, blob.Store) {
+	t.Helper()
+	return newTestServiceWith(t, nil)
+}
+
+// newTestServiceWith is newTestService with an authorizer of the test's
+// own (nil: SameAccount).
+func newTestServiceWith(t *testing.T, az Authorizer) (*Service, blob.Store) {
 	t.Helper()
 	ctx := context.Background()
 	dir := t.TempDir()
@@ -36,7 +44,7 @@ func newTestService(t *testing.T) (*Service, blob.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := New(m, b, nil, Config{GCGrace: time.Nanosecond, PublicURL: "http://wharf.test"})
+	s := New(m, b, az, Config{GCGrace: time.Nanosecond, PublicURL: "http://wharf.test"})
 	s.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
 	if _, err := s.CreateDomain(ctx, admin, CreateDomainInput{Domain: "dom"}); err != nil {
 		t.Fatal(err)
@@ -342,5 +350,133 @@ func TestKickedGCSkipsOrphanSweep(t *testing.T) {
 	st, err := s.CollectGarbage(ctx)
 	if err != nil || st.Orphans != 1 {
 		t.Fatalf("full collection = %+v, %v; want the orphan swept", st, err)
+	}
+}
+
+// TestPublishMergeFormatMetadata: concurrent publishes of different
+// assets into one version each add their entry to the version's format
+// metadata, none lost; an identical re-publish whose merge returns the
+// same document leaves the revision alone.
+func TestPublishMergeFormatMetadata(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	add := func(entry string) func([]byte) ([]byte, error) {
+		return func(cur []byte) ([]byte, error) {
+			if bytes.Contains(cur, []byte("["+entry+"]")) {
+				return cur, nil
+			}
+			return append(append([]byte{}, cur...), "["+entry+"]"...), nil
+		}
+	}
+	pub := func(asset string) (*PublishResult, error) {
+		content := []byte("bytes of " + asset)
+		return s.Publish(ctx, admin, PublishRequest{Ref: genericRef("m"), Version: "1.0", AddToPublished: true, MergeFormatMetadata: add(asset),
+			Assets: []Upload{{Name: asset, Body: bytes.NewReader(content), SHA256: sha(content)}}})
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for i := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if _, err := pub(fmt.Sprintf("a%d", i)); err != nil {
+				errs <- err
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	var v *model.Version
+	s.meta.View(ctx, func(tx meta.Tx) error {
+		p, err := tx.GetPackage(mustRepoID(t, s), model.PackageKey{Format: model.FormatGeneric, Namespace: "ns", Name: "m"})
+		if err != nil {
+			return err
+		}
+		v, err = tx.GetVersion(p.ID, "1.0")
+		return err
+	})
+	for i := range 8 {
+		if !bytes.Contains(v.FormatMetadata, fmt.Appendf(nil, "[a%d]", i)) {
+			t.Errorf("format metadata %q lost entry a%d", v.FormatMetadata, i)
+		}
+	}
+	res, err := pub("a3")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Revision != v.Revision {
+		t.Errorf("an identical re-publish changed the revision: %s -> %s", v.Revision, res.Revision)
+	}
+}
+
+func mustRepoID(t *testing.T, s *Service) int64 {
+	t.Helper()
+	var id int64
+	err := s.meta.View(context.Background(), func(tx meta.Tx) error {
+		_, r, err := s.getRepo(tx, admin.Account, "dom", "repo")
+		if err == nil {
+			id = r.ID
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestPublishSwiftVersionRule: CodeArtifact takes only SemVer 2.0
+// versions for Swift, whatever path the publish comes by, and a refusal
+// stores nothing.
+func TestPublishSwiftVersionRule(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	ref := PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatSwift, Namespace: "mona", Package: "LinkedList"}
+	content := []byte("zip bytes")
+	publish := func(v string) error {
+		_, err := s.Publish(ctx, admin, PublishRequest{Ref: ref, Version: v, Assets: []Upload{{Name: "linkedlist-" + v + ".zip", Body: bytes.NewReader(content)}}})
+		return err
+	}
+	for _, v := range []string{"1.0", "v1.0.0", "1.0.0.0", "01.0.0"} {
+		err := publish(v)
+		if e := model.AsError(err); err == nil || e.Kind != model.KindValidation {
+			t.Errorf("publish %q: %v, want a validation error", v, err)
+		}
+	}
+	if _, err := s.ViewPackage(ctx, admin, ref, ViewOptions{}); !errors.Is(err, model.ErrNotFound) {
+		t.Fatalf("refused publishes left a package: %v", err)
+	}
+	if err := publish("1.0.0-beta.1+build.5"); err != nil {
+		t.Fatalf("SemVer version refused: %v", err)
+	}
+}
+
+// TestPublishRefuseExisting: with RefuseExisting even a byte-identical
+// re-publish is a conflict that changes nothing, metadata included.
+func TestPublishRefuseExisting(t *testing.T) {
+	s, _ := newTestService(t)
+	ctx := context.Background()
+	ref := PackageRef{Domain: "dom", Repository: "repo", Format: model.FormatSwift, Namespace: "mona", Package: "linkedlist"}
+	content := []byte("zip bytes")
+	publish := func(summary string) (*PublishResult, error) {
+		return s.Publish(ctx, admin, PublishRequest{Ref: ref, Version: "1.0.0", RefuseExisting: true, Metadata: &VersionMetadata{Summary: summary},
+			Assets: []Upload{{Name: "linkedlist-1.0.0.zip", Body: bytes.NewReader(content)}}})
+	}
+	first, err := publish("first")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := publish("second"); model.AsError(err).Kind != model.KindConflict {
+		t.Fatalf("re-publish: %v, want a conflict", err)
+	}
+	d, err := s.DescribePackageVersion(ctx, admin, VersionRef{PackageRef: ref, PackageVersion: "1.0.0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.PackageVersion.Summary != "first" || d.PackageVersion.Revision != first.Revision {
+		t.Fatalf("refused re-publish changed the version: %+v", d.PackageVersion)
 	}
 }

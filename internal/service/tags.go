@@ -61,13 +61,16 @@ func (s *Service) taggable(tx meta.Tx, arn string) (string, error) {
 	return "", notFound
 }
 
+// TagResourceInput is TagResource's request.
 type TagResourceInput struct {
 	ResourceArn string `json:"resourceArn"`
 	Tags        []Tag  `json:"tags"`
 }
 
+// Empty is the answer of operations that return nothing.
 type Empty struct{}
 
+// TagResource adds or replaces tags on a domain, repository or package group.
 func (s *Service) TagResource(ctx context.Context, c Caller, in TagResourceInput) (*Empty, error) {
 	if err := checkTags(in.Tags); err != nil {
 		return nil, err
@@ -103,11 +106,13 @@ func (s *Service) TagResource(ctx context.Context, c Caller, in TagResourceInput
 	return &Empty{}, wrap("tag resource", err)
 }
 
+// UntagResourceInput is UntagResource's request.
 type UntagResourceInput struct {
 	ResourceArn string   `json:"resourceArn"`
 	TagKeys     []string `json:"tagKeys"`
 }
 
+// UntagResource removes tags from a domain, repository or package group.
 func (s *Service) UntagResource(ctx context.Context, c Caller, in UntagResourceInput) (*Empty, error) {
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
 		owner, err := s.taggable(tx, in.ResourceArn)
@@ -125,14 +130,17 @@ func (s *Service) UntagResource(ctx context.Context, c Caller, in UntagResourceI
 	return &Empty{}, wrap("untag resource", err)
 }
 
+// ListTagsInput is ListTagsForResource's request.
 type ListTagsInput struct {
 	ResourceArn string `json:"resourceArn"`
 }
 
+// ListTagsOutput is ListTagsForResource's answer.
 type ListTagsOutput struct {
 	Tags []Tag `json:"tags"`
 }
 
+// ListTagsForResource lists a domain's, repository's or package group's tags.
 func (s *Service) ListTagsForResource(ctx context.Context, c Caller, in ListTagsInput) (*ListTagsOutput, error) {
 	out := ListTagsOutput{Tags: []Tag{}}
 	err := s.meta.View(ctx, func(tx meta.Tx) error {

@@ -16,12 +16,14 @@ const (
 	minTokenLifetime     = 15 * time.Minute
 )
 
+// GetAuthorizationTokenInput is GetAuthorizationToken's request.
 type GetAuthorizationTokenInput struct {
 	Domain          string `json:"domain"`
 	DomainOwner     string `json:"domainOwner"`
 	DurationSeconds *int64 `json:"durationSeconds"`
 }
 
+// GetAuthorizationTokenOutput is GetAuthorizationToken's answer.
 type GetAuthorizationTokenOutput struct {
 	AuthorizationToken string     `json:"authorizationToken"`
 	Expiration         *Timestamp `json:"expiration"`
@@ -36,6 +38,7 @@ func (s *Service) SetKeyCheck(check func(ctx context.Context, c token.Claims) er
 	s.keyCheck = check
 }
 
+// GetAuthorizationToken mints a token package managers present for a domain's repositories.
 func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, in GetAuthorizationTokenInput) (*GetAuthorizationTokenOutput, error) {
 	life := defaultTokenLifetime
 	if in.DurationSeconds != nil {

@@ -119,7 +119,7 @@ func NearestCopy(chain []ChainEntry, version, file string, stop func(conn string
 }
 
 // ResolveChain walks the package's repository and its upstreams
-// depth-first in priority order, at most 25 repositories, in one
+// depth-first in priority order, at most maxResolveRepos, in one
 // snapshot, and returns each repository's own view of the package. The
 // origin rules prune it (see walkChain): a repository whose package
 // blocks upstream versions ends its branch, nothing upstream is searched

@@ -5,7 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/wharf-dev/wharf/internal/model"
@@ -139,5 +142,92 @@ func TestRetainVersion(t *testing.T) {
 	}
 	if st, err := s.PackageState(ctx, admin, fenced); err != nil || !st.Found || st.Sources {
 		t.Errorf("PackageState of a blocked package = %+v, %v; want found without sources", st, err)
+	}
+}
+
+// denyReads refuses ReadFromRepository on the named repositories of
+// domain dom (their ARN and their packages' ARNs) to every caller.
+type denyReads map[string]bool
+
+func (d denyReads) Authorize(ctx context.Context, c Caller, action, arn, account string) error {
+	if action == "ReadFromRepository" {
+		for repo := range d {
+			if strings.HasSuffix(arn, ":repository/dom/"+repo) || strings.Contains(arn, ":package/dom/"+repo+"/") {
+				return accessDenied(c, action, arn)
+			}
+		}
+	}
+	return SameAccount{}.Authorize(ctx, c, action, arn, account)
+}
+
+// TestCopyWalksAsResolution: CopyPackageVersions with includeFromUpstream
+// finds its sources along the chain a read of the source repository
+// walks (ResolveChain), no further: an upstream the caller may not read
+// from is skipped, and a package blocking upstream versions ends its
+// branch.
+func TestCopyWalksAsResolution(t *testing.T) {
+	s, _ := newTestServiceWith(t, denyReads{"hidden": true})
+	ctx := context.Background()
+	createRepo(t, s, "hidden")
+	createRepo(t, s, "open")
+	createRepo(t, s, "behind")
+	createRepo(t, s, "src", "hidden", "open")
+	createRepo(t, s, "fence", "behind")
+	createRepo(t, s, "dst")
+	// hidden is nearer than open but unreadable: its 1.0 must not win,
+	// and its 2.0 is not there to be copied.
+	publishIn(t, s, "hidden", "1.0", []byte("hidden one"))
+	publishIn(t, s, "hidden", "2.0", []byte("hidden two"))
+	publishIn(t, s, "open", "1.0", []byte("open one"))
+	publishIn(t, s, "behind", "1.0", []byte("behind one"))
+	fence := genericRef("lib")
+	fence.Repository = "fence"
+	if _, err := s.PutPackageOriginConfiguration(ctx, admin, PutPackageOriginConfigurationInput{PackageRef: fence,
+		Restrictions: model.OriginRestrictions{Publish: model.Allow, Upstream: model.Block}}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name, from string
+		chain      []string // what resolution from the source walks
+		ok         map[string]string
+		failed     map[string]model.ErrorCode
+	}{
+		{"an unreadable upstream is skipped", "src", []string{"src", "open"},
+			map[string]string{"1.0": "open one"}, map[string]model.ErrorCode{"2.0": model.CodeNotFound}},
+		{"upstream=BLOCK ends the branch", "fence", []string{"fence"},
+			map[string]string{}, map[string]model.ErrorCode{"1.0": model.CodeNotFound, "2.0": model.CodeNotFound}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := chainNames(t, s, tt.from); !slices.Equal(got, tt.chain) {
+				t.Fatalf("resolution from %s walks %v, want %v", tt.from, got, tt.chain)
+			}
+			out, err := s.CopyPackageVersions(ctx, admin, CopyPackageVersionsInput{Domain: "dom", SourceRepository: tt.from, DestinationRepository: "dst",
+				Format: model.FormatGeneric, Namespace: "ns", Package: "lib", Versions: []string{"1.0", "2.0"}, IncludeFromUpstream: true, AllowOverwrite: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			failed := map[string]model.ErrorCode{}
+			for v, e := range out.FailedVersions {
+				failed[v] = e.ErrorCode
+			}
+			if len(out.SuccessfulVersions) != len(tt.ok) || !maps.Equal(failed, tt.failed) {
+				t.Fatalf("copied %v, failed %v; want %v copied, %v failed", out.SuccessfulVersions, out.FailedVersions, tt.ok, tt.failed)
+			}
+			dst := genericRef("lib")
+			dst.Repository = "dst"
+			for v, content := range tt.ok {
+				ac, err := s.GetPackageVersionAsset(ctx, admin, GetPackageVersionAssetInput{VersionRef: VersionRef{PackageRef: dst, PackageVersion: v}, Asset: "a.txt"})
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := io.ReadAll(ac.Body)
+				ac.Body.Close()
+				if err != nil || string(got) != content {
+					t.Errorf("dst %s holds %q (%v), want %q", v, got, err, content)
+				}
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/model"
 )
 
+// ListPackageVersionsInput is ListPackageVersions' request.
 type ListPackageVersionsInput struct {
 	PackageRef
 	Status     model.Status `json:"status"`
@@ -19,6 +20,7 @@ type ListPackageVersionsInput struct {
 	OriginType string       `json:"originType"`
 }
 
+// ListPackageVersionsOutput is one page of ListPackageVersions.
 type ListPackageVersionsOutput struct {
 	DefaultDisplayVersion string                  `json:"defaultDisplayVersion,omitempty"`
 	Format                model.Format            `json:"format"`
@@ -54,6 +56,7 @@ func (s *Service) defaultDisplayVersion(tx meta.Tx, p *model.Package) (string, e
 	return vs[0].Version, nil
 }
 
+// ListPackageVersions lists a package's versions, Archived ones only when asked (Decision 2).
 func (s *Service) ListPackageVersions(ctx context.Context, c Caller, in ListPackageVersionsInput) (*ListPackageVersionsOutput, error) {
 	kind := "versions/" + in.SortBy
 	after, err := decodeToken(kind, in.NextToken)
@@ -118,6 +121,7 @@ func (s *Service) loadVersion(ctx context.Context, tx meta.Tx, c Caller, in Vers
 	return sc, p, v, err
 }
 
+// DescribePackageVersionOutput is DescribePackageVersion's answer.
 type DescribePackageVersionOutput struct {
 	PackageVersion PackageVersionDescription `json:"packageVersion"`
 }
@@ -134,6 +138,7 @@ func describeVersion(p *model.Package, v *model.Version) PackageVersionDescripti
 	}
 }
 
+// DescribePackageVersion describes one version of a package, whatever its status.
 func (s *Service) DescribePackageVersion(ctx context.Context, c Caller, in VersionRef) (*DescribePackageVersionOutput, error) {
 	var out DescribePackageVersionOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -147,12 +152,14 @@ func (s *Service) DescribePackageVersion(ctx context.Context, c Caller, in Versi
 	return &out, wrap("describe package version", err)
 }
 
+// ListPackageVersionAssetsInput is ListPackageVersionAssets' request.
 type ListPackageVersionAssetsInput struct {
 	VersionRef
 	MaxResults int    `json:"maxResults"`
 	NextToken  string `json:"nextToken"`
 }
 
+// ListPackageVersionAssetsOutput is one page of ListPackageVersionAssets.
 type ListPackageVersionAssetsOutput struct {
 	Format          model.Format   `json:"format"`
 	Namespace       string         `json:"namespace,omitempty"`
@@ -163,6 +170,7 @@ type ListPackageVersionAssetsOutput struct {
 	Assets          []AssetSummary `json:"assets"`
 }
 
+// ListPackageVersionAssets lists a version's assets; a Disposed version has none (Decision 9).
 func (s *Service) ListPackageVersionAssets(ctx context.Context, c Caller, in ListPackageVersionAssetsInput) (*ListPackageVersionAssetsOutput, error) {
 	after, err := decodeToken("assets", in.NextToken)
 	if err != nil {
@@ -176,6 +184,9 @@ func (s *Service) ListPackageVersionAssets(ctx context.Context, c Caller, in Lis
 			return err
 		}
 		out = ListPackageVersionAssetsOutput{Format: p.Key.Format, Namespace: p.Key.Namespace, Package: p.Key.Name, Version: v.Version, VersionRevision: v.Revision, Assets: []AssetSummary{}}
+		if !v.Status.HasAssets() {
+			return nil
+		}
 		as, err := tx.ListAssets(v.ID, after, limit+1)
 		if err != nil {
 			return err
@@ -192,6 +203,7 @@ func (s *Service) ListPackageVersionAssets(ctx context.Context, c Caller, in Lis
 	return &out, wrap("list package version assets", err)
 }
 
+// GetPackageVersionAssetInput is GetPackageVersionAsset's request.
 type GetPackageVersionAssetInput struct {
 	VersionRef
 	Asset                  string `json:"asset"`
@@ -207,6 +219,7 @@ type AssetContent struct {
 	Revision string
 }
 
+// GetPackageVersionAsset opens an asset of a Published or Unlisted version; the caller closes it.
 func (s *Service) GetPackageVersionAsset(ctx context.Context, c Caller, in GetPackageVersionAssetInput) (*AssetContent, error) {
 	var out AssetContent
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -246,6 +259,7 @@ func (s *Service) GetPackageVersionAsset(ctx context.Context, c Caller, in GetPa
 	return &out, nil
 }
 
+// GetPackageVersionReadmeOutput is GetPackageVersionReadme's answer.
 type GetPackageVersionReadmeOutput struct {
 	Format          model.Format `json:"format"`
 	Namespace       string       `json:"namespace,omitempty"`
@@ -255,6 +269,7 @@ type GetPackageVersionReadmeOutput struct {
 	Readme          string       `json:"readme"`
 }
 
+// GetPackageVersionReadme returns the readme a version was published with.
 func (s *Service) GetPackageVersionReadme(ctx context.Context, c Caller, in VersionRef) (*GetPackageVersionReadmeOutput, error) {
 	var out GetPackageVersionReadmeOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
@@ -268,11 +283,13 @@ func (s *Service) GetPackageVersionReadme(ctx context.Context, c Caller, in Vers
 	return &out, wrap("get package version readme", err)
 }
 
+// ListPackageVersionDependenciesInput is ListPackageVersionDependencies' request.
 type ListPackageVersionDependenciesInput struct {
 	VersionRef
 	NextToken string `json:"nextToken"`
 }
 
+// ListPackageVersionDependenciesOutput is ListPackageVersionDependencies' answer.
 type ListPackageVersionDependenciesOutput struct {
 	Format          model.Format       `json:"format"`
 	Namespace       string             `json:"namespace,omitempty"`
@@ -287,6 +304,7 @@ type ListPackageVersionDependenciesOutput struct {
 // has no max-results).
 const dependencyPage = 100
 
+// ListPackageVersionDependencies lists the dependencies a version declares.
 func (s *Service) ListPackageVersionDependencies(ctx context.Context, c Caller, in ListPackageVersionDependenciesInput) (*ListPackageVersionDependenciesOutput, error) {
 	after, err := decodeToken("dependencies", in.NextToken)
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 // expect.
 type Timestamp time.Time
 
+// MarshalJSON encodes the time as epoch seconds with milliseconds.
 func (t Timestamp) MarshalJSON() ([]byte, error) {
 	tt := time.Time(t)
 	return strconv.AppendFloat(nil, float64(tt.UnixMilli())/1000, 'f', -1, 64), nil
@@ -28,6 +29,7 @@ func ts(t time.Time) *Timestamp {
 	return &v
 }
 
+// DomainDescription describes a domain.
 type DomainDescription struct {
 	Name            string     `json:"name"`
 	Owner           string     `json:"owner"`
@@ -40,6 +42,7 @@ type DomainDescription struct {
 	S3BucketArn     string     `json:"s3BucketArn,omitempty"`
 }
 
+// DomainSummary is a domain as ListDomains lists it.
 type DomainSummary struct {
 	Name          string     `json:"name"`
 	Owner         string     `json:"owner"`
@@ -49,16 +52,19 @@ type DomainSummary struct {
 	EncryptionKey string     `json:"encryptionKey,omitempty"`
 }
 
+// UpstreamRepositoryInfo names one upstream of a repository.
 type UpstreamRepositoryInfo struct {
 	RepositoryName string `json:"repositoryName"`
 }
 
+// ExternalConnectionInfo is a repository's public connection (RepositoryExternalConnectionInfo).
 type ExternalConnectionInfo struct {
 	ExternalConnectionName string `json:"externalConnectionName"`
 	PackageFormat          string `json:"packageFormat,omitempty"`
 	Status                 string `json:"status"`
 }
 
+// RepositoryDescription describes a repository.
 type RepositoryDescription struct {
 	Name                 string                   `json:"name"`
 	AdministratorAccount string                   `json:"administratorAccount"`
@@ -71,6 +77,7 @@ type RepositoryDescription struct {
 	CreatedTime          *Timestamp               `json:"createdTime,omitempty"`
 }
 
+// RepositorySummary is a repository as the repository listings list it.
 type RepositorySummary struct {
 	Name                 string     `json:"name"`
 	AdministratorAccount string     `json:"administratorAccount"`
@@ -81,10 +88,12 @@ type RepositorySummary struct {
 	CreatedTime          *Timestamp `json:"createdTime,omitempty"`
 }
 
+// OriginConfiguration is a package's origin controls (PackageOriginConfiguration).
 type OriginConfiguration struct {
 	Restrictions model.OriginRestrictions `json:"restrictions"`
 }
 
+// PackageSummary is a package as ListPackages lists it.
 type PackageSummary struct {
 	Format              model.Format         `json:"format"`
 	Namespace           string               `json:"namespace,omitempty"`
@@ -92,6 +101,7 @@ type PackageSummary struct {
 	OriginConfiguration *OriginConfiguration `json:"originConfiguration,omitempty"`
 }
 
+// PackageDescription describes a package.
 type PackageDescription struct {
 	Format              model.Format         `json:"format"`
 	Namespace           string               `json:"namespace,omitempty"`
@@ -99,16 +109,19 @@ type PackageDescription struct {
 	OriginConfiguration *OriginConfiguration `json:"originConfiguration,omitempty"`
 }
 
+// DomainEntryPoint is where a version entered the domain: a repository or an external connection.
 type DomainEntryPoint struct {
 	RepositoryName         string `json:"repositoryName,omitempty"`
 	ExternalConnectionName string `json:"externalConnectionName,omitempty"`
 }
 
+// VersionOrigin is a version's origin (PackageVersionOrigin).
 type VersionOrigin struct {
 	DomainEntryPoint *DomainEntryPoint `json:"domainEntryPoint,omitempty"`
 	OriginType       string            `json:"originType"`
 }
 
+// PackageVersionSummary is a version as ListPackageVersions lists it.
 type PackageVersionSummary struct {
 	Version  string         `json:"version"`
 	Revision string         `json:"revision,omitempty"`
@@ -116,6 +129,7 @@ type PackageVersionSummary struct {
 	Origin   *VersionOrigin `json:"origin,omitempty"`
 }
 
+// PackageVersionDescription describes a package version.
 type PackageVersionDescription struct {
 	Format               model.Format    `json:"format"`
 	Namespace            string          `json:"namespace,omitempty"`
@@ -132,6 +146,7 @@ type PackageVersionDescription struct {
 	Origin               *VersionOrigin  `json:"origin,omitempty"`
 }
 
+// AssetSummary is an asset with its size and hashes.
 type AssetSummary struct {
 	Name   string            `json:"name"`
 	Size   int64             `json:"size"`
@@ -144,6 +159,7 @@ func assetSummary(a *model.Asset) AssetSummary {
 	}}
 }
 
+// Tag is a resource tag.
 type Tag struct {
 	Key   string `json:"key"`
 	Value string `json:"value"`

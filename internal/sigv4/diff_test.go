@@ -287,7 +287,7 @@ func signRequest(t testing.TB, rng *rand.Rand, g *genRequest) wire {
 	creds := aws.Credentials{AccessKeyID: g.akid, SecretAccessKey: g.secret, SessionToken: g.token}
 	signer := v4.NewSigner(func(o *v4.SignerOptions) { o.DisableHeaderHoisting = !g.hoist })
 	var signedPairs []queryPair
-	host := g.host
+	var host string
 	if g.presigned {
 		u, hdr, err := signer.PresignHTTP(context.Background(), creds, req, g.payloadHash, "codeartifact", testRegion, g.at)
 		if err != nil {

@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob"
+	"github.com/wharf-dev/wharf/internal/model"
 )
 
 // NewStore returns a new, empty store for one test or benchmark, cleaned up
@@ -373,7 +374,7 @@ func testConcurrentPutSameContent(t *testing.T, newStore NewStore) {
 			<-start
 			info, err := s.Put(ctx, iotest.HalfReader(bytes.NewReader(data)), "", blob.Unlimited)
 			if err == nil && info != want {
-				err = fmt.Errorf("Put = %+v, want %+v", info, want)
+				err = fmt.Errorf("s.Put = %+v, want %+v", info, want)
 			}
 			errs <- err
 		})
@@ -393,13 +394,13 @@ func testConcurrentPutSameContent(t *testing.T, newStore NewStore) {
 				continue
 			}
 			if err != nil {
-				errs <- fmt.Errorf("Open during Puts: %w", err)
+				errs <- fmt.Errorf("s.Open during Puts: %w", err)
 				return
 			}
 			got, err := io.ReadAll(r)
 			r.Close()
 			if err != nil || !bytes.Equal(got, data) {
-				errs <- fmt.Errorf("Open during Puts read %d bytes, err %v: want the complete blob or ErrNotFound", len(got), err)
+				errs <- fmt.Errorf("s.Open during Puts read %d bytes, err %v: want the complete blob or ErrNotFound", len(got), err)
 				return
 			}
 		}
@@ -606,7 +607,7 @@ func testWalk(t *testing.T, newStore NewStore) {
 	err := s.Walk(ctx, func(d blob.Digest, size int64, mod time.Time) error {
 		n, m, err := s.Stat(ctx, d)
 		if err != nil || n != size || !m.Equal(mod) {
-			return fmt.Errorf("Walk reported %s as %d bytes at %v, Stat says %d bytes at %v (%v)", d, size, mod, n, m, err)
+			return fmt.Errorf("s.Walk reported %s as %d bytes at %v, Stat says %d bytes at %v (%v)", d, size, mod, n, m, err)
 		}
 		return nil
 	})
@@ -664,7 +665,7 @@ func expect(data []byte) blob.Info {
 	return blob.Info{
 		Digest: blob.Digest(hex.EncodeToString(s256[:])),
 		Size:   int64(len(data)),
-		Hashes: blob.Hashes{
+		Hashes: model.Hashes{
 			MD5:    hex.EncodeToString(m[:]),
 			SHA1:   hex.EncodeToString(s1[:]),
 			SHA256: hex.EncodeToString(s256[:]),
@@ -710,11 +711,11 @@ func checkWalk(t *testing.T, s blob.Store, want ...blob.Digest) {
 	var got []blob.Digest
 	err := s.Walk(ctx, func(d blob.Digest, size int64, _ time.Time) error {
 		if err := d.Validate(); err != nil {
-			return fmt.Errorf("Walk listed %w", err)
+			return fmt.Errorf("s.Walk listed %w", err)
 		}
 		n, _, err := s.Stat(ctx, d)
 		if err != nil || n != size {
-			return fmt.Errorf("Walk listed %s with size %d, Stat says %d, %v", d, size, n, err)
+			return fmt.Errorf("s.Walk listed %s with size %d, Stat says %d, %v", d, size, n, err)
 		}
 		got = append(got, d)
 		return nil

@@ -174,7 +174,7 @@ func testRepositories(t *testing.T, s meta.Store) {
 		}
 		down, err := tx.Downstreams(d.ID, r.Name)
 		if err != nil || len(down) != 3 {
-			return fmt.Errorf("Downstreams = %v, %v", down, err)
+			return fmt.Errorf("tx.Downstreams = %v, %v", down, err)
 		}
 		return nil
 	})

@@ -1,21 +1,23 @@
-package npm
+// Package semver parses and orders Semantic Versioning 2.0.0 versions,
+// which npm requires of every published version and CodeArtifact of
+// every Swift release; listings order versions by their precedence.
+package semver
 
 import (
 	"strings"
 )
 
-// semver is a parsed SemVer 2.0.0 version. npm requires every published
-// version to be one, and dist-tag fallbacks order versions by it.
-type semver struct {
+// Version is a parsed SemVer 2.0.0 version.
+type Version struct {
 	major, minor, patch string // decimal, no leading zeros
 	pre                 []string
 	build               string
 }
 
-// parseSemver parses a strict SemVer 2.0.0 version (no "v" prefix: the
-// npm client cleans versions before publishing).
-func parseSemver(s string) (semver, bool) {
-	var v semver
+// Parse parses a strict SemVer 2.0.0 version: no "v" prefix (clients
+// clean versions before publishing), at most 256 bytes.
+func Parse(s string) (Version, bool) {
+	var v Version
 	if len(s) == 0 || len(s) > 256 {
 		return v, false
 	}
@@ -93,9 +95,18 @@ func cmpNum(a, b string) int {
 	return strings.Compare(a, b)
 }
 
-// compare orders versions by SemVer precedence; build metadata, which
+// Valid reports whether s is a strict SemVer 2.0.0 version.
+func Valid(s string) bool {
+	_, ok := Parse(s)
+	return ok
+}
+
+// Prerelease reports whether v has pre-release identifiers.
+func (v Version) Prerelease() bool { return len(v.pre) > 0 }
+
+// Compare orders versions by SemVer precedence; build metadata, which
 // has no precedence, breaks ties so the order is total.
-func (a semver) compare(b semver) int {
+func (a Version) Compare(b Version) int {
 	for _, c := range [3]int{cmpNum(a.major, b.major), cmpNum(a.minor, b.minor), cmpNum(a.patch, b.patch)} {
 		if c != 0 {
 			return c
@@ -134,27 +145,19 @@ func (a semver) compare(b semver) int {
 	return strings.Compare(a.build, b.build)
 }
 
-// compareVersions orders version strings, SemVer ones by precedence and
-// before anything unparsable (which sorts as text), so listings built
-// from data npm did not publish still come out in a stable order.
-func compareVersions(a, b string) int {
-	x, xok := parseSemver(a)
-	y, yok := parseSemver(b)
+// CompareStrings orders version strings, SemVer ones by precedence and
+// after anything unparsable (which sorts as text), so listings built
+// from data a client did not publish still come out in a stable order.
+func CompareStrings(a, b string) int {
+	x, xok := Parse(a)
+	y, yok := Parse(b)
 	switch {
 	case xok && yok:
-		return x.compare(y)
+		return x.Compare(y)
 	case xok:
 		return 1
 	case yok:
 		return -1
 	}
 	return strings.Compare(a, b)
-}
-
-// cleanVersion is what npm's semver.clean does to the versions this
-// registry compares: surrounding spaces and a leading "v" or "=" go.
-func cleanVersion(s string) string {
-	s = strings.TrimSpace(s)
-	s = strings.TrimLeft(s, "=v")
-	return strings.TrimSpace(s)
 }

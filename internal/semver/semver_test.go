@@ -1,4 +1,4 @@
-package npm
+package semver
 
 import (
 	"slices"
@@ -38,8 +38,8 @@ func TestParseSemver(t *testing.T) {
 		{"1.0.0/x", false},
 	}
 	for _, tt := range tests {
-		if _, ok := parseSemver(tt.in); ok != tt.ok {
-			t.Errorf("parseSemver(%q) ok = %v, want %v", tt.in, ok, tt.ok)
+		if _, ok := Parse(tt.in); ok != tt.ok {
+			t.Errorf("Parse(%q) ok = %v, want %v", tt.in, ok, tt.ok)
 		}
 	}
 }
@@ -49,22 +49,33 @@ func TestCompareVersions(t *testing.T) {
 	want := []string{"1.0.0-alpha", "1.0.0-alpha.1", "1.0.0-alpha.beta", "1.0.0-beta", "1.0.0-beta.2", "1.0.0-beta.11", "1.0.0-rc.1", "1.0.0", "1.0.1", "1.2.0", "1.10.0", "2.0.0", "10.0.0"}
 	got := slices.Clone(want)
 	slices.Reverse(got)
-	slices.SortFunc(got, compareVersions)
+	slices.SortFunc(got, CompareStrings)
 	if !slices.Equal(got, want) {
 		t.Fatalf("sorted = %v\nwant     %v", got, want)
 	}
-	if compareVersions("1.0.0", "1.0.0") != 0 {
+	if CompareStrings("1.0.0", "1.0.0") != 0 {
 		t.Error("equal versions compare non-zero")
 	}
-	if compareVersions("not-semver", "0.0.1") >= 0 {
+	if CompareStrings("not-semver", "0.0.1") >= 0 {
 		t.Error("unparsable versions must sort before SemVer ones")
 	}
 }
 
-func TestCleanVersion(t *testing.T) {
-	for in, want := range map[string]string{"1.0.0": "1.0.0", " v1.2.3 ": "1.2.3", "=1.0.0": "1.0.0", "v=1.0.0": "1.0.0"} {
-		if got := cleanVersion(in); got != want {
-			t.Errorf("cleanVersion(%q) = %q, want %q", in, got, want)
+func TestValidAndPrerelease(t *testing.T) {
+	tests := []struct {
+		in         string
+		valid, pre bool
+	}{
+		{"1.0.0", true, false},
+		{"1.0.0+build.1", true, false},
+		{"1.0.0-rc.1", true, true},
+		{"1.0.0-rc.1+build", true, true},
+		{"1.0", false, false},
+	}
+	for _, tt := range tests {
+		v, ok := Parse(tt.in)
+		if ok != tt.valid || Valid(tt.in) != tt.valid || v.Prerelease() != tt.pre {
+			t.Errorf("%q: Parse ok %v, Valid %v, Prerelease %v; want valid %v, pre-release %v", tt.in, ok, Valid(tt.in), v.Prerelease(), tt.valid, tt.pre)
 		}
 	}
 }
