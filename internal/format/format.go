@@ -47,6 +47,12 @@ type Format struct {
 	Name model.Format
 	// Scheme is how its clients present the authorization token.
 	Scheme endpoint.Scheme
+	// Refuse, when set, answers the requests the seam turns away before
+	// the format sees them (no repository in the path, missing or bad
+	// credentials) in the format's own error shape, with its own
+	// challenge; Scheme's challenge is used otherwise. Swift answers
+	// every error as problem+json.
+	Refuse endpoint.Refuse
 	// Connections are the external connections whose public registries
 	// the format reaches (issue a lookup or fetch against).
 	Connections []Connection
@@ -125,6 +131,11 @@ type Endpoint struct {
 	// public registry has a version of a package: the service asks before
 	// a publish, to refuse versions a reachable registry serves (409).
 	Lookups map[string]service.ExternalLookup
+	// Wrap, when set, wraps the whole endpoint, authentication included:
+	// NuGet reads a push's body before its 401 challenge, so that its
+	// clients retry with credentials instead of failing on a closed
+	// connection.
+	Wrap func(next http.Handler) http.Handler
 }
 
 // Check reports what is wrong with a declaration.
@@ -165,7 +176,8 @@ func CheckURL(s string) error {
 
 // Install builds f and puts it to work: its rules and its connections'
 // lookups are registered with the service, and its endpoint is served on
-// mux under /NAME/, behind token authentication with its scheme.
+// mux under /NAME/, behind token authentication with its scheme (or
+// its Refuse), inside its Wrap.
 func Install(mux *http.ServeMux, f Format, env Env) error {
 	if err := f.Check(); err != nil {
 		return err
@@ -192,7 +204,18 @@ func Install(mux *http.ServeMux, f Format, env Env) error {
 		env.Service.SetExternalLookup(name, lookup)
 	}
 	env.Service.SetFormatRules(f.Name, f.Rules)
-	endpoint.Mount(mux, env.Service, f.Name, f.Scheme, ep.Serve)
+	into := mux
+	if ep.Wrap != nil {
+		into = http.NewServeMux()
+	}
+	if f.Refuse != nil {
+		endpoint.MountWith(into, env.Service, f.Name, f.Refuse, ep.Serve)
+	} else {
+		endpoint.Mount(into, env.Service, f.Name, f.Scheme, ep.Serve)
+	}
+	if ep.Wrap != nil {
+		mux.Handle("/"+string(f.Name)+"/", ep.Wrap(into))
+	}
 	return nil
 }
 

@@ -117,3 +117,43 @@ func TestInstall(t *testing.T) {
 		}
 	}
 }
+
+// A format's Refuse answers what the seam turns away in its own shape,
+// and its Wrap sees every request before authentication does.
+func TestInstallRefuseAndWrap(t *testing.T) {
+	svc := service.New(nil, nil, nil, service.Config{PublicURL: "http://wharf.test"})
+	var wrapped int
+	f := Format{Name: model.FormatSwift, Scheme: endpoint.Bearer,
+		Refuse: func(w http.ResponseWriter, r *http.Request, status int, msg string) {
+			w.Header().Set("Content-Type", "application/problem+json")
+			w.WriteHeader(status)
+		},
+		New: func(Env) (*Endpoint, error) {
+			return &Endpoint{Serve: serveNothing, Wrap: func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					wrapped++
+					next.ServeHTTP(w, r)
+				})
+			}}, nil
+		}}
+	mux := http.NewServeMux()
+	if err := Install(mux, f, Env{Service: svc}); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		path string
+		want int
+	}{
+		{"/swift/dom-111122223333/repo/x", http.StatusUnauthorized},
+		{"/swift/not-a-repository", http.StatusNotFound},
+	} {
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, httptest.NewRequest("GET", c.path, nil))
+		if w.Code != c.want || w.Header().Get("Content-Type") != "application/problem+json" || w.Header().Get("WWW-Authenticate") != "" {
+			t.Errorf("%s: %d %q %q, want %d from Refuse", c.path, w.Code, w.Header().Get("Content-Type"), w.Header().Get("WWW-Authenticate"), c.want)
+		}
+	}
+	if wrapped != 2 {
+		t.Errorf("Wrap saw %d requests, want 2", wrapped)
+	}
+}

@@ -42,6 +42,20 @@ func New(env format.Env) *Handler {
 var Format = format.Format{
 	Name:   model.FormatMaven,
 	Scheme: endpoint.Basic,
+	// Declared for their flags; this server does not fetch from them
+	// yet, so a miss that would go there is a 502 (upstream.go).
+	Connections: []format.Connection{
+		{Name: "public:maven-central", DefaultURL: "https://repo1.maven.org/maven2", Flag: "maven-central-url", Env: "WHARF_MAVEN_CENTRAL_URL",
+			Usage: "Maven Central behind the public:maven-central external connection"},
+		{Name: "public:maven-googleandroid", DefaultURL: "https://maven.google.com", Flag: "maven-google-url", Env: "WHARF_MAVEN_GOOGLE_URL",
+			Usage: "Google's Android Maven repository behind the public:maven-googleandroid external connection"},
+		{Name: "public:maven-gradleplugins", DefaultURL: "https://plugins.gradle.org/m2", Flag: "maven-gradle-plugins-url", Env: "WHARF_MAVEN_GRADLE_PLUGINS_URL",
+			Usage: "the Gradle plugin portal behind the public:maven-gradleplugins external connection"},
+		{Name: "public:maven-commonsware", DefaultURL: "https://repo.commonsware.com", Flag: "maven-commonsware-url", Env: "WHARF_MAVEN_COMMONSWARE_URL",
+			Usage: "CommonsWare's Android repository behind the public:maven-commonsware external connection"},
+		{Name: "public:maven-clojars", DefaultURL: "https://repo.clojars.org", Flag: "maven-clojars-url", Env: "WHARF_MAVEN_CLOJARS_URL",
+			Usage: "Clojars behind the public:maven-clojars external connection"},
+	},
 	// Generated maven-metadata.xml documents with their checksums.
 	CacheBytes: 32 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {

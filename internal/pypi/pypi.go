@@ -36,6 +36,12 @@ type handler struct {
 var Format = format.Format{
 	Name:   model.FormatPyPI,
 	Scheme: endpoint.Basic,
+	// Declared for its flag; this server does not fetch from it yet, so
+	// a miss that would go there is a 502 (upstream.go).
+	Connections: []format.Connection{{
+		Name: pypiConnection, DefaultURL: "https://pypi.org", Flag: "pypi-url", Env: "WHARF_PYPI_URL",
+		Usage: "public Python Package Index behind the public:pypi external connection",
+	}},
 	// Rendered project pages, HTML and JSON.
 	CacheBytes: 64 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {

@@ -23,6 +23,10 @@ var Formats = []format.Format{
 	npm.Format,
 	pypi.Format,
 	maven.Format,
+	ruby.Format,
+	swift.Format,
+	cargo.Format,
+	nuget.Format,
 }
 
 // Connections lists the external connections the formats declare.
@@ -41,9 +45,5 @@ func installFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger, 
 			return fmt.Errorf("install formats: %w", err)
 		}
 	}
-	ruby.Mount(mux, svc, log)
-	swift.Mount(mux, svc, log)
-	cargo.Mount(mux, svc, log)
-	nuget.Mount(mux, svc, log)
 	return nil
 }

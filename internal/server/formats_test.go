@@ -1,6 +1,10 @@
 package server
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/wharf-dev/wharf/internal/model"
+)
 
 // Every listed format's declaration is valid, and names, flags and
 // variables are each claimed once.
@@ -24,7 +28,17 @@ func TestFormatDeclarations(t *testing.T) {
 			seen[k] = c.Name
 		}
 	}
-	if seen["flag npmjs-url"] != "public:npmjs" || seen["variable WHARF_NPMJS_URL"] != "public:npmjs" {
-		t.Errorf("public:npmjs lost its flag or variable: %v", seen)
+	// The flags wharf serve has always taken, and every connection
+	// CodeArtifact offers, are declared.
+	for flag, conn := range map[string]string{"npmjs-url": "public:npmjs", "pypi-url": "public:pypi", "maven-central-url": "public:maven-central",
+		"crates-io-url": "public:crates-io", "nuget-org-url": "public:nuget-org", "rubygems-url": "public:ruby-gems-org"} {
+		if seen["flag "+flag] != conn {
+			t.Errorf("flag %s: declared by %q, want %s", flag, seen["flag "+flag], conn)
+		}
+	}
+	for _, c := range model.ExternalConnections {
+		if _, ok := seen["connection "+c.Name]; !ok {
+			t.Errorf("no format declares %s", c.Name)
+		}
 	}
 }
