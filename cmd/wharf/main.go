@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
-	"net/url"
 	"os"
 	"os/signal"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob/s3"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/server"
@@ -103,7 +103,13 @@ func serve(args []string) error {
 	tlsCert := fs.String("tls-cert", env("WHARF_TLS_CERT", ""), "serve HTTPS with this PEM certificate (and chain); reloaded when the file changes (WHARF_TLS_CERT)")
 	tlsKey := fs.String("tls-key", env("WHARF_TLS_KEY", ""), "PEM private key of --tls-cert; reloaded when the file changes (WHARF_TLS_KEY)")
 	tlsSelfSigned := fs.Bool("tls-self-signed", env("WHARF_TLS_SELF_SIGNED", "") == "true", "serve HTTPS with a self-signed certificate for the listen host, kept in DATA-DIR/tls-self-signed.{crt,key}; for trying TLS out (WHARF_TLS_SELF_SIGNED=true)")
-	npmjsURL := fs.String("npmjs-url", env("WHARF_NPMJS_URL", "https://registry.npmjs.org"), "public npm registry behind the public:npmjs external connection (WHARF_NPMJS_URL)")
+	// Each format declares the external connections it reaches, with the
+	// flag and variable that set the registry's URL.
+	conns := server.Connections()
+	connURLs := make([]*string, len(conns))
+	for i, c := range conns {
+		connURLs[i] = fs.String(c.Flag, env(c.Env, c.DefaultURL), c.Usage+" ("+c.Env+")")
+	}
 	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
 	metricsListen := fs.String("metrics-listen", env("WHARF_METRICS_LISTEN", ""), "address serving Prometheus metrics at /metrics, off when empty; a listener of its own so metrics are never exposed by accident (WHARF_METRICS_LISTEN)")
@@ -181,8 +187,12 @@ func serve(args []string) error {
 		return err
 	}
 
-	if u, err := url.Parse(*npmjsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return fmt.Errorf("--npmjs-url %q: want an http or https URL", *npmjsURL)
+	urls := map[string]string{}
+	for i, c := range conns {
+		if err := format.CheckURL(*connURLs[i]); err != nil {
+			return fmt.Errorf("--%s %w", c.Flag, err)
+		}
+		urls[c.Name] = strings.TrimSuffix(*connURLs[i], "/")
 	}
 	if (*tlsCert == "") != (*tlsKey == "") {
 		return errors.New("--tls-cert and --tls-key go together")
@@ -240,10 +250,9 @@ func serve(args []string) error {
 	srv, err := server.Open(ctx, server.Config{DataDir: *dataDir, PublicURL: pub, Region: *region, Admin: admin, Logger: log,
 		GCInterval: *gcInterval, GCGrace: *gcGrace, BlobLease: *blobLease,
 		SecretsKey: sk, SecretsKeyFile: skPath, Throttle: limits, ReplayProtection: *replay, IdentityRefresh: *identityRefresh,
-		S3: s3cfg, PostgresDSN: *postgresDSN, NpmjsURL: strings.TrimSuffix(*npmjsURL, "/"), TLS: tlsFiles,
+		S3: s3cfg, PostgresDSN: *postgresDSN, ConnectionURLs: urls, TLS: tlsFiles,
 		Webhooks:          webhook.Config{RetryMin: *webhookRetryMin, RetryMax: *webhookRetryMax, Timeout: *webhookTimeout},
 		RetentionInterval: *retentionInterval, DownloadFlush: *downloadFlush, Now: testClock(),
-
 		Metrics: metricsLn != nil, AuditRetention: *auditRetention})
 	if err != nil {
 		return err

@@ -77,7 +77,7 @@ func BenchmarkIndexGet(b *testing.B) {
 		b.Run(c.label+"/render", func(b *testing.B) {
 			pkgID, _, _ := e.svc.PackageGeneration(ctx, admin, ref(c.name))
 			for b.Loop() {
-				e.h.cache.drop(pkgID)
+				e.h.cache.Drop(pkgID)
 				benchGet(b, client, url, e.token)
 			}
 		})

@@ -9,7 +9,7 @@
 // body (publish.go) and checking the .crate (crate.go) are plain
 // functions apart from HTTP; index files (index.go) are rendered from
 // each version's stored index entry and cached per package generation
-// (cache.go).
+// in the format's document cache (format.go, cache.go).
 package cargo
 
 import (
@@ -27,7 +27,9 @@ import (
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/archive"
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/semver"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -38,9 +40,6 @@ type Options struct {
 	// MaxCrateBytes bounds a published .crate (default 512 MiB, what a
 	// crate may unpack to at most).
 	MaxCrateBytes int64
-	// CacheBytes bounds the rendered index files kept in memory
-	// (default 64 MiB).
-	CacheBytes int64
 }
 
 // handler serves one Wharf's Cargo endpoints.
@@ -48,22 +47,18 @@ type handler struct {
 	svc   *service.Service
 	log   *slog.Logger
 	opts  Options
-	cache *docCache
+	cache *doccache.Cache[*indexDoc]
 	// renders counts index renders, for tests that a warm GET has none.
 	renders func()
 }
 
-func newHandler(svc *service.Service, log *slog.Logger, opts Options) *handler {
+// newHandler builds the handler of a format being installed, its index
+// files in the format's document cache.
+func newHandler(env format.Env, opts Options) *handler {
 	if opts.MaxCrateBytes == 0 {
 		opts.MaxCrateBytes = crateLimits.MaxUnpacked
 	}
-	if opts.CacheBytes == 0 {
-		opts.CacheBytes = 64 << 20
-	}
-	if log == nil {
-		log = slog.Default()
-	}
-	return &handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes), renders: func() {}}
+	return &handler{svc: env.Service, log: env.Log, opts: opts, cache: format.NewDocCache(env, (*indexDoc).size), renders: func() {}}
 }
 
 // serve routes one authenticated request.
@@ -138,19 +133,19 @@ func (h *handler) index(w http.ResponseWriter, r *http.Request, req *endpoint.Re
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	doc, err := h.cache.get(pkgID, gen, func() (*indexDoc, error) {
+	doc, err := h.cache.Get(r.Context(), pkgID, "", gen, func(ctx context.Context) (*indexDoc, int64, error) {
 		h.renders()
-		// Shared by concurrent requests: one client going away must not
-		// fail the others.
-		view, err := h.svc.ViewPackage(context.WithoutCancel(r.Context()), req.Caller, ref, service.ViewOptions{})
+		// Shared by concurrent requests: the cache does not cancel ctx
+		// when one client goes away.
+		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		body, err := renderIndex(view)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return newIndexDoc(view.Package.Generation, body), nil
+		return newIndexDoc(view.Package.Generation, body), view.Package.Generation, nil
 	})
 	if err != nil {
 		h.fail(w, r, err)

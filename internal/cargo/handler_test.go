@@ -332,38 +332,3 @@ func TestUnsupported(t *testing.T) {
 		cargoError(t, b)
 	}
 }
-
-// The cache serves a file only at the generation asked for or later:
-// a change through the store alone (another replica, where no OnChange
-// hook fires here) is rendered anew.
-func TestDocCache(t *testing.T) {
-	c := newDocCache(1 << 20)
-	renders := 0
-	render := func(gen int64) func() (*indexDoc, error) {
-		return func() (*indexDoc, error) {
-			renders++
-			return newIndexDoc(gen, []byte("line\n")), nil
-		}
-	}
-	for _, step := range []struct {
-		gen     int64
-		renders int
-	}{{1, 1}, {1, 1}, {2, 2}, {1, 2}, {2, 2}} {
-		d, err := c.get(7, step.gen, render(step.gen))
-		if err != nil || d.gen < step.gen || renders != step.renders {
-			t.Fatalf("get at generation %d: doc %d, %d renders, want %d (%v)", step.gen, d.gen, renders, step.renders, err)
-		}
-	}
-	c.drop(7)
-	if c.get(7, 2, render(2)); renders != 3 || c.size == 0 {
-		t.Fatalf("after drop: %d renders, size %d", renders, c.size)
-	}
-	// A bounded cache keeps what fits.
-	small := newDocCache(200)
-	for id := int64(1); id <= 5; id++ {
-		small.get(id, 1, func() (*indexDoc, error) { return newIndexDoc(1, bytes.Repeat([]byte("x"), 10)), nil })
-	}
-	if small.size > 200 || len(small.items) == 5 {
-		t.Fatalf("cache over its bound: %d bytes, %d items", small.size, len(small.items))
-	}
-}

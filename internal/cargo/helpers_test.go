@@ -16,11 +16,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/blob/fs"
-	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/format"
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
 )
 
 var ctx = context.Background()
@@ -105,38 +104,15 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"), sqlite.Exclusive())
-	if err != nil {
-		t.Fatal(err)
+	e := &testEnv{}
+	f := Format
+	f.New = func(env format.Env) (*format.Endpoint, error) {
+		e.h = newHandler(env, Options{})
+		e.h.renders = func() { e.renders.Add(1) }
+		return &format.Endpoint{Serve: e.h.serve}, nil
 	}
-	t.Cleanup(func() { m.Close() })
-	b, err := fs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv := httptest.NewUnstartedServer(mux)
-	public := "http://" + srv.Listener.Addr().String()
-	svc := service.New(m, b, nil, service.Config{PublicURL: public})
-	svc.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
-	if _, err := svc.CreateDomain(ctx, admin, service.CreateDomainInput{Domain: "dom"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := svc.GetAuthorizationToken(ctx, admin, service.GetAuthorizationTokenInput{Domain: "dom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &testEnv{svc: svc, srv: srv, token: tok.AuthorizationToken, blobs: filepath.Join(dir, "blobs"),
-		base: public + service.EndpointPath(model.FormatCargo, "dom", admin.Account, "repo")}
-	e.h = newHandler(svc, nil, Options{})
-	e.h.renders = func() { e.renders.Add(1) }
-	mount(mux, svc, e.h)
-	srv.Start()
-	t.Cleanup(srv.Close)
+	fx := formattest.New(t, f)
+	e.svc, e.srv, e.token, e.base, e.blobs = fx.Service, fx.Server, fx.Token, fx.URL, filepath.Join(fx.Dir, "blobs")
 	return e
 }
 

@@ -4,9 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -22,20 +20,7 @@ func jarOf(text string) []byte {
 }
 
 // blobCount counts the files in the fixture's blob store, finished or not.
-func (f *fixture) blobCount() int {
-	f.t.Helper()
-	n := 0
-	err := filepath.WalkDir(filepath.Join(f.dir, "blobs"), func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			n++
-		}
-		return err
-	})
-	if err != nil {
-		f.t.Fatal(err)
-	}
-	return n
-}
+func (f *fixture) blobCount() int { return f.fx.BlobCount(f.t) }
 
 func TestArchiveUploadsAreInspected(t *testing.T) {
 	f := newFixture(t)

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/archive"
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -26,20 +28,39 @@ const maxDocument = 16 << 20
 type Handler struct {
 	svc  *service.Service
 	log  *slog.Logger
-	docs *docCache
+	docs *doccache.Cache[*doc]
 }
 
-// New returns a handler whose metadata cache follows svc's changes.
-func New(svc *service.Service, log *slog.Logger) *Handler {
-	h := &Handler{svc: svc, log: log, docs: newDocCache()}
-	svc.OnChange(h.docs.drop)
-	return h
+// New returns a handler over env's service, with its metadata cache.
+func New(env format.Env) *Handler {
+	return &Handler{svc: env.Service, log: env.Log, docs: format.NewDocCache(env, (*doc).size)}
 }
 
-// Mount serves {public}/maven/{domain}-{owner}/{repo}/ on mux. Maven
-// sends credentials only after a Basic challenge.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	endpoint.Mount(mux, svc, model.FormatMaven, endpoint.Basic, New(svc, log).Serve)
+// Format declares Maven to the format seam: {public}/maven/{domain}-{owner}/{repo}/,
+// with Basic auth, as Maven sends credentials only after a Basic
+// challenge.
+var Format = format.Format{
+	Name:   model.FormatMaven,
+	Scheme: endpoint.Basic,
+	// Declared for their flags; this server does not fetch from them
+	// yet, so a miss that would go there is a 502 (upstream.go).
+	Connections: []format.Connection{
+		{Name: "public:maven-central", DefaultURL: "https://repo1.maven.org/maven2", Flag: "maven-central-url", Env: "WHARF_MAVEN_CENTRAL_URL",
+			Usage: "Maven Central behind the public:maven-central external connection"},
+		{Name: "public:maven-googleandroid", DefaultURL: "https://maven.google.com", Flag: "maven-google-url", Env: "WHARF_MAVEN_GOOGLE_URL",
+			Usage: "Google's Android Maven repository behind the public:maven-googleandroid external connection"},
+		{Name: "public:maven-gradleplugins", DefaultURL: "https://plugins.gradle.org/m2", Flag: "maven-gradle-plugins-url", Env: "WHARF_MAVEN_GRADLE_PLUGINS_URL",
+			Usage: "the Gradle plugin portal behind the public:maven-gradleplugins external connection"},
+		{Name: "public:maven-commonsware", DefaultURL: "https://repo.commonsware.com", Flag: "maven-commonsware-url", Env: "WHARF_MAVEN_COMMONSWARE_URL",
+			Usage: "CommonsWare's Android repository behind the public:maven-commonsware external connection"},
+		{Name: "public:maven-clojars", DefaultURL: "https://repo.clojars.org", Flag: "maven-clojars-url", Env: "WHARF_MAVEN_CLOJARS_URL",
+			Usage: "Clojars behind the public:maven-clojars external connection"},
+	},
+	// Generated maven-metadata.xml documents with their checksums.
+	CacheBytes: 32 << 20,
+	New: func(env format.Env) (*format.Endpoint, error) {
+		return &format.Endpoint{Serve: New(env).Serve}, nil
+	},
 }
 
 // Serve handles one authenticated request.
@@ -171,51 +192,45 @@ func (h *Handler) metadata(ctx context.Context, req *endpoint.Request, p Path) (
 	if st.Sources {
 		return h.resolvedMetadata(ctx, req, p)
 	}
-	pkgID, gen := st.PkgID, st.Gen
 	key := ""
 	if p.Kind == KindVersionMetadata {
 		key = p.Version
 	}
-	if d := h.docs.get(pkgID, gen, key); d != nil {
-		return d, nil
-	}
-	if p.Kind == KindVersionMetadata {
-		vv, err := h.svc.ViewVersion(ctx, req.Caller, ref, p.Version, service.ViewOptions{})
+	return h.docs.Get(ctx, st.PkgID, key, st.Gen, func(ctx context.Context) (*doc, int64, error) {
+		if p.Kind == KindVersionMetadata {
+			vv, err := h.svc.ViewVersion(ctx, req.Caller, ref, p.Version, service.ViewOptions{})
+			if err != nil {
+				return nil, 0, err
+			}
+			files := make([]SnapshotFile, len(vv.Assets))
+			var last time.Time
+			for i, a := range vv.Assets {
+				files[i] = SnapshotFile{Name: a.Name, Updated: a.Created}
+				if a.Created.After(last) {
+					last = a.Created
+				}
+			}
+			return newDoc(RenderSnapshotMetadata(p.GroupID, p.ArtifactID, vv.Version.Version, files), last), vv.Package.Generation, nil
+		}
+		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		files := make([]SnapshotFile, len(vv.Assets))
+		var listed []string
 		var last time.Time
-		for i, a := range vv.Assets {
-			files[i] = SnapshotFile{Name: a.Name, Updated: a.Created}
-			if a.Created.After(last) {
-				last = a.Created
+		for _, v := range view.Versions {
+			if v.Status.Listed() {
+				listed = append(listed, v.Version)
+				if v.PublishedTime.After(last) {
+					last = v.PublishedTime
+				}
 			}
 		}
-		d := newDoc(RenderSnapshotMetadata(p.GroupID, p.ArtifactID, vv.Version.Version, files), last)
-		h.docs.put(vv.Package.ID, vv.Package.Generation, key, d)
-		return d, nil
-	}
-	view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
-	if err != nil {
-		return nil, err
-	}
-	var listed []string
-	var last time.Time
-	for _, v := range view.Versions {
-		if v.Status.Listed() {
-			listed = append(listed, v.Version)
-			if v.PublishedTime.After(last) {
-				last = v.PublishedTime
-			}
+		if len(listed) == 0 {
+			return nil, 0, model.NotFound(model.ResourcePackage, p.ArtifactID, "%s:%s has no published versions.", p.GroupID, p.ArtifactID)
 		}
-	}
-	if len(listed) == 0 {
-		return nil, model.NotFound(model.ResourcePackage, p.ArtifactID, "%s:%s has no published versions.", p.GroupID, p.ArtifactID)
-	}
-	d := newDoc(RenderArtifactMetadata(p.GroupID, p.ArtifactID, listed, last), last)
-	h.docs.put(view.Package.ID, view.Package.Generation, key, d)
-	return d, nil
+		return newDoc(RenderArtifactMetadata(p.GroupID, p.ArtifactID, listed, last), last), view.Package.Generation, nil
+	})
 }
 
 func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Request, p Path) {

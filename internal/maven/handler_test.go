@@ -9,34 +9,27 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/wharf-dev/wharf/internal/blob/fs"
-	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
 )
 
 // These tests drive the handler over HTTP against the real service and
 // stores; e2e/maven_test.go drives the real mvn against the binary.
 
-const account = "111122223333"
-
 var (
 	ctx   = context.Background()
-	admin = service.Caller{Account: account, ARN: "arn:aws:iam::" + account + ":root"}
+	admin = formattest.Admin
 )
 
 type fixture struct {
 	t     *testing.T
-	dir   string
+	fx    *formattest.Fixture
 	svc   *service.Service
 	other *service.Service // a second replica on the same stores
 	base  string
@@ -45,37 +38,8 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "wharf.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { m.Close() })
-	b, err := fs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	key := bytes.Repeat([]byte{7}, 32)
-	svc := service.New(m, b, nil, service.Config{PublicURL: srv.URL, Logger: log})
-	svc.SetTokenIssuer(token.NewIssuer(key))
-	other := service.New(m, b, nil, service.Config{PublicURL: srv.URL, Logger: log})
-	other.SetTokenIssuer(token.NewIssuer(key))
-	if _, err := svc.CreateDomain(ctx, admin, service.CreateDomainInput{Domain: "acme"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "acme", Repository: "repo"}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := svc.GetAuthorizationToken(ctx, admin, service.GetAuthorizationTokenInput{Domain: "acme"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	Mount(mux, svc, log)
-	return &fixture{t: t, dir: dir, svc: svc, other: other, base: srv.URL + "/maven/acme-" + account + "/repo/", token: tok.AuthorizationToken}
+	fx := formattest.New(t, Format)
+	return &fixture{t: t, fx: fx, svc: fx.Service, other: fx.Replica(), base: fx.URL, token: fx.Token}
 }
 
 // do sends a request with the fixture's token and returns status and body.
@@ -116,7 +80,7 @@ func (f *fixture) expect(method, path string, body []byte, want int) []byte {
 }
 
 func (f *fixture) ref(g, a string) service.PackageRef {
-	return service.PackageRef{Domain: "acme", Repository: "repo", Format: model.FormatMaven, Namespace: g, Package: a}
+	return f.fx.Ref(g, a)
 }
 
 // statuses lists every version of g:a with its status ("" map when the

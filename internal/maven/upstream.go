@@ -2,7 +2,6 @@ package maven
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
@@ -14,7 +13,9 @@ import (
 // public Maven repositories (public:maven-central, ...). None of them is
 // reachable from this server, so a miss that would go there answers 502
 // rather than a 404 that hides the gap.
-func isMavenConnection(conn string) bool { return strings.HasPrefix(conn, "public:maven-") }
+func isMavenConnection(conn string) bool {
+	return model.ExternalConnectionFormat(conn) == model.FormatMaven
+}
 
 // unreachable is a miss that had to go to a public repository this server
 // cannot reach.

@@ -42,6 +42,7 @@ type Tx interface {
 	Domains
 	Repositories
 	Packages
+	PackageStates
 	Versions
 	Assets
 	Tags
@@ -113,14 +114,20 @@ type Packages interface {
 	GetPackageByID(id int64) (*model.Package, error)
 	SetPackageOrigin(id int64, o model.OriginRestrictions) error
 	// DeletePackage removes the package with its versions, assets and
-	// dist-tags.
+	// state.
 	DeletePackage(id int64) error
 	// ListPackages orders by format, namespace, name.
 	ListPackages(repoID int64, f PackageFilter) ([]*model.Package, error)
-	// DistTags, SetDistTag and DeleteDistTag keep npm's dist-tags.
-	DistTags(pkgID int64) (map[string]string, error)
-	SetDistTag(pkgID int64, tag, version string) error
-	DeleteDistTag(pkgID int64, tag string) error
+}
+
+// PackageStates keep the per-package state a package's format owns
+// (npm: its dist-tags), string keys to string values. The store gives
+// them no meaning; each write moves the package's generation, and
+// deleting the package deletes its state.
+type PackageStates interface {
+	PackageState(pkgID int64) (map[string]string, error)
+	SetPackageState(pkgID int64, key, value string) error
+	DeletePackageState(pkgID int64, key string) error
 }
 
 // Version sort orders.
@@ -155,7 +162,7 @@ type Versions interface {
 	DeleteVersions(ids []int64) error
 	ListVersions(pkgID int64, f VersionFilter) ([]*model.Version, error)
 	// TouchPackage marks the package changed (its Generation increases).
-	// Every version, asset and dist-tag write does this already.
+	// Every version, asset and package state write does this already.
 	TouchPackage(pkgID int64) error
 }
 

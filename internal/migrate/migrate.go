@@ -85,7 +85,7 @@ var skipTables = []string{"blob_leases", "scope_generation", "access_generation"
 var tableOrder = []string{
 	"accounts", "users", "access_keys", "user_policies",
 	"domains", "domain_policies", "repositories", "repository_policies",
-	"packages", "versions", "assets", "dist_tags", "tags", "blobs", "gc_candidates", "settings",
+	"packages", "versions", "assets", "package_state", "tags", "blobs", "gc_candidates", "settings",
 	"package_groups", "package_group_allowed_repositories",
 	"webhooks", "event_sequences", "events", "deliveries",
 }

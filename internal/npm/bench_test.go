@@ -49,7 +49,7 @@ func benchPublish(b *testing.B, e *testEnv, name string, versions int) {
 			b.Fatal(err)
 		}
 		r, _ := sp.Reader()
-		if _, err := e.svc.Publish(ctx, admin, service.PublishRequest{Ref: ref(name), Version: version, Metadata: pub.Metadata, DistTags: pub.DistTags,
+		if _, err := e.svc.Publish(ctx, admin, service.PublishRequest{Ref: ref(name), Version: version, Metadata: pub.Metadata, State: pub.DistTags,
 			Assets: []service.Upload{{Name: assetName, Body: r, SHA256: p.sha256}}}); err != nil {
 			b.Fatal(err)
 		}
@@ -130,7 +130,7 @@ func BenchmarkPackument(b *testing.B) {
 			client := benchClient()
 			pkgID, _, _ := e.svc.PackageGeneration(ctx, admin, ref(pkg.name))
 			for b.Loop() {
-				e.h.cache.drop(pkgID)
+				e.h.cache.Drop(pkgID)
 				benchGet(b, client, url, e.token, gz...)
 			}
 		})

@@ -20,7 +20,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/semver"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -41,8 +43,6 @@ type Options struct {
 	// spills to a temporary file in SpoolDir.
 	SpoolMemory int
 	SpoolDir    string
-	// CacheBytes bounds the rendered packuments kept in memory.
-	CacheBytes int64
 	// NpmjsURL is the public registry behind the public:npmjs external
 	// connection (default DefaultNpmjsURL).
 	NpmjsURL string
@@ -53,12 +53,12 @@ type Handler struct {
 	svc    *service.Service
 	log    *slog.Logger
 	opts   Options
-	cache  *docCache
+	cache  *doccache.Cache[*rendered]
 	public *publicRegistry
 }
 
-// New builds the handler and subscribes its cache to package changes.
-func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
+// New builds the handler over env's service, with its document cache.
+func New(env format.Env, opts Options) *Handler {
 	if opts.MaxPublishBytes == 0 {
 		opts.MaxPublishBytes = 2 << 30
 	}
@@ -68,24 +68,19 @@ func New(svc *service.Service, log *slog.Logger, opts Options) *Handler {
 	if opts.SpoolDir == "" {
 		opts.SpoolDir = os.TempDir()
 	}
-	if opts.CacheBytes == 0 {
-		opts.CacheBytes = 256 << 20
-	}
+	log := env.Log
 	if log == nil {
 		log = slog.Default()
 	}
 	if opts.NpmjsURL == "" {
-		opts.NpmjsURL = svc.ExternalURL(npmjsConnection)
+		opts.NpmjsURL = env.URL(npmjsConnection)
 	}
-	h := &Handler{svc: svc, log: log, opts: opts, cache: newDocCache(opts.CacheBytes), public: newPublicRegistry(opts.NpmjsURL)}
-	svc.OnChange(h.cache.drop)
-	svc.SetExternalLookup(npmjsConnection, h.publicHasVersion)
-	return h
+	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: newPublicRegistry(opts.NpmjsURL)}
 }
 
-// Mount serves npm at /npm/ on mux.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	mountHandler(mux, svc, New(svc, log, Options{}))
+// Endpoint is the handler as the format seam serves it.
+func (h *Handler) Endpoint() *format.Endpoint {
+	return &format.Endpoint{Serve: h.Serve, Lookups: map[string]service.ExternalLookup{npmjsConnection: h.publicHasVersion}}
 }
 
 // Serve routes one authenticated request.
@@ -238,19 +233,16 @@ func (h *Handler) packument(w http.ResponseWriter, r *http.Request, req *endpoin
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	doc, err := h.cache.get(cacheKey{pkgID, kind}, gen, func() (*rendered, error) {
-		// Shared by concurrent requests: one client going away must not
-		// fail the others.
-		ctx := context.WithoutCancel(r.Context())
+	doc, err := h.cache.Get(r.Context(), pkgID, kindKey[kind], gen, func(ctx context.Context) (*rendered, int64, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		body, err := render(view, name, req.Base, kind)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return newRendered(view.Package.Generation, body), nil
+		return newRendered(view.Package.Generation, body), view.Package.Generation, nil
 	})
 	if err != nil {
 		h.fail(w, r, err)
@@ -356,7 +348,7 @@ func (h *Handler) versionDoc(w http.ResponseWriter, r *http.Request, req *endpoi
 		return
 	}
 	listed := listedVersions(view)
-	if v, ok := effectiveTags(view.DistTags, listed)[spec]; ok {
+	if v, ok := effectiveTags(view.State, listed)[spec]; ok {
 		spec = v
 	}
 	for _, v := range listed {
@@ -413,7 +405,7 @@ func (h *Handler) put(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 		return
 	}
 	_, err = h.svc.Publish(r.Context(), req.Caller, service.PublishRequest{
-		Ref: ref, Version: pub.Version, Metadata: pub.Metadata, DistTags: pub.DistTags,
+		Ref: ref, Version: pub.Version, Metadata: pub.Metadata, State: pub.DistTags,
 		Assets: []service.Upload{{Name: assetName, Body: tgz, SHA256: p.sha256}},
 	})
 	if err != nil {
@@ -593,7 +585,7 @@ func (h *Handler) packageAPI(w http.ResponseWriter, r *http.Request, req *endpoi
 			return
 		}
 		w.Header().Set("Cache-Control", "no-cache")
-		writeJSON(w, http.StatusOK, effectiveTags(view.DistTags, listedVersions(view)))
+		writeJSON(w, http.StatusOK, effectiveTags(view.State, listedVersions(view)))
 	case strings.HasPrefix(tail, "dist-tags/"):
 		tag, err := url.PathUnescape(strings.TrimPrefix(tail, "dist-tags/"))
 		if err != nil {
@@ -608,7 +600,7 @@ func (h *Handler) packageAPI(w http.ResponseWriter, r *http.Request, req *endpoi
 				endpoint.Errorf(w, http.StatusBadRequest, "The latest tag cannot be removed; point it at another version with npm dist-tag add.")
 				return
 			}
-			if err := h.svc.DeleteDistTag(r.Context(), req.Caller, ref, tag); err != nil {
+			if err := removeDistTag(r.Context(), h.svc, req.Caller, ref, tag); err != nil {
 				h.fail(w, r, err)
 				return
 			}
@@ -637,7 +629,7 @@ func (h *Handler) setTag(w http.ResponseWriter, r *http.Request, req *endpoint.R
 		endpoint.Errorf(w, http.StatusBadRequest, fmt.Sprintf("%q is not a valid version.", version))
 		return
 	}
-	if err := h.svc.SetDistTag(r.Context(), req.Caller, ref, tag, version); err != nil {
+	if err := addDistTag(r.Context(), h.svc, req.Caller, ref, tag, version); err != nil {
 		h.fail(w, r, err)
 		return
 	}
@@ -692,9 +684,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
 	w.Write(b)
-}
-
-// mountHandler mounts an already built handler.
-func mountHandler(mux *http.ServeMux, svc *service.Service, h *Handler) {
-	endpoint.Mount(mux, svc, model.FormatNpm, endpoint.Bearer, h.Serve)
 }

@@ -4,7 +4,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"context"
 	"crypto/sha1"
 	"crypto/sha512"
 	"encoding/base64"
@@ -14,17 +13,15 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/blob/fs"
-	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/format"
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
 )
 
 // tgzFile is one entry of a test tarball.
@@ -80,11 +77,12 @@ func publishBody(name, version string, manifest map[string]any, tgz []byte) []by
 	return b
 }
 
-var admin = service.Caller{Account: "111122223333", ARN: "arn:aws:iam::111122223333:root", AccessKeyID: "AKIDADMIN"}
+var admin = formattest.Admin
 
 // testEnv is a real service on real stores behind the npm handler on an
-// HTTP test server.
+// HTTP test server (formattest), with the handler itself at hand.
 type testEnv struct {
+	fx    *formattest.Fixture
 	svc   *service.Service
 	h     *Handler
 	srv   *httptest.Server
@@ -92,66 +90,23 @@ type testEnv struct {
 	token string
 }
 
-func newTestEnv(t testing.TB) *testEnv {
+func newTestEnv(t testing.TB, opts ...formattest.Options) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"), sqlite.Exclusive()) // as wharf serve opens it
-	if err != nil {
-		t.Fatal(err)
+	var h *Handler
+	f := Format
+	f.New = func(env format.Env) (*format.Endpoint, error) {
+		// A small spool, so tests see tarballs spill to disk.
+		h = New(env, Options{SpoolDir: t.TempDir(), SpoolMemory: 1 << 10})
+		return h.Endpoint(), nil
 	}
-	t.Cleanup(func() { m.Close() })
-	b, err := fs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv := httptest.NewUnstartedServer(mux)
-	public := "http://" + srv.Listener.Addr().String()
-	svc := service.New(m, b, nil, service.Config{PublicURL: public})
-	svc.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
-	if _, err := svc.CreateDomain(ctx, admin, service.CreateDomainInput{Domain: "dom"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := svc.GetAuthorizationToken(ctx, admin, service.GetAuthorizationTokenInput{Domain: "dom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := New(svc, nil, Options{SpoolDir: dir, SpoolMemory: 1 << 10})
-	mountHandler(mux, svc, h)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &testEnv{svc: svc, h: h, srv: srv, base: public + service.EndpointPath(model.FormatNpm, "dom", admin.Account, "repo"), token: tok.AuthorizationToken}
+	fx := formattest.New(t, f, opts...)
+	return &testEnv{fx: fx, svc: fx.Service, h: h, srv: fx.Server, base: fx.URL, token: fx.Token}
 }
 
 // do sends a request with the token and returns status and body.
 func (e *testEnv) do(t testing.TB, method, path string, body []byte, hdr ...string) (*http.Response, []byte) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequest(method, e.base+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+e.token)
-	for i := 0; i+1 < len(hdr); i += 2 {
-		req.Header.Set(hdr[i], hdr[i+1])
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return resp, b
+	return e.fx.Do(t, method, path, body, hdr...)
 }
 
 // publish PUTs a package version and requires success.

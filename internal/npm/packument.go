@@ -145,7 +145,7 @@ func render(view *service.PackageView, name pkgName, base string, kind docKind) 
 		// a version in an empty document.
 		return nil, model.NotFound(model.ResourcePackage, name.String(), "Package %s has no versions npm can list.", name)
 	}
-	tags := effectiveTags(view.DistTags, listed)
+	tags := effectiveTags(view.State, listed)
 	var created, modified time.Time
 	for _, v := range listed {
 		if created.IsZero() || v.PublishedTime.Before(created) {

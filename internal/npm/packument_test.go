@@ -26,7 +26,7 @@ func testView() *service.PackageView {
 			v("2.1.0-beta.1", model.StatusPublished, 5, ""),
 			v("0.9.0", model.StatusArchived, 0, ""),
 		},
-		DistTags: map[string]string{"latest": "2.0.0", "beta": "2.1.0-beta.1", "old": "0.9.0", "stable": "1.2.0"},
+		State: map[string]string{"latest": "2.0.0", "beta": "2.1.0-beta.1", "old": "0.9.0", "stable": "1.2.0"},
 	}
 }
 

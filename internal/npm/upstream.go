@@ -313,7 +313,7 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 	if err != nil {
 		return nil, 0, err
 	}
-	merged := &service.PackageView{DistTags: map[string]string{}}
+	merged := &service.PackageView{State: map[string]string{}}
 	seen := map[string]bool{}
 	add := func(vs []*model.Version, tags map[string]string) {
 		for _, v := range vs {
@@ -323,7 +323,7 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 			}
 		}
 		for t, v := range tags {
-			merged.DistTags[t] = v // later in the chain is further upstream
+			merged.State[t] = v // later in the chain is further upstream
 		}
 	}
 	var pubErr error
@@ -332,7 +332,7 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 			if merged.Package == nil {
 				merged.Package = e.View.Package
 			}
-			add(e.View.Versions, e.View.DistTags)
+			add(e.View.Versions, e.View.State)
 		}
 		if e.ExternalConnection != npmjsConnection {
 			continue
@@ -462,7 +462,7 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 		err = h.svc.IngestExternal(ctx, c, service.IngestRequest{
 			Ref: ref, Connection: npmjsConnection, Version: version,
 			Asset:    service.Upload{Name: assetName, Body: f, SHA256: sum},
-			Metadata: publicMetadata(name, raw), DistTags: d.DistTags, Published: published,
+			Metadata: publicMetadata(name, raw), State: tagsOf(d.DistTags, version), Published: published,
 		})
 		return err == nil, err
 	})

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -112,9 +113,8 @@ func (f *fakeRegistry) add(t *testing.T, name, version string, tgz []byte, corru
 // public:npmjs connection, served by a fake registry.
 func newPublicEnv(t *testing.T) (*testEnv, *fakeRegistry) {
 	t.Helper()
-	e := newTestEnv(t)
 	f := newFakeRegistry(t)
-	e.h.public = newPublicRegistry(f.srv.URL)
+	e := newTestEnv(t, formattest.Options{URLs: map[string]string{npmjsConnection: f.srv.URL}})
 	if _, err := e.svc.AssociateExternalConnection(context.Background(), admin, service.ExternalConnectionInput{
 		RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}, ExternalConnection: "public:npmjs"}); err != nil {
 		t.Fatal(err)

@@ -27,6 +27,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -37,16 +38,18 @@ type Handler struct {
 	svc  *service.Service
 	log  *slog.Logger
 	opts Options
-	// pkgs holds each package's parsed versions, docs the documents
-	// rendered from them; both by package generation.
-	pkgs *docCache[*pkgEntries]
-	docs *docCache[*rendered]
+	// docs holds each package's parsed versions ("entries") and the
+	// documents rendered from them, by package generation, in the
+	// format's document cache.
+	docs *doccache.Cache[sized]
 }
 
 // pkgEntries is a package's versions as NuGet clients see them.
 type pkgEntries struct {
 	es    []*entry
 	bytes int64
+	// gen is the package generation the entries were read at.
+	gen int64
 }
 
 func (p *pkgEntries) size() int64 { return p.bytes + int64(len(p.es))*256 + 64 }
@@ -152,18 +155,22 @@ func (h *Handler) load(ctx context.Context, req *endpoint.Request, id string) (*
 		v.ents, err = h.mergedEntries(ctx, req, ref)
 		return v, err
 	}
-	c, err := h.pkgs.get(ctx, docKey{st.PkgID, "entries"}, st.Gen, func(ctx context.Context) (int64, *pkgEntries, error) {
+	ents, err := cachedGet(ctx, h.docs, st.PkgID, "entries", st.Gen, func(ctx context.Context) (*pkgEntries, int64, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return 0, nil, err
+			return nil, 0, err
 		}
 		p, err := newPkgEntries(view)
-		return view.Package.Generation, p, err
+		if err != nil {
+			return nil, 0, err
+		}
+		p.gen = view.Package.Generation
+		return p, p.gen, nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	v.ents, v.gen, v.cacheable = c.val, c.gen, true
+	v.ents, v.gen, v.cacheable = ents, ents.gen, true
 	return v, nil
 }
 
@@ -179,14 +186,14 @@ func (h *Handler) doc(w http.ResponseWriter, r *http.Request, v *pkgView, name, 
 	}
 	var doc *rendered
 	if v.cacheable {
-		c, err := h.docs.get(r.Context(), docKey{v.pkgID, name}, v.gen, func(context.Context) (int64, *rendered, error) {
-			return v.gen, render(), nil
+		var err error
+		doc, err = cachedGet(r.Context(), h.docs, v.pkgID, name, v.gen, func(context.Context) (*rendered, int64, error) {
+			return render(), v.gen, nil
 		})
 		if err != nil {
 			h.fail(w, r, err)
 			return
 		}
-		doc = c.val
 	} else {
 		doc = render()
 	}

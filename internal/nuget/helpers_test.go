@@ -18,6 +18,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/archive/archivetest"
 	"github.com/wharf-dev/wharf/internal/blob/fs"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -159,7 +160,11 @@ func newTestEndpointWith(tb testing.TB, opts Options) *testEndpoint {
 		opts.SpoolDir = tb.TempDir()
 	}
 	mux := http.NewServeMux()
-	mountWith(mux, svc, New(svc, log, opts))
+	f := Format
+	f.New = func(env format.Env) (*format.Endpoint, error) { return New(env, opts).Endpoint(), nil }
+	if err := format.Install(mux, f, format.Env{Service: svc, Log: log}); err != nil {
+		tb.Fatal(err)
+	}
 	path := "/nuget/dom-" + account + "/repo/"
 	return &testEndpoint{dir: dir, svc: svc, mux: mux, token: tok.AuthorizationToken, path: path, base: "http://wharf.test" + path}
 }

@@ -7,30 +7,25 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	iofs "io/fs"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/wharf-dev/wharf/internal/blob/fs"
-	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
 )
 
-const account = "111122223333"
+const account = formattest.Account
 
-var admin = service.Caller{Account: account, ARN: "arn:aws:iam::" + account + ":root", AccessKeyID: "AKIDADMIN"}
+var admin = formattest.Admin
 
 // testEndpoint is the PyPI endpoint over a real service on real stores in
-// a temporary folder.
+// a temporary folder (formattest).
 type testEndpoint struct {
-	dir   string
+	fx    *formattest.Fixture
 	svc   *service.Service
 	mux   *http.ServeMux
 	token string
@@ -39,33 +34,8 @@ type testEndpoint struct {
 
 func newTestEndpoint(tb testing.TB) *testEndpoint {
 	tb.Helper()
-	ctx := context.Background()
-	dir := tb.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(func() { m.Close() })
-	b, err := fs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	svc := service.New(m, b, nil, service.Config{PublicURL: "http://wharf.test", Logger: log})
-	svc.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
-	if _, err := svc.CreateDomain(ctx, admin, service.CreateDomainInput{Domain: "dom"}); err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}}); err != nil {
-		tb.Fatal(err)
-	}
-	tok, err := svc.GetAuthorizationToken(ctx, admin, service.GetAuthorizationTokenInput{Domain: "dom"})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	Mount(mux, svc, log)
-	return &testEndpoint{dir: dir, svc: svc, mux: mux, token: tok.AuthorizationToken, base: "/pypi/dom-" + account + "/repo/"}
+	fx := formattest.New(tb, Format)
+	return &testEndpoint{fx: fx, svc: fx.Service, mux: fx.Mux, token: fx.Token, base: service.EndpointPath(model.FormatPyPI, formattest.Domain, account, formattest.Repository)}
 }
 
 func (e *testEndpoint) do(method, path string, body io.Reader, hdr ...string) *httptest.ResponseRecorder {
@@ -111,20 +81,7 @@ func (e *testEndpoint) upload(tb testing.TB, name, version, filename string, con
 }
 
 // blobCount counts the files in the blob store, finished or not.
-func (e *testEndpoint) blobCount(tb testing.TB) int {
-	tb.Helper()
-	n := 0
-	err := filepath.WalkDir(filepath.Join(e.dir, "blobs"), func(_ string, d iofs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			n++
-		}
-		return err
-	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return n
-}
+func (e *testEndpoint) blobCount(tb testing.TB) int { return e.fx.BlobCount(tb) }
 
 func (e *testEndpoint) version(tb testing.TB, version string) *model.Version {
 	tb.Helper()

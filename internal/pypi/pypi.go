@@ -18,26 +18,36 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
-// cacheBytes bounds the rendered project pages kept in memory.
-const cacheBytes = 64 << 20
-
 type handler struct {
 	svc   *service.Service
 	log   *slog.Logger
-	pages *pageCache
+	pages *doccache.Cache[*page]
 }
 
-// Mount registers the PyPI endpoint on mux. pip and twine authenticate
+// Format declares PyPI to the format seam. pip and twine authenticate
 // with Basic auth (user "aws", the token as password).
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	h := &handler{svc: svc, log: log, pages: newPageCache(cacheBytes)}
-	svc.OnChange(h.pages.invalidate)
-	endpoint.Mount(mux, svc, model.FormatPyPI, endpoint.Basic, h.serve)
+var Format = format.Format{
+	Name:   model.FormatPyPI,
+	Scheme: endpoint.Basic,
+	// Declared for its flag; this server does not fetch from it yet, so
+	// a miss that would go there is a 502 (upstream.go).
+	Connections: []format.Connection{{
+		Name: pypiConnection, DefaultURL: "https://pypi.org", Flag: "pypi-url", Env: "WHARF_PYPI_URL",
+		Usage: "public Python Package Index behind the public:pypi external connection",
+	}},
+	// Rendered project pages, HTML and JSON.
+	CacheBytes: 64 << 20,
+	New: func(env format.Env) (*format.Endpoint, error) {
+		h := &handler{svc: env.Service, log: env.Log, pages: format.NewDocCache(env, (*page).size)}
+		return &format.Endpoint{Serve: h.serve}, nil
+	},
 }
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, req *endpoint.Request) {
@@ -133,16 +143,16 @@ func (h *handler) project(w http.ResponseWriter, r *http.Request, req *endpoint.
 		h.resolvedProject(w, r, req, ref)
 		return
 	}
-	pg, err := h.pages.get(r.Context(), st.PkgID, st.Gen, func(ctx context.Context) (*page, error) {
+	pg, err := h.pages.Get(r.Context(), st.PkgID, "", st.Gen, func(ctx context.Context) (*page, int64, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{WithAssets: true})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		p, err := buildProject(view)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return newPage(view.Package.Generation, p), nil
+		return newPage(view.Package.Generation, p), view.Package.Generation, nil
 	})
 	if err != nil {
 		endpoint.Error(w, r, h.log, err)

@@ -112,7 +112,7 @@ func BenchmarkInfo(b *testing.B) {
 				b.Fatal(err)
 			}
 			for b.Loop() {
-				e.h.cache.drop(pkgID)
+				e.h.cache.Drop(pkgID)
 				benchGet(b, client, url, e.token)
 			}
 		})

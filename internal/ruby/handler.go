@@ -28,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -40,8 +41,6 @@ type Options struct {
 	MaxGemBytes int64
 	// SpoolDir holds pushed gems while they are checked.
 	SpoolDir string
-	// CacheBytes bounds the package indexes kept in memory.
-	CacheBytes int64
 }
 
 // maxDependencyGems is how many gems one dependency API call may name,
@@ -56,7 +55,7 @@ type handler struct {
 	svc   *service.Service
 	log   *slog.Logger
 	opts  Options
-	cache *indexCache
+	cache *doccache.Cache[*gemIndex]
 }
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, req *endpoint.Request) {
@@ -155,12 +154,16 @@ func (h *handler) index(ctx context.Context, req *endpoint.Request, name string)
 	if !st.Found {
 		return nil, gemNotFound(name)
 	}
-	return h.cache.get(ctx, st.PkgID, st.Gen, func(ctx context.Context) (*gemIndex, error) {
+	return h.cache.Get(ctx, st.PkgID, "", st.Gen, func(ctx context.Context) (*gemIndex, int64, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		return buildIndex(view)
+		idx, err := buildIndex(view)
+		if err != nil {
+			return nil, 0, err
+		}
+		return idx, idx.gen, nil
 	})
 }
 

@@ -12,15 +12,13 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/wharf-dev/wharf/internal/blob/fs"
-	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/format"
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
 )
 
 var ctx = context.Background()
@@ -39,36 +37,15 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"), sqlite.Exclusive())
-	if err != nil {
-		t.Fatal(err)
+	e := &testEnv{}
+	f := Format
+	f.New = func(env format.Env) (*format.Endpoint, error) {
+		e.h = newHandler(env, Options{SpoolDir: t.TempDir()})
+		return &format.Endpoint{Serve: e.h.serve}, nil
 	}
-	t.Cleanup(func() { m.Close() })
-	b, err := fs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv := httptest.NewUnstartedServer(mux)
-	public := "http://" + srv.Listener.Addr().String()
-	svc := service.New(m, b, nil, service.Config{PublicURL: public})
-	svc.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
-	if _, err := svc.CreateDomain(ctx, admin, service.CreateDomainInput{Domain: "dom"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := svc.GetAuthorizationToken(ctx, admin, service.GetAuthorizationTokenInput{Domain: "dom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := newHandler(svc, nil, Options{SpoolDir: dir})
-	mountHandler(mux, svc, h)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &testEnv{svc: svc, h: h, srv: srv, base: public + service.EndpointPath(model.FormatRuby, "dom", admin.Account, "repo"), token: tok.AuthorizationToken}
+	fx := formattest.New(t, f)
+	e.svc, e.srv, e.base, e.token = fx.Service, fx.Server, fx.URL, fx.Token
+	return e
 }
 
 // do sends a request as gem install and Bundler do (Basic aws:TOKEN)

@@ -62,9 +62,10 @@ type Config struct {
 	IdentityRefresh time.Duration
 	// S3, when set, keeps blobs in an S3 bucket instead of DataDir/blobs.
 	S3 *s3.Config
-	// NpmjsURL is the public npm registry behind the public:npmjs
-	// external connection (default https://registry.npmjs.org).
-	NpmjsURL string
+	// ConnectionURLs are the base URLs of the public registries behind
+	// the external connections the formats declare, by connection name
+	// (public:npmjs); a connection missing here uses its default.
+	ConnectionURLs map[string]string
 	// PostgresDSN, when set, keeps the metadata in that PostgreSQL
 	// database instead of DataDir/wharf.db, so that several replicas can
 	// share it.
@@ -161,8 +162,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		cfg.AuditRetention = DefaultAuditRetention
 	}
 	trail := audit.New(m, cfg.Region, cfg.Logger)
-	svc := service.New(trail.Store(m), b, trail.Authorizer(acc.authz), service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease,
-		ExternalURLs: map[string]string{"public:npmjs": cfg.NpmjsURL}, Now: cfg.Now})
+	svc := service.New(trail.Store(m), b, trail.Authorizer(acc.authz), service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease, Now: cfg.Now})
 	svc.SetTokenIssuer(acc.issuer)
 	if cfg.Webhooks.Logger == nil {
 		cfg.Webhooks.Logger = cfg.Logger
@@ -179,7 +179,10 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	rules := job.New(svc, m, cfg.Now, cfg.Logger)
 	cp.RetentionRoutes(mux, rules)
 	cp.TrashRoutes(mux)
-	mountFormats(mux, svc, cfg.Logger)
+	if err := installFormats(mux, svc, cfg.Logger, cfg.ConnectionURLs); err != nil {
+		m.Close()
+		return nil, err
+	}
 	if err := mountConsole(mux, svc, acc.dir, cfg.Logger); err != nil {
 		m.Close()
 		return nil, err

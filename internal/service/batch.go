@@ -3,6 +3,8 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
+	"sort"
 
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -100,22 +102,37 @@ func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action
 			return nil
 		}
 		ids := make([]int64, 0, len(ok))
+		names := make([]string, 0, len(ok))
 		for v := range ok {
 			ids = append(ids, current[v].ID)
+			names = append(names, v)
 		}
+		sort.Strings(names)
+		rules := s.rulesOf(p.Key.Format)
 		switch b.Op {
 		case model.OpDelete:
 			if err := s.trashVersions(tx, sc.domain.ID, p.ID, ok); err != nil {
 				return err
 			}
-			if err := dropDistTags(tx, p.ID, ok); err != nil {
+			if err := tx.DeleteVersions(ids); err != nil {
 				return err
 			}
-			return tx.DeleteVersions(ids)
-		case model.OpDispose:
-			return tx.SetVersionStatus(ids, model.StatusDisposed)
+			if rules.VersionsDeleted != nil {
+				return rules.VersionsDeleted(tx, p.ID, names)
+			}
+			return nil
 		default:
-			return tx.SetVersionStatus(ids, b.Target)
+			target := b.Target
+			if b.Op == model.OpDispose {
+				target = model.StatusDisposed
+			}
+			if err := tx.SetVersionStatus(ids, target); err != nil {
+				return err
+			}
+			if rules.StatusChanged != nil {
+				return rules.StatusChanged(tx, p.ID, names, target)
+			}
+			return nil
 		}
 	})
 	if err != nil {
@@ -128,23 +145,6 @@ func (s *Service) runBatch(ctx context.Context, c Caller, ref PackageRef, action
 		}
 	}
 	return &out, nil
-}
-
-// dropDistTags removes dist-tags that point at versions being deleted, so
-// a client never resolves a tag to a version that is gone.
-func dropDistTags(tx meta.Tx, pkgID int64, deleted map[string]model.VersionResult) error {
-	tags, err := tx.DistTags(pkgID)
-	if err != nil {
-		return err
-	}
-	for tag, v := range tags {
-		if _, gone := deleted[v]; gone {
-			if err := tx.DeleteDistTag(pkgID, tag); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
 }
 
 // CopyPackageVersionsInput is CopyPackageVersions' request.
@@ -239,7 +239,7 @@ func (s *Service) CopyPackageVersions(ctx context.Context, c Caller, in CopyPack
 		}
 		if dp != nil {
 			dstPkgID = dp.ID
-			return copyDistTags(tx, found, dp.ID, ok)
+			return s.copiedHook(tx, found, dp, out.SuccessfulVersions)
 		}
 		return nil
 	})
@@ -334,26 +334,28 @@ func (s *Service) copyVersion(tx meta.Tx, f copySource, dp *model.Package, exist
 	}
 }
 
-// copyDistTags copies the source's dist-tags that point at copied
-// versions; they overwrite same-named tags in the destination.
-func copyDistTags(tx meta.Tx, found map[string]copySource, dstID int64, copied map[string]model.VersionResult) error {
-	done := map[int64]bool{}
+// copiedHook tells the format which versions were copied from each
+// source package.
+func (s *Service) copiedHook(tx meta.Tx, found map[string]copySource, dp *model.Package, copied map[string]model.VersionResult) error {
+	hook := s.rulesOf(dp.Key.Format).VersionsCopied
+	if hook == nil || len(copied) == 0 {
+		return nil
+	}
+	bySource := map[int64][]string{}
+	var sources []int64
 	for v := range copied {
-		src := found[v].pkg
-		if done[src.ID] {
-			continue
+		id := found[v].pkg.ID
+		if bySource[id] == nil {
+			sources = append(sources, id)
 		}
-		done[src.ID] = true
-		tags, err := tx.DistTags(src.ID)
-		if err != nil {
+		bySource[id] = append(bySource[id], v)
+	}
+	slices.Sort(sources)
+	for _, id := range sources {
+		vs := bySource[id]
+		sort.Strings(vs)
+		if err := hook(tx, id, dp.ID, vs); err != nil {
 			return err
-		}
-		for tag, tv := range tags {
-			if _, ok := copied[tv]; ok {
-				if err := tx.SetDistTag(dstID, tag, tv); err != nil {
-					return err
-				}
-			}
 		}
 	}
 	return nil

@@ -17,23 +17,14 @@ type ExternalConnectionInput struct {
 	ExternalConnection string `json:"externalConnection"`
 }
 
-// externalConnectionNames are the connections CodeArtifact offers, in the
-// service model's order.
-var externalConnectionNames = []string{
-	"public:npmjs", "public:nuget-org", "public:pypi", "public:maven-central", "public:maven-googleandroid",
-	"public:maven-gradleplugins", "public:maven-commonsware", "public:maven-clojars", "public:ruby-gems-org", "public:crates-io",
-}
-
-// ExternalConnectionFormat is the package format a public connection
-// serves, or "" for a name CodeArtifact does not offer.
-func ExternalConnectionFormat(name string) model.Format {
-	return model.Format(externalConnectionFormat(name))
-}
-
 // AssociateExternalConnection gives a repository without upstreams its one public connection.
 func (s *Service) AssociateExternalConnection(ctx context.Context, c Caller, in ExternalConnectionInput) (*RepositoryOutput, error) {
-	if !slices.Contains(externalConnectionNames, in.ExternalConnection) {
-		return nil, model.InvalidParameter("External connection %s is not supported. Supported connections: %s.", in.ExternalConnection, strings.Join(externalConnectionNames, ", "))
+	if model.ExternalConnectionFormat(in.ExternalConnection) == "" {
+		names := make([]string, len(model.ExternalConnections))
+		for i, c := range model.ExternalConnections {
+			names[i] = c.Name
+		}
+		return nil, model.InvalidParameter("External connection %s is not supported. Supported connections: %s.", in.ExternalConnection, strings.Join(names, ", "))
 	}
 	var out RepositoryOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {

@@ -3,6 +3,7 @@ package service
 import (
 	"context"
 	"errors"
+	"slices"
 
 	"github.com/wharf-dev/wharf/internal/blob"
 	"github.com/wharf-dev/wharf/internal/meta"
@@ -11,8 +12,8 @@ import (
 
 // The methods in this file serve package-format endpoints: they read what
 // a package manager may see, authorized as ReadFromRepository on the
-// repository, and change what package managers change (dist-tags, version
-// metadata), authorized as PutPackageMetadata.
+// repository, and change what package managers change (format-owned
+// package state, version metadata), authorized as PutPackageMetadata.
 
 // RepoRef names a repository.
 type RepoRef struct {
@@ -104,8 +105,10 @@ type PackageView struct {
 	// Versions are those a client may see or fetch: Published, Unlisted
 	// and, when asked, Unfinished; with format metadata and details.
 	Versions []*model.Version
-	DistTags map[string]string
-	Assets   map[int64][]*model.Asset // by version ID, when asked
+	// State is the package's format-owned state (npm: dist-tags), for
+	// formats that keep any (FormatRules.State).
+	State  map[string]string
+	Assets map[int64][]*model.Asset // by version ID, when asked
 }
 
 // ViewOptions select what ViewPackage loads.
@@ -122,11 +125,39 @@ func (s *Service) ViewPackage(ctx context.Context, c Caller, ref PackageRef, opt
 		if err != nil {
 			return err
 		}
-		view, err = loadView(tx, p, opt)
+		view, err = s.loadView(tx, p, opt)
 		return err
 	})
 	if err != nil {
 		return nil, err
+	}
+	return view, nil
+}
+
+// loadView reads a package's view inside a transaction.
+func (s *Service) loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*PackageView, error) {
+	view := &PackageView{Package: p}
+	vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, WithFormatMeta: true, WithDetails: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, v := range vs {
+		if v.Status.Served(opt.IncludeUnfinished) {
+			view.Versions = append(view.Versions, v)
+		}
+	}
+	if view.State, err = s.loadState(tx, p); err != nil {
+		return nil, err
+	}
+	if opt.WithAssets {
+		view.Assets = map[int64][]*model.Asset{}
+		for _, v := range view.Versions {
+			as, err := tx.ListAssets(v.ID, "", 0)
+			if err != nil {
+				return nil, err
+			}
+			view.Assets[v.ID] = as
+		}
 	}
 	return view, nil
 }
@@ -193,47 +224,56 @@ func (s *Service) metadataScope(ctx context.Context, tx meta.Tx, c Caller, ref P
 	return s.getPackage(tx, sc.repo, sc.key)
 }
 
-// SetDistTag points an npm dist-tag at an existing, downloadable version.
-func (s *Service) SetDistTag(ctx context.Context, c Caller, ref PackageRef, tag, version string) error {
-	var pkgID int64
-	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		p, err := s.metadataScope(ctx, tx, c, ref)
-		if err != nil {
-			return err
-		}
-		vs, err := tx.GetVersions(p.ID, []string{version})
-		if err != nil {
-			return err
-		}
-		if v := vs[version]; v == nil || !v.Status.Downloadable() {
-			return versionNotFound(p.Key, version)
-		}
-		pkgID = p.ID
-		return tx.SetDistTag(p.ID, tag, version)
-	})
-	if err == nil {
-		s.changed(pkgID)
-	}
-	return err
+// StateEdit is a change to a package's format-owned state in progress
+// (EditPackageState).
+type StateEdit struct {
+	// Package is the package whose state is edited.
+	Package *model.Package
+	tx      meta.Tx
 }
 
-// DeleteDistTag removes an npm dist-tag.
-func (s *Service) DeleteDistTag(ctx context.Context, c Caller, ref PackageRef, tag string) error {
+// State is the package's current state.
+func (e *StateEdit) State() (map[string]string, error) {
+	return e.tx.PackageState(e.Package.ID)
+}
+
+// Set sets key to value.
+func (e *StateEdit) Set(key, value string) error {
+	return e.tx.SetPackageState(e.Package.ID, key, value)
+}
+
+// Delete removes key.
+func (e *StateEdit) Delete(key string) error {
+	return e.tx.DeletePackageState(e.Package.ID, key)
+}
+
+// DownloadableVersion returns the summary of a version of the package a
+// client may fetch (Published or Unlisted), or the not-found error that
+// any other status or a missing version gets.
+func (e *StateEdit) DownloadableVersion(version string) (*model.Version, error) {
+	version = model.NormalizeVersion(e.Package.Key.Format, version)
+	vs, err := e.tx.GetVersions(e.Package.ID, []string{version})
+	if err != nil {
+		return nil, err
+	}
+	if v := vs[version]; v != nil && v.Status.Downloadable() {
+		return v, nil
+	}
+	return nil, versionNotFound(e.Package.Key, version)
+}
+
+// EditPackageState changes a package's format-owned state (npm dist-tag
+// add and rm) in one transaction, authorized as PutPackageMetadata: edit
+// reads and writes it through e, and its error rolls everything back.
+func (s *Service) EditPackageState(ctx context.Context, c Caller, ref PackageRef, edit func(e *StateEdit) error) error {
 	var pkgID int64
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
 		p, err := s.metadataScope(ctx, tx, c, ref)
 		if err != nil {
 			return err
 		}
-		tags, err := tx.DistTags(p.ID)
-		if err != nil {
-			return err
-		}
-		if _, ok := tags[tag]; !ok {
-			return model.NotFound(model.ResourcePackage, tag, "Dist-tag %s not found on %s", tag, model.DisplayName(p.Key))
-		}
 		pkgID = p.ID
-		return tx.DeleteDistTag(p.ID, tag)
+		return edit(&StateEdit{Package: p, tx: tx})
 	})
 	if err == nil {
 		s.changed(pkgID)
@@ -297,12 +337,24 @@ func (s *Service) FinishVersions(ctx context.Context, c Caller, ref PackageRef, 
 			return err
 		}
 		var ids []int64
+		var finished []string
 		for _, v := range vs {
 			if v.Status == model.StatusUnfinished {
 				ids = append(ids, v.ID)
+				finished = append(finished, v.Version)
 			}
 		}
-		return tx.SetVersionStatus(ids, model.StatusPublished)
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := tx.SetVersionStatus(ids, model.StatusPublished); err != nil {
+			return err
+		}
+		if hook := s.rulesOf(p.Key.Format).StatusChanged; hook != nil {
+			slices.Sort(finished)
+			return hook(tx, p.ID, finished, model.StatusPublished)
+		}
+		return nil
 	})
 	if err == nil {
 		s.changed(pkgID)

@@ -241,7 +241,7 @@ func upstreamConflict(sc *pkgScope, version, where string) error {
 func (s *Service) checkExternalVersion(ctx context.Context, sc *pkgScope, conns []externalSource, version string) error {
 	for _, src := range conns {
 		f, ok := s.lookups.Load(src.connection)
-		if !ok || ExternalConnectionFormat(src.connection) != sc.key.Format {
+		if !ok || model.ExternalConnectionFormat(src.connection) != sc.key.Format {
 			continue
 		}
 		lctx, cancel := context.WithTimeout(ctx, externalLookupTimeout)

@@ -55,8 +55,9 @@ type PublishRequest struct {
 	// the bytes hold (a checksum, a readme inside the archive) as they
 	// stream past.
 	Metadata *VersionMetadata
-	// DistTags are set on the package with the publish (npm).
-	DistTags map[string]string
+	// State is set in the package's format-owned state with the publish
+	// (npm: the dist-tags the client sent).
+	State map[string]string
 	// MergeFormatMetadata, when set, computes the version's format
 	// metadata from the document it holds (nil for a new version) inside
 	// the publish's write, after Metadata is applied: formats whose assets
@@ -437,10 +438,8 @@ func (s *Service) commitPublish(ctx context.Context, tx meta.Tx, c Caller, sc *p
 			return nil, 0, err
 		}
 	}
-	for tag, tv := range req.DistTags {
-		if err := tx.SetDistTag(p.ID, tag, tv); err != nil {
-			return nil, 0, err
-		}
+	if err := setState(tx, p.ID, req.State); err != nil {
+		return nil, 0, err
 	}
 	return &PublishResult{Format: sc.key.Format, Namespace: sc.key.Namespace, Package: sc.key.Name, Version: v.Version,
 		Revision: v.Revision, Status: v.Status, Assets: stored, Created: created}, p.ID, nil

@@ -51,29 +51,9 @@ func (s *Service) describeRepo(r *model.Repository) RepositoryDescription {
 		out.Upstreams = append(out.Upstreams, UpstreamRepositoryInfo{RepositoryName: u})
 	}
 	for _, e := range r.ExternalConnections {
-		out.ExternalConnections = append(out.ExternalConnections, ExternalConnectionInfo{ExternalConnectionName: e, PackageFormat: externalConnectionFormat(e), Status: "Available"})
+		out.ExternalConnections = append(out.ExternalConnections, ExternalConnectionInfo{ExternalConnectionName: e, PackageFormat: string(model.ExternalConnectionFormat(e)), Status: "Available"})
 	}
 	return out
-}
-
-// externalConnectionFormat maps CodeArtifact's public connections to their
-// package format.
-func externalConnectionFormat(name string) string {
-	switch name {
-	case "public:npmjs":
-		return "npm"
-	case "public:pypi":
-		return "pypi"
-	case "public:nuget-org":
-		return "nuget"
-	case "public:ruby-gems-org":
-		return "ruby"
-	case "public:crates-io":
-		return "cargo"
-	case "public:maven-central", "public:maven-googleandroid", "public:maven-gradleplugins", "public:maven-commonsware", "public:maven-clojars":
-		return "maven"
-	}
-	return ""
 }
 
 // setUpstreams validates a new upstream list for r (which must not create

@@ -37,9 +37,6 @@ type Config struct {
 	GCGrace time.Duration
 	Now     func() time.Time
 	Logger  *slog.Logger
-	// ExternalURLs are the base URLs of the public registries behind
-	// external connections, by connection name (public:npmjs).
-	ExternalURLs map[string]string
 }
 
 // Caller is the authenticated principal making a request.
@@ -92,6 +89,8 @@ type Service struct {
 	onCollect []func(context.Context)
 	// lookups holds each external connection's ExternalLookup.
 	lookups sync.Map
+	// rules are the formats' rules, by format (SetFormatRules).
+	rules map[model.Format]*FormatRules
 
 	tokens   *token.Issuer
 	keyCheck func(ctx context.Context, c token.Claims) error
@@ -124,7 +123,7 @@ func New(m meta.Store, b blob.Store, authz Authorizer, cfg Config) *Service {
 	if authz == nil {
 		authz = SameAccount{}
 	}
-	s := &Service{blobs: b, authz: authz, cfg: cfg, log: cfg.Logger, gc: make(chan struct{}, 1)}
+	s := &Service{blobs: b, authz: authz, cfg: cfg, log: cfg.Logger, gc: make(chan struct{}, 1), rules: map[model.Format]*FormatRules{}}
 	s.meta = eventStore{Store: m, s: s}
 	return s
 }

@@ -81,11 +81,12 @@ func (s *Service) GetRestoreWindow(ctx context.Context, c Caller, owner, domain 
 }
 
 // trashDoc is what a trashed version keeps to be put back: the whole
-// version, its asset records and the dist-tags that pointed at it.
+// version, its asset records and the keys of the package state its
+// format kept pointing at it (npm's dist-tags).
 type trashDoc struct {
-	Version  model.Version `json:"version"`
-	Assets   []model.Asset `json:"assets"`
-	DistTags []string      `json:"distTags,omitempty"`
+	Version model.Version `json:"version"`
+	Assets  []model.Asset `json:"assets"`
+	State   []string      `json:"state,omitempty"`
 }
 
 // trashVersions keeps the versions about to be deleted when the domain
@@ -97,7 +98,7 @@ func (s *Service) trashVersions(tx meta.Tx, domainID int64, pkgID int64, version
 		return err
 	}
 	now := s.now()
-	tags, err := tx.DistTags(pkgID)
+	state, err := tx.PackageState(pkgID)
 	if err != nil {
 		return err
 	}
@@ -107,9 +108,9 @@ func (s *Service) trashVersions(tx meta.Tx, domainID int64, pkgID int64, version
 			return err
 		}
 		doc := trashDoc{Version: *v}
-		for tag, tv := range tags {
-			if tv == name {
-				doc.DistTags = append(doc.DistTags, tag)
+		for key, sv := range state {
+			if sv == name {
+				doc.State = append(doc.State, key)
 			}
 		}
 		after := ""
@@ -248,13 +249,13 @@ func (s *Service) RestoreVersion(ctx context.Context, c Caller, ref PackageRef, 
 				return err
 			}
 		}
-		tags, err := tx.DistTags(p.ID)
+		state, err := tx.PackageState(p.ID)
 		if err != nil {
 			return err
 		}
-		for _, tag := range doc.DistTags {
-			if _, set := tags[tag]; !set {
-				if err := tx.SetDistTag(p.ID, tag, version); err != nil {
+		for _, key := range doc.State {
+			if _, set := state[key]; !set {
+				if err := tx.SetPackageState(p.ID, key, version); err != nil {
 					return err
 				}
 			}

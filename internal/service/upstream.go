@@ -142,7 +142,7 @@ func (s *Service) ResolveChain(ctx context.Context, c Caller, ref PackageRef, op
 		return s.walkChain(ctx, tx, c, d, first, k, func(st chainStep) (bool, error) {
 			e := ChainEntry{Repo: RepoRef{Domain: d.Name, DomainOwner: d.Owner, Repository: st.repo.Name}, ExternalConnection: st.external}
 			if st.pkg != nil {
-				view, err := loadView(tx, st.pkg, opt)
+				view, err := s.loadView(tx, st.pkg, opt)
 				if err != nil {
 					return false, err
 				}
@@ -153,35 +153,6 @@ func (s *Service) ResolveChain(ctx context.Context, c Caller, ref PackageRef, op
 		})
 	})
 	return out, err
-}
-
-// loadView reads a package's view inside a transaction, for ViewPackage
-// and for each repository of ResolveChain.
-func loadView(tx meta.Tx, p *model.Package, opt ViewOptions) (*PackageView, error) {
-	view := &PackageView{Package: p}
-	vs, err := tx.ListVersions(p.ID, meta.VersionFilter{AllStatuses: true, WithFormatMeta: true, WithDetails: true})
-	if err != nil {
-		return nil, err
-	}
-	for _, v := range vs {
-		if v.Status.Served(opt.IncludeUnfinished) {
-			view.Versions = append(view.Versions, v)
-		}
-	}
-	if view.DistTags, err = tx.DistTags(p.ID); err != nil {
-		return nil, err
-	}
-	if opt.WithAssets {
-		view.Assets = map[int64][]*model.Asset{}
-		for _, v := range view.Versions {
-			as, err := tx.ListAssets(v.ID, "", 0)
-			if err != nil {
-				return nil, err
-			}
-			view.Assets[v.ID] = as
-		}
-	}
-	return view, nil
 }
 
 // upstreamPackage finds or creates the package a version from upstream
@@ -268,8 +239,10 @@ type IngestRequest struct {
 	Version    string
 	Asset      Upload
 	Metadata   *VersionMetadata
-	DistTags   map[string]string
-	Published  time.Time
+	// State is set in the package's format-owned state with the version
+	// (npm: the registry's dist-tags that point at it).
+	State     map[string]string
+	Published time.Time
 }
 
 // IngestExternal stores a version fetched through the repository's
@@ -342,12 +315,8 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		if err := tx.PutAsset(a); err != nil {
 			return err
 		}
-		for tag, tv := range req.DistTags {
-			if tv == version {
-				if err := tx.SetDistTag(p.ID, tag, tv); err != nil {
-					return err
-				}
-			}
+		if err := setState(tx, p.ID, req.State); err != nil {
+			return err
 		}
 		if err := tx.ReleaseBlob(leased); err != nil {
 			return err
@@ -362,10 +331,4 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		}
 	}
 	return wrap("ingest external version", err)
-}
-
-// ExternalURL is the base URL the server reaches a public connection at,
-// or "" when it has none configured.
-func (s *Service) ExternalURL(connection string) string {
-	return s.cfg.ExternalURLs[connection]
 }

@@ -30,21 +30,22 @@ type ListPackageVersionsOutput struct {
 	NextToken             string                  `json:"nextToken,omitempty"`
 }
 
-// defaultDisplayVersion is npm's latest tag where it points at a
-// Published version, else the most recently published Published version.
-func defaultDisplayVersion(tx meta.Tx, p *model.Package) (string, error) {
-	if p.Key.Format == model.FormatNpm {
-		tags, err := tx.DistTags(p.ID)
+// defaultDisplayVersion is the version the format's state designates
+// (npm: the latest tag) where it is Published, else the most recently
+// published Published version.
+func (s *Service) defaultDisplayVersion(tx meta.Tx, p *model.Package) (string, error) {
+	if pick := s.rulesOf(p.Key.Format).DisplayVersion; pick != nil {
+		state, err := tx.PackageState(p.ID)
 		if err != nil {
 			return "", err
 		}
-		if latest, ok := tags["latest"]; ok {
-			vs, err := tx.GetVersions(p.ID, []string{latest})
+		if want := pick(state); want != "" {
+			vs, err := tx.GetVersions(p.ID, []string{want})
 			if err != nil {
 				return "", err
 			}
-			if v := vs[latest]; v != nil && v.Status == model.StatusPublished {
-				return latest, nil
+			if v := vs[want]; v != nil && v.Status == model.StatusPublished {
+				return want, nil
 			}
 		}
 	}
@@ -74,7 +75,7 @@ func (s *Service) ListPackageVersions(ctx context.Context, c Caller, in ListPack
 			return err
 		}
 		out = ListPackageVersionsOutput{Format: p.Key.Format, Namespace: p.Key.Namespace, Package: p.Key.Name, Versions: []PackageVersionSummary{}}
-		if out.DefaultDisplayVersion, err = defaultDisplayVersion(tx, p); err != nil {
+		if out.DefaultDisplayVersion, err = s.defaultDisplayVersion(tx, p); err != nil {
 			return err
 		}
 		vs, err := tx.ListVersions(p.ID, meta.VersionFilter{Status: in.Status, OriginType: in.OriginType, Sort: in.SortBy, After: after, Limit: limit + 1})

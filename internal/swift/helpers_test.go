@@ -9,17 +9,15 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/blob/fs"
-	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/format"
+	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
-	"github.com/wharf-dev/wharf/internal/token"
 )
 
 // file is one file of a test package.
@@ -97,36 +95,12 @@ type testEnv struct {
 
 func newTestEnv(t testing.TB) *testEnv {
 	t.Helper()
-	ctx := context.Background()
-	dir := t.TempDir()
-	m, err := sqlite.Open(ctx, filepath.Join(dir, "meta.db"), sqlite.Exclusive())
-	if err != nil {
-		t.Fatal(err)
+	f := Format
+	f.New = func(env format.Env) (*format.Endpoint, error) {
+		return &format.Endpoint{Serve: newHandler(env, Options{SpoolDir: t.TempDir(), MaxArchiveBytes: 1 << 20}).serve}, nil
 	}
-	t.Cleanup(func() { m.Close() })
-	b, err := fs.New(filepath.Join(dir, "blobs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mux := http.NewServeMux()
-	srv := httptest.NewUnstartedServer(mux)
-	public := "http://" + srv.Listener.Addr().String()
-	svc := service.New(m, b, nil, service.Config{PublicURL: public})
-	svc.SetTokenIssuer(token.NewIssuer([]byte("0123456789abcdef0123456789abcdef")))
-	if _, err := svc.CreateDomain(ctx, admin, service.CreateDomainInput{Domain: "dom"}); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: "dom", Repository: "repo"}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, err := svc.GetAuthorizationToken(ctx, admin, service.GetAuthorizationTokenInput{Domain: "dom"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	MountWith(mux, svc, nil, Options{SpoolDir: dir, MaxArchiveBytes: 1 << 20})
-	srv.Start()
-	t.Cleanup(srv.Close)
-	return &testEnv{svc: svc, srv: srv, base: public + service.EndpointPath(model.FormatSwift, "dom", admin.Account, "repo"), token: tok.AuthorizationToken}
+	fx := formattest.New(t, f)
+	return &testEnv{svc: fx.Service, srv: fx.Server, base: fx.URL, token: fx.Token}
 }
 
 // swiftPMAccept is the Accept header SwiftPM's RegistryClient sends for

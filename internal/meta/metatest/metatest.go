@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"sync"
 	"testing"
 	"time"
@@ -24,6 +25,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"Domains", testDomains},
 		{"Repositories", testRepositories},
 		{"Packages", testPackages},
+		{"PackageState", testPackageState},
 		{"Versions", testVersions},
 		{"VersionPagination", testVersionPagination},
 		{"Assets", testAssets},
@@ -254,22 +256,53 @@ func testPackages(t *testing.T, s meta.Store) {
 		}
 		return nil
 	})
-	update(t, s, func(tx meta.Tx) error {
-		if err := tx.SetDistTag(p.ID, "latest", "1.0.0"); err != nil {
-			return err
+}
+
+// Package state is per package, keyed, moves the package's generation
+// on every write, and goes with the package.
+func testPackageState(t *testing.T, s meta.Store) {
+	_, r, p := fixture(t, s)
+	other := &model.Package{RepositoryID: r.ID, Key: model.PackageKey{Format: model.FormatNpm, Name: "other"}, Origin: model.DefaultOriginForPublish}
+	update(t, s, func(tx meta.Tx) error { return tx.CreatePackage(other) })
+	gen := func(tx meta.Tx) int64 {
+		pk, err := tx.GetPackageByID(p.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		if err := tx.SetDistTag(p.ID, "latest", "2.0.0"); err != nil {
-			return err
-		}
-		if err := tx.SetDistTag(p.ID, "beta", "3.0.0-beta"); err != nil {
-			return err
-		}
-		if err := tx.DeleteDistTag(p.ID, "beta"); err != nil {
-			return err
-		}
-		tags, err := tx.DistTags(p.ID)
-		if err != nil || len(tags) != 1 || tags["latest"] != "2.0.0" {
-			return fmt.Errorf("DistTags = %v, %v", tags, err)
+		return pk.Generation
+	}
+	steps := []struct {
+		name string
+		edit func(tx meta.Tx) error
+		want map[string]string
+	}{
+		{"set", func(tx meta.Tx) error { return tx.SetPackageState(p.ID, "latest", "1.0.0") }, map[string]string{"latest": "1.0.0"}},
+		{"overwrite", func(tx meta.Tx) error { return tx.SetPackageState(p.ID, "latest", "2.0.0") }, map[string]string{"latest": "2.0.0"}},
+		{"another key", func(tx meta.Tx) error { return tx.SetPackageState(p.ID, "beta", "3.0.0-beta") }, map[string]string{"latest": "2.0.0", "beta": "3.0.0-beta"}},
+		{"delete", func(tx meta.Tx) error { return tx.DeletePackageState(p.ID, "beta") }, map[string]string{"latest": "2.0.0"}},
+		{"another package", func(tx meta.Tx) error { return tx.SetPackageState(other.ID, "latest", "9.0.0") }, map[string]string{"latest": "2.0.0"}},
+	}
+	for _, st := range steps {
+		var before int64
+		update(t, s, func(tx meta.Tx) error {
+			before = gen(tx)
+			return st.edit(tx)
+		})
+		view(t, s, func(tx meta.Tx) error {
+			got, err := tx.PackageState(p.ID)
+			if err != nil || !reflect.DeepEqual(got, st.want) {
+				return fmt.Errorf("%s: state %v, %v; want %v", st.name, got, err, st.want)
+			}
+			if moved := gen(tx) > before; moved != (st.name != "another package") {
+				return fmt.Errorf("%s: generation %d -> %d", st.name, before, gen(tx))
+			}
+			return nil
+		})
+	}
+	update(t, s, func(tx meta.Tx) error { return tx.DeletePackage(other.ID) })
+	view(t, s, func(tx meta.Tx) error {
+		if got, err := tx.PackageState(other.ID); err != nil || len(got) != 0 {
+			return fmt.Errorf("state of a deleted package: %v, %v", got, err)
 		}
 		return nil
 	})

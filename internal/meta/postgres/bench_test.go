@@ -66,10 +66,10 @@ func BenchmarkTx(b *testing.B) {
 					}
 				}
 			})
-			b.Run("Update/SetDistTag", func(b *testing.B) {
+			b.Run("Update/SetPackageState", func(b *testing.B) {
 				for b.Loop() {
 					i++
-					if err := s.Update(ctx, func(tx meta.Tx) error { return tx.SetDistTag(pkg.ID, "latest", fmt.Sprint(i)) }); err != nil {
+					if err := s.Update(ctx, func(tx meta.Tx) error { return tx.SetPackageState(pkg.ID, "latest", fmt.Sprint(i)) }); err != nil {
 						b.Fatal(err)
 					}
 				}

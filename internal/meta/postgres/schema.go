@@ -354,4 +354,20 @@ CREATE TABLE audit_events (
 	record TEXT NOT NULL
 );
 CREATE INDEX audit_events_time ON audit_events (event_time, event_id);
+`, `
+-- Per-package state owned by the package's format, opaque to the core
+-- (npm keeps its dist-tags here: tag to version). It replaces dist_tags,
+-- whose rows it takes over (dropping the table drops its triggers); its
+-- writes move the package's generation as dist-tag writes did.
+CREATE TABLE package_state (
+	package_id BIGINT NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	key TEXT COLLATE "C" NOT NULL,
+	value TEXT COLLATE "C" NOT NULL,
+	PRIMARY KEY (package_id, key)
+);
+INSERT INTO package_state (package_id, key, value) SELECT package_id, tag, version FROM dist_tags;
+DROP TABLE dist_tags;
+CREATE TRIGGER package_state_insert_gen AFTER INSERT ON package_state REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION touch_packages();
+CREATE TRIGGER package_state_update_gen AFTER UPDATE ON package_state REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION touch_packages();
+CREATE TRIGGER package_state_delete_gen AFTER DELETE ON package_state REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION touch_packages();
 `}

@@ -494,33 +494,33 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 	return collect(rows, err, scanPkgs)
 }
 
-func (t *tx) DistTags(pkgID int64) (map[string]string, error) {
-	rows, err := t.query(`SELECT tag, version FROM dist_tags WHERE package_id = $1`, pkgID)
+func (t *tx) PackageState(pkgID int64) (map[string]string, error) {
+	rows, err := t.query(`SELECT key, value FROM package_state WHERE package_id = $1`, pkgID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var tag, v string
-		if err := rows.Scan(&tag, &v); err != nil {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
-		out[tag] = v
+		out[k] = v
 	}
 	return out, rows.Err()
 }
 
-// SetDistTag and DeleteDistTag, like every version and asset write, move
-// the package's generation through the schema's triggers.
-func (t *tx) SetDistTag(pkgID int64, tag, version string) error {
-	_, err := t.exec(`INSERT INTO dist_tags (package_id, tag, version) VALUES ($1, $2, $3)
-		ON CONFLICT (package_id, tag) DO UPDATE SET version = excluded.version`, pkgID, tag, version)
+// SetPackageState and DeletePackageState, like every version and asset
+// write, move the package's generation through the schema's triggers.
+func (t *tx) SetPackageState(pkgID int64, key, value string) error {
+	_, err := t.exec(`INSERT INTO package_state (package_id, key, value) VALUES ($1, $2, $3)
+		ON CONFLICT (package_id, key) DO UPDATE SET value = excluded.value`, pkgID, key, value)
 	return err
 }
 
-func (t *tx) DeleteDistTag(pkgID int64, tag string) error {
-	_, err := t.exec(`DELETE FROM dist_tags WHERE package_id = $1 AND tag = $2`, pkgID, tag)
+func (t *tx) DeletePackageState(pkgID int64, key string) error {
+	_, err := t.exec(`DELETE FROM package_state WHERE package_id = $1 AND key = $2`, pkgID, key)
 	return err
 }
 

@@ -261,7 +261,7 @@ func (t *tx) cachedVersionList(pkgID int64, f meta.VersionFilter, load func() ([
 	return vs, err
 }
 
-func (t *tx) cachedDistTags(pkgID int64, load func() (map[string]string, error)) (map[string]string, error) {
+func (t *tx) cachedPackageState(pkgID int64, load func() (map[string]string, error)) (map[string]string, error) {
 	if t.rc == nil {
 		return load()
 	}
@@ -269,13 +269,13 @@ func (t *tx) cachedDistTags(pkgID int64, load func() (map[string]string, error))
 	if v, ok := t.cached(key); ok {
 		return maps.Clone(v.(map[string]string)), nil
 	}
-	tags, err := load()
+	state, err := load()
 	if err == nil {
 		size := 64
-		for k, v := range tags {
+		for k, v := range state {
 			size += len(k) + len(v) + 32
 		}
-		t.remember(key, maps.Clone(tags), size)
+		t.remember(key, maps.Clone(state), size)
 	}
-	return tags, err
+	return state, err
 }

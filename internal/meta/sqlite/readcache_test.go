@@ -47,7 +47,7 @@ func seed(t *testing.T, s *Store) (repoID, pkgID int64) {
 			}
 		}
 		repoID, pkgID = r.ID, p.ID
-		return tx.SetDistTag(p.ID, "latest", "1.0")
+		return tx.SetPackageState(p.ID, "latest", "1.0")
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +187,7 @@ func TestReadCacheExact(t *testing.T) {
 			for _, v := range vs {
 				names = append(names, v.Version)
 			}
-			tags, err = tx.DistTags(pkgID)
+			tags, err = tx.PackageState(pkgID)
 			return err
 		})
 		if err != nil {
@@ -203,7 +203,7 @@ func TestReadCacheExact(t *testing.T) {
 		if err := tx.CreateVersion(&model.Version{PackageID: pkgID, Version: "3.0", Revision: "r3", Status: model.StatusPublished, OriginType: model.OriginInternal}); err != nil {
 			return err
 		}
-		return tx.SetDistTag(pkgID, "latest", "3.0")
+		return tx.SetPackageState(pkgID, "latest", "3.0")
 	}); err != nil {
 		t.Fatal(err)
 	}
@@ -300,7 +300,7 @@ func TestReadCacheConsistentUnderWrites(t *testing.T) {
 				if err := tx.SetVersionStatus([]int64{v1}, st); err != nil {
 					return err
 				}
-				return tx.SetDistTag(pkgID, "latest", tag)
+				return tx.SetPackageState(pkgID, "latest", tag)
 			}); err != nil {
 				t.Error(err)
 				return
@@ -318,7 +318,7 @@ func TestReadCacheConsistentUnderWrites(t *testing.T) {
 					if err != nil {
 						return err
 					}
-					tags, err := tx.DistTags(pkgID)
+					tags, err := tx.PackageState(pkgID)
 					if err != nil {
 						return err
 					}

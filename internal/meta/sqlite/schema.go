@@ -322,4 +322,17 @@ CREATE TABLE audit_events (
 	record TEXT NOT NULL
 );
 CREATE INDEX audit_events_time ON audit_events (event_time, event_id);
+`, `
+-- Per-package state owned by the package's format, opaque to the core
+-- (npm keeps its dist-tags here: tag to version). It replaces dist_tags,
+-- whose rows it takes over. Writes move the package's generation in the
+-- store's code, as every version and asset write does.
+CREATE TABLE package_state (
+	package_id INTEGER NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+	key TEXT NOT NULL,
+	value TEXT NOT NULL,
+	PRIMARY KEY (package_id, key)
+);
+INSERT INTO package_state (package_id, key, value) SELECT package_id, tag, version FROM dist_tags;
+DROP TABLE dist_tags;
 `}

@@ -458,36 +458,36 @@ func (t *tx) ListPackages(repoID int64, f meta.PackageFilter) ([]*model.Package,
 	return out, rows.Err()
 }
 
-func (t *tx) DistTags(pkgID int64) (map[string]string, error) {
-	return t.cachedDistTags(pkgID, func() (map[string]string, error) { return t.distTags(pkgID) })
+func (t *tx) PackageState(pkgID int64) (map[string]string, error) {
+	return t.cachedPackageState(pkgID, func() (map[string]string, error) { return t.packageState(pkgID) })
 }
 
-func (t *tx) distTags(pkgID int64) (map[string]string, error) {
-	rows, err := t.query(`SELECT tag, version FROM dist_tags WHERE package_id = ?`, pkgID)
+func (t *tx) packageState(pkgID int64) (map[string]string, error) {
+	rows, err := t.query(`SELECT key, value FROM package_state WHERE package_id = ?`, pkgID)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	out := map[string]string{}
 	for rows.Next() {
-		var tag, v string
-		if err := rows.Scan(&tag, &v); err != nil {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
-		out[tag] = v
+		out[k] = v
 	}
 	return out, rows.Err()
 }
 
-func (t *tx) SetDistTag(pkgID int64, tag, version string) error {
-	if _, err := t.exec(`INSERT INTO dist_tags(package_id, tag, version) VALUES (?, ?, ?) ON CONFLICT(package_id, tag) DO UPDATE SET version = excluded.version`, pkgID, tag, version); err != nil {
+func (t *tx) SetPackageState(pkgID int64, key, value string) error {
+	if _, err := t.exec(`INSERT INTO package_state(package_id, key, value) VALUES (?, ?, ?) ON CONFLICT(package_id, key) DO UPDATE SET value = excluded.value`, pkgID, key, value); err != nil {
 		return err
 	}
 	return t.TouchPackage(pkgID)
 }
 
-func (t *tx) DeleteDistTag(pkgID int64, tag string) error {
-	if _, err := t.exec(`DELETE FROM dist_tags WHERE package_id = ? AND tag = ?`, pkgID, tag); err != nil {
+func (t *tx) DeletePackageState(pkgID int64, key string) error {
+	if _, err := t.exec(`DELETE FROM package_state WHERE package_id = ? AND key = ?`, pkgID, key); err != nil {
 		return err
 	}
 	return t.TouchPackage(pkgID)

@@ -573,7 +573,8 @@ func protected(tx meta.Tx, p *model.Package, vs []*model.Version) (map[string]st
 	out := map[string]string{}
 	switch p.Key.Format {
 	case model.FormatNpm:
-		tags, err := tx.DistTags(p.ID)
+		// npm keeps its dist-tags as the package's state: tag -> version.
+		tags, err := tx.PackageState(p.ID)
 		if err != nil {
 			return nil, err
 		}

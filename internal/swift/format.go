@@ -1,14 +1,13 @@
 package swift
 
 import (
-	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
-	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // Options tune the handler; zero values take the defaults.
@@ -21,30 +20,33 @@ type Options struct {
 	SpoolDir string
 }
 
-// Mount serves the Swift registry at /swift/ on mux. SwiftPM sends its
-// token as Bearer (registries.json "type": "token", netrc "login token"),
-// the AWS documentation's curl publish as Basic with user aws: both are
-// accepted, and both challenged for.
-func Mount(mux *http.ServeMux, svc *service.Service, log *slog.Logger) {
-	MountWith(mux, svc, log, Options{})
+// Format declares the Swift registry to the format seam. SwiftPM sends
+// its token as Bearer (registries.json "type": "token", netrc "login
+// token"), the AWS documentation's curl publish as Basic with user aws:
+// both are accepted, and refuse challenges for both, answering every
+// refusal as problem+json. CodeArtifact has no external connection for
+// Swift.
+var Format = format.Format{
+	Name:   model.FormatSwift,
+	Scheme: endpoint.Bearer,
+	Refuse: refuse,
+	New: func(env format.Env) (*format.Endpoint, error) {
+		return &format.Endpoint{Serve: newHandler(env, Options{}).serve}, nil
+	},
 }
 
-// MountWith is Mount with options.
-func MountWith(mux *http.ServeMux, svc *service.Service, log *slog.Logger, opts Options) {
+// newHandler builds the handler of a format being installed.
+func newHandler(env format.Env, opts Options) *handler {
 	if opts.MaxArchiveBytes == 0 {
 		opts.MaxArchiveBytes = 2 << 30
 	}
 	if opts.SpoolDir == "" {
 		opts.SpoolDir = os.TempDir()
 	}
-	if log == nil {
-		log = slog.Default()
-	}
-	h := &handler{svc: svc, log: log, opts: opts}
-	endpoint.MountWith(mux, svc, model.FormatSwift, refuse, h.serve)
+	return &handler{svc: env.Service, log: env.Log, opts: opts}
 }
 
-// refuse answers what Mount turns away as a problem. A login probe with
+// refuse answers what the seam turns away as a problem. A login probe with
 // an authentication scheme the registry does not take is 501, which
 // SwiftPM reports as "authentication method not supported" (SE-0378).
 func refuse(w http.ResponseWriter, r *http.Request, status int, msg string) {
