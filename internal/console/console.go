@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/retention/job"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -50,6 +51,9 @@ type Options struct {
 	MaxSessions int
 	// Now is the clock (tests).
 	Now func() time.Time
+	// Retention serves the retention rule pages (nil: the console has
+	// none, as a server without retention rules has no such API).
+	Retention *job.Runner
 }
 
 // Console serves the web console.
@@ -60,6 +64,7 @@ type Console struct {
 	sessions *sessionStore
 	pages    map[string]*template.Template
 	now      func() time.Time
+	rules    *job.Runner
 }
 
 // New builds a console over the service and the identity directory.
@@ -80,7 +85,7 @@ func New(svc *service.Service, keys Keys, opt Options) (*Console, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Console{svc: svc, keys: keys, log: opt.Logger, pages: pages, now: opt.Now,
+	return &Console{svc: svc, keys: keys, log: opt.Logger, pages: pages, now: opt.Now, rules: opt.Retention,
 		sessions: newSessionStore(opt.MaxSessions, opt.SessionTTL, opt.Now)}, nil
 }
 
@@ -104,6 +109,9 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	d := Prefix + "d/{owner}/{domain}/"
 	mux.Handle("GET "+d+"{$}", c.secure(c.withSession(c.domainPage)))
 	mux.Handle("GET "+d+"groups", c.secure(c.withSession(c.groupsPage)))
+	if c.rules != nil {
+		c.retentionRoutes(mux, d)
+	}
 	r := d + "r/{repo}/"
 	mux.Handle("GET "+r+"{$}", c.secure(c.withSession(c.repositoryPage)))
 	mux.Handle("GET "+r+"connect", c.secure(c.withSession(c.connectPage)))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/retention/job"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/sigv4"
 )
@@ -53,6 +54,13 @@ type fixture struct {
 	meta *sqlite.Store
 }
 
+// get fetches a console page with a session cookie.
+func (f *fixture) get(sc *http.Cookie, target string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest("GET", target, nil)
+	r.AddCookie(sc)
+	return f.do(r)
+}
+
 func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
@@ -78,7 +86,7 @@ func newFixture(t testing.TB) *fixture {
 		adminKey: {adminSec, admin},
 		otherKey: {otherSec, service.Caller{Account: "444455556666", ARN: "arn:aws:iam::444455556666:root", AccessKeyID: otherKey}},
 	}
-	c, err := New(svc, k, Options{Logger: log})
+	c, err := New(svc, k, Options{Logger: log, Retention: job.New(svc, m, nil, log)})
 	if err != nil {
 		t.Fatal(err)
 	}

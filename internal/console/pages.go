@@ -33,6 +33,16 @@ var funcs = template.FuncMap{
 	"bytes":  humanBytes,
 	"lower":  strings.ToLower,
 	"origin": originText,
+	"time": func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return t.UTC().Format("2006-01-02 15:04 UTC")
+	},
+	"json": func(v any) (string, error) {
+		b, err := json.MarshalIndent(v, "", "  ")
+		return string(b), err
+	},
 }
 
 func humanBytes(n int64) string {
@@ -176,6 +186,8 @@ type domainData struct {
 	Repos  []service.RepositorySummary
 	Next   string
 	Policy policyView
+	// Retention says whether the console serves retention rule pages.
+	Retention bool
 }
 
 func (c *Console) domainPage(w http.ResponseWriter, r *http.Request, s *session) {
@@ -194,7 +206,7 @@ func (c *Console) domainPage(w http.ResponseWriter, r *http.Request, s *session)
 	}
 	pol := policyOf(c.svc.GetDomainPermissionsPolicy(ctx, s.Caller, service.DomainInput{Domain: l.Domain, DomainOwner: l.Owner}))
 	c.render(w, r, http.StatusOK, "domain", page{Title: l.Domain, Session: s, Crumbs: l.crumbs(),
-		Data: domainData{Loc: l, Domain: d.Domain, Repos: repos.Repositories, Next: repos.NextToken, Policy: pol}})
+		Data: domainData{Loc: l, Domain: d.Domain, Repos: repos.Repositories, Next: repos.NextToken, Policy: pol, Retention: c.rules != nil}})
 }
 
 type groupsData struct {

@@ -7,13 +7,14 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/console"
 	"github.com/wharf-dev/wharf/internal/identity"
+	"github.com/wharf-dev/wharf/internal/retention/job"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // mountConsole serves the web console under /console/, signing in with
 // the same keys the control plane verifies.
-func mountConsole(mux *http.ServeMux, svc *service.Service, dir *identity.Directory, log *slog.Logger) error {
-	c, err := console.New(svc, dir, console.Options{Logger: log})
+func mountConsole(mux *http.ServeMux, svc *service.Service, dir *identity.Directory, rules *job.Runner, log *slog.Logger) error {
+	c, err := console.New(svc, dir, console.Options{Logger: log, Retention: rules})
 	if err != nil {
 		return fmt.Errorf("console: %w", err)
 	}
