@@ -119,6 +119,7 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("GET "+r+"version", c.secure(c.withSession(c.versionPage)))
 	mux.Handle("GET "+r+"asset", c.secure(c.withSession(c.asset)))
 	mux.Handle("POST "+r+"action", c.secure(c.withSession(c.action)))
+	c.trashRoutes(mux, r)
 	mux.Handle(Prefix, c.secure(func(w http.ResponseWriter, r *http.Request) {
 		c.fail(w, r, nil, model.NotFound("page", r.URL.Path, "There is no console page at %s.", r.URL.Path))
 	}))
