@@ -106,6 +106,7 @@ func (c *Console) Routes(mux *http.ServeMux) {
 	mux.Handle("POST "+Prefix+"signout", c.secure(c.withSession(c.signOut)))
 	mux.Handle("GET /console", http.RedirectHandler(Prefix, http.StatusFound))
 	mux.Handle("GET "+Prefix+"{$}", c.secure(c.withSession(c.domainsPage)))
+	mux.Handle("GET "+AuditURL, c.secure(c.withSession(c.auditPage)))
 	d := Prefix + "d/{owner}/{domain}/"
 	mux.Handle("GET "+d+"{$}", c.secure(c.withSession(c.domainPage)))
 	mux.Handle("GET "+d+"groups", c.secure(c.withSession(c.groupsPage)))

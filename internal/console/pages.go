@@ -39,6 +39,7 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
+	"stamp": func(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") },
 	"json": func(v any) (string, error) {
 		b, err := json.MarshalIndent(v, "", "  ")
 		return string(b), err
