@@ -6,6 +6,8 @@ import (
 	"net"
 	"net/http"
 	"strings"
+
+	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // Endpoints records package-manager writes: every repository-endpoint
@@ -46,12 +48,31 @@ func (t *Trail) Endpoints(next http.Handler) http.Handler {
 	})
 }
 
+// Operation records the caller of a web console write and names its
+// event for the operation it performs (RestorePackageVersion), which the
+// console knows better than the first action authorized. It does nothing
+// when ctx carries no call.
+func Operation(ctx context.Context, caller service.Caller, operation string) {
+	if c := From(ctx); c != nil {
+		c.mu.Lock()
+		c.identify(caller)
+		c.rec.EventName, c.named, c.rec.ReadOnly = operation, true, false
+		c.mu.Unlock()
+	}
+}
+
 // endpointParameters are an endpoint request's parameters: where it went
 // and how. The query is left out (no client puts anything there that the
 // record needs, and a credential there must not be recorded); the body
 // is the package itself.
 func endpointParameters(method, path string) json.RawMessage {
 	params := map[string]string{"httpMethod": method, "path": path}
+	if strings.HasPrefix(path, "/console/") {
+		// A console form: its path names no repository endpoint, and
+		// the operation names what it did.
+		b, _ := json.Marshal(params)
+		return b
+	}
 	parts := strings.SplitN(strings.TrimPrefix(path, "/"), "/", 4)
 	if len(parts) >= 3 {
 		params["format"] = parts[0]

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -16,15 +17,17 @@ type op struct {
 	Verb    string // button text
 	Explain string // what the confirmation page says it does
 	Danger  bool
+	// Operation is the API operation it is, naming its audit event.
+	Operation string
 }
 
 var ops = map[string]op{
-	"unlist":  {"unlist", "Unlist", "Unlisted versions stay downloadable by exact version but package managers no longer list them.", false},
-	"archive": {"archive", "Archive", "Archived versions can no longer be downloaded or listed by package managers; they can be restored.", false},
-	"publish": {"publish", "Publish", "The versions become Published again: listed and downloadable.", false},
-	"dispose": {"dispose", "Dispose", "Disposing deletes the versions' assets for good; the versions stay listed as Disposed.", true},
-	"delete":  {"delete", "Delete", "Deleting removes the versions and their assets for good. Either every version is deleted or none is.", true},
-	"copy":    {"copy", "Copy", "The versions are copied, with their assets, into the destination repository.", false},
+	"unlist":  {"unlist", "Unlist", "Unlisted versions stay downloadable by exact version but package managers no longer list them.", false, "UpdatePackageVersionsStatus"},
+	"archive": {"archive", "Archive", "Archived versions can no longer be downloaded or listed by package managers; they can be restored.", false, "UpdatePackageVersionsStatus"},
+	"publish": {"publish", "Publish", "The versions become Published again: listed and downloadable.", false, "UpdatePackageVersionsStatus"},
+	"dispose": {"dispose", "Dispose", "Disposing deletes the versions' assets for good; the versions stay listed as Disposed.", true, "DisposePackageVersions"},
+	"delete":  {"delete", "Delete", "Deleting removes the versions and their assets for good. Either every version is deleted or none is.", true, "DeletePackageVersions"},
+	"copy":    {"copy", "Copy", "The versions are copied, with their assets, into the destination repository.", false, "CopyPackageVersions"},
 }
 
 type confirmData struct {
@@ -67,6 +70,7 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request, s *session) {
 		return
 	}
 	ctx := r.Context()
+	audit.Operation(ctx, s.Caller, o.Operation)
 	var out *service.BatchOutput
 	var err error
 	switch o.Name {

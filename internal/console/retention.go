@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/retention/job"
 )
 
@@ -116,6 +117,7 @@ func (c *Console) runRule(w http.ResponseWriter, r *http.Request, s *session) {
 			Data:   ruleData{Loc: l, Rule: info, CSRF: s.CSRF, Confirm: true}})
 		return
 	}
+	audit.Operation(ctx, s.Caller, "RunRetentionRule")
 	st, err := c.rules.Run(ctx, s.Caller, l.Owner, l.Domain, name, 0)
 	if err != nil {
 		c.fail(w, r, s, err)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/wharf-dev/wharf/internal/audit"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -83,6 +84,7 @@ func (c *Console) restore(w http.ResponseWriter, r *http.Request, s *session) {
 			Data:   restoreData{Loc: l, Ref: ref, Version: version, CSRF: s.CSRF}})
 		return
 	}
+	audit.Operation(r.Context(), s.Caller, "RestorePackageVersion")
 	out, err := c.svc.RestoreVersion(r.Context(), s.Caller, ref, version)
 	if err != nil {
 		c.fail(w, r, s, err)
