@@ -19,7 +19,9 @@ import (
 // in, browses, changes statuses, deletes and copies with confirmation,
 // checks that npm sees the changes, that a read-only user gets no action
 // buttons and is refused a crafted POST, that a hostile readme runs
-// nothing, that a cross-site POST is refused, and writes screenshots
+// nothing, that a cross-site POST is refused, dry-runs a retention rule,
+// restores a deleted version from the restore window and installs it with
+// npm, finds those calls on the audit trail page, and writes screenshots
 // into docs/screenshots.
 
 func TestConsoleBrowser(t *testing.T) {
@@ -84,6 +86,25 @@ func TestConsoleBrowser(t *testing.T) {
 		map[string]string{"index.js": "module.exports = 1;\n", "README.md": evil})
 	e.npm(t, dir, "publish")
 
+	// The restore window keeps what the script deletes, and a retention
+	// rule gives the dry run something to list: every version of each
+	// package of the repository but its newest (the script dry-runs it and
+	// never runs it).
+	Run(t, e.env, "", wharfBin, "admin", "restore-window", "set", "--days", "7", "--domain", e.domain)
+	Run(t, e.env, "", wharfBin, "admin", "retention", "put", "--domain", e.domain,
+		"--rule", `{"name":"keep-newest","repository":"`+e.repo+`","keepNewest":1,"action":"ARCHIVE"}`)
+	// A package without dependencies, so that npm can install it from
+	// this registry alone once the console has restored it.
+	for _, v := range []string{"1.0.0", "1.1.0"} {
+		dir := npmPkgDir(t, map[string]any{"name": "restore-demo", "version": v, "main": "index.js", "license": "MIT"},
+			map[string]string{"index.js": "module.exports = '" + v + "';\n"})
+		e.npm(t, dir, "publish")
+	}
+	if _, err := admin.DeletePackageVersions(ctx, &ca.DeletePackageVersionsInput{Domain: aws.String(e.domain), Repository: aws.String(e.repo),
+		Format: types.PackageFormatNpm, Package: aws.String("restore-demo"), Versions: []string{"1.1.0"}}); err != nil {
+		t.Fatal(err)
+	}
+
 	readOnly := newUser(t, e.s, nil, acctA, "viewer", allow("codeartifact:List*", "codeartifact:Describe*", "codeartifact:Get*", "codeartifact:ReadFromRepository"))
 
 	shots, err := filepath.Abs(filepath.Join("..", "docs", "screenshots"))
@@ -119,5 +140,8 @@ func TestConsoleBrowser(t *testing.T) {
 	}
 	if vs := e.versions(t, "console-demo"); strings.Join(vs, ",") != "2.0.0,2.1.0" {
 		t.Errorf("npm view console-demo versions: %v", vs)
+	}
+	if vs := e.versions(t, "restore-demo"); strings.Join(vs, ",") != "1.0.0,1.1.0" {
+		t.Errorf("npm view restore-demo versions after the restore: %v", vs)
 	}
 }

@@ -3,6 +3,8 @@
 // Plain Node (no test runner): every check throws on failure.
 import { chromium } from 'playwright-core';
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
@@ -140,6 +142,59 @@ try {
   await page.getByRole('link', { name: 'console-demo' }).click();
   assert.match(await page.locator('table tbody').innerText(), /2\.1\.0\s+Published/);
 
+  step('restore a deleted version from the restore window, and npm installs it');
+  await page.goto(repoURL);
+  await page.getByRole('link', { name: 'Deleted versions' }).click();
+  assert.match(await page.locator('dl.facts').innerText(), /7 days/);
+  const trash = await page.locator('table#deleted tbody').innerText();
+  assert.match(trash, /restore-demo\s+1\.1\.0/, 'the version deleted through the API is restorable');
+  assert.match(trash, /console-demo\s+1\.0\.0/, 'the versions deleted in the console are restorable');
+  await page.getByRole('button', { name: 'Restore restore-demo 1.1.0' }).click();
+  assert.match(await page.locator('h1').innerText(), /Restore restore-demo 1\.1\.0\?/);
+  await confirm(page, 'restore');
+  assert.match(await page.locator('.flash').innerText(), /Restored restore-demo 1\.1\.0 as Published/);
+  const proj = mkdtempSync(join(tmpdir(), 'console-restore-'));
+  writeFileSync(join(proj, 'package.json'), '{"name":"proj","version":"1.0.0","private":true}');
+  execFileSync('npm', ['install', '--prefer-online', 'restore-demo@1.1.0'], { cwd: proj, env, encoding: 'utf8' });
+  assert.equal(readFileSync(join(proj, 'node_modules', 'restore-demo', 'index.js'), 'utf8'), "module.exports = '1.1.0';\n");
+  await page.goto(`${repoURL}deleted`);
+  assert.doesNotMatch(await page.locator('main').innerText(), /restore-demo/, 'a restored version leaves the list');
+
+  step('retention: the dry run lists each version a rule would touch, why, and the bytes');
+  await page.goto(`${base}/console/d/${account}/${domain}/`);
+  await page.getByRole('link', { name: 'Retention rules' }).click();
+  assert.match(await page.locator('table tbody').innerText(), /keep-newest\s+npm-store\s+ARCHIVE/);
+  await page.getByRole('link', { name: 'keep-newest' }).click();
+  await page.getByRole('link', { name: 'Dry run' }).click();
+  const dry = await page.locator('table#dry-run tbody').innerText();
+  assert.match(dry, /console-demo\s+2\.0\.0\s+Published\s+newest #2 by publish time, beyond the 1 kept/);
+  assert.match(dry, /restore-demo\s+1\.0\.0\s+Published/);
+  assert.doesNotMatch(dry, /2\.1\.0|1\.1\.0|evil-readme/, 'the newest version of each package is kept');
+  assert.match(await page.locator('#dry-run-summary').innerText(), /Selects 2 versions of the 3 packages/);
+  await page.getByRole('button', { name: 'Run…' }).click();
+  assert.match(await page.locator('h1').innerText(), /Run keep-newest\?/);
+  await page.getByRole('link', { name: 'Cancel' }).click();
+  assert.deepEqual(npmVersions(), ['2.0.0', '2.1.0'], 'a dry run and a cancelled run change nothing');
+
+  step('the audit trail page shows the calls');
+  await page.goto(`${base}/console/`);
+  await page.getByRole('link', { name: 'Audit trail' }).click();
+  await page.getByLabel('Event').fill('RestorePackageVersion');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  let audit = await page.locator('table#audit tbody').innerText();
+  assert.match(audit, /RestorePackageVersion\s+ok\s+arn:aws:iam::\d+:root/);
+  assert.equal(await page.locator('table#audit tbody tr').count(), 1);
+  await page.getByLabel('Event').fill('DeletePackageVersions');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  audit = await page.locator('table#audit tbody').innerText();
+  assert.equal(await page.locator('table#audit tbody tr').count(), 2, 'the API delete of restore-demo and the console delete of console-demo');
+  await page.getByLabel('Event').fill('');
+  await page.getByLabel('User').fill('root');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  audit = await page.locator('table#audit tbody').innerText();
+  assert.match(audit, /PublishPackageVersion/, 'npm publish is on the trail');
+  assert.match(audit, /CreateRepository/, 'the API calls are on the trail');
+
   step('a readme with <script>, an onerror image and javascript: links runs nothing');
   await page.goto(versionURL('1.0.0', 'evil-readme'));
   await page.waitForLoadState('load');
@@ -215,6 +270,10 @@ try {
     ['version', versionURL('2.0.0')],
     ['connect', `${repoURL}connect`],
     ['groups', `${base}/console/d/${account}/${domain}/groups`],
+    ['retention', `${base}/console/d/${account}/${domain}/retention/`],
+    ['dry-run', `${base}/console/d/${account}/${domain}/retention/keep-newest/dry-run`],
+    ['deleted', `${repoURL}deleted`],
+    ['audit', `${base}/console/audit`],
   ];
   for (const scheme of ['light', 'dark']) {
     for (const [device, viewport] of [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]]) {
