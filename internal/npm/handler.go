@@ -57,8 +57,9 @@ type Handler struct {
 	public *publicRegistry
 }
 
-// New builds the handler over env's service, with its document cache.
-func New(env format.Env, opts Options) *Handler {
+// New builds the handler over env's service, with its document cache and
+// the publiccache of public:npmjs.
+func New(env format.Env, opts Options) (*Handler, error) {
 	if opts.MaxPublishBytes == 0 {
 		opts.MaxPublishBytes = 2 << 30
 	}
@@ -75,7 +76,11 @@ func New(env format.Env, opts Options) *Handler {
 	if opts.NpmjsURL == "" {
 		opts.NpmjsURL = env.URL(npmjsConnection)
 	}
-	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: newPublicRegistry(opts.NpmjsURL)}
+	public, err := newPublicRegistry(opts.NpmjsURL, env.PublicCache(npmjsConnection))
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: public}, nil
 }
 
 // Endpoint is the handler as the format seam serves it.

@@ -21,6 +21,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -29,11 +30,6 @@ const npmjsConnection = "public:npmjs"
 
 // DefaultNpmjsURL is the public registry behind public:npmjs.
 const DefaultNpmjsURL = "https://registry.npmjs.org"
-
-// publicTTL is how long a fetched public packument answers misses before
-// it is fetched again (CodeArtifact's own regional cache holds them up to
-// 30 minutes).
-const publicTTL = 2 * time.Minute
 
 // maxPublicPackument bounds a public packument read into memory.
 const maxPublicPackument = 64 << 20
@@ -46,61 +42,86 @@ type publicDoc struct {
 	DistTags map[string]string          `json:"dist-tags"`
 	Versions map[string]json.RawMessage `json:"versions"`
 	Time     map[string]string          `json:"time"`
-	fetched  time.Time
 }
 
 // publicRegistry fetches packuments and tarballs from the public npm
-// registry; concurrent misses for the same thing share one fetch.
+// registry. Packuments live in a publiccache (on disk, byte-bounded,
+// refreshed in the background so a warm install never waits on the
+// registry); concurrent misses for the same tarball share one fetch.
 type publicRegistry struct {
 	base   string
 	client *http.Client
-	docs   sync.Map // package name -> *publicDoc
+	docs   *publiccache.Cache[*publicDoc]
 	flight flightGroup
 }
 
-func newPublicRegistry(base string) *publicRegistry {
+func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, error) {
 	if base == "" {
 		base = DefaultNpmjsURL
 	}
-	return &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(npmjsConnection, nil)}}
+	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(npmjsConnection, nil)}}
+	fetch := publiccache.HTTP(p.client, p.packumentURL, http.Header{"Accept": {"application/json"}}, maxPublicPackument)
+	docs, err := publiccache.New(opts, fetch, decodePublicDoc)
+	if err != nil {
+		return nil, fmt.Errorf("%s cache: %w", npmjsConnection, err)
+	}
+	p.docs = docs
+	return p, nil
+}
+
+// packumentURL is where the registry serves a package's packument; the
+// key is the package name (@scope/name keeps its @, its / is escaped).
+func (p *publicRegistry) packumentURL(name string) string {
+	return p.base + "/" + strings.Replace(url.PathEscape(name), "%40", "@", 1)
+}
+
+// decodePublicDoc refuses a packument that does not decode, so a broken
+// answer from the registry is never kept.
+func decodePublicDoc(_ string, body []byte) (*publicDoc, error) {
+	var d publicDoc
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, fmt.Errorf("packument: %w", err)
+	}
+	return &d, nil
 }
 
 // packument returns the public document for a package, nil when the
-// registry does not have it.
-func (p *publicRegistry) packument(ctx context.Context, name pkgName) (*publicDoc, error) {
-	if d, ok := p.docs.Load(name.String()); ok && time.Since(d.(*publicDoc).fetched) < publicTTL {
-		return d.(*publicDoc), nil
+// registry does not have it. refetch asks the registry now (a caller
+// that found the cached document lacks a version).
+func (p *publicRegistry) packument(ctx context.Context, name pkgName, refetch bool) (*publicDoc, error) {
+	get := p.docs.Get
+	if refetch {
+		get = p.docs.Refetch
 	}
-	v, err := p.flight.do("doc\x00"+name.String(), func() (any, error) {
-		u := p.base + "/" + strings.Replace(url.PathEscape(name.String()), "%40", "@", 1)
-		req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := p.client.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, u, err)
-		}
-		defer resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusNotFound:
-			return (*publicDoc)(nil), nil
-		case resp.StatusCode != http.StatusOK:
-			return nil, fmt.Errorf("%w: GET %s: %s", errUpstreamUnavailable, u, resp.Status)
-		}
-		var d publicDoc
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxPublicPackument)).Decode(&d); err != nil {
-			return nil, fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, u, err)
-		}
-		d.fetched = time.Now()
-		p.docs.Store(name.String(), &d)
-		return &d, nil
-	})
-	if err != nil {
+	d, err := get(ctx, name.String())
+	switch {
+	case errors.Is(err, publiccache.ErrNotFound):
+		return nil, nil
+	case errors.Is(err, publiccache.ErrUnavailable):
+		return nil, fmt.Errorf("%w: %w", errUpstreamUnavailable, err)
+	case err != nil:
 		return nil, err
 	}
-	return v.(*publicDoc), nil
+	return d, nil
+}
+
+// versionOf returns the packument holding version, asking the registry
+// again when the cached one lacks it (published since it was fetched).
+// The document is nil when the registry does not have the package, the
+// manifest nil when the package lacks the version.
+func (p *publicRegistry) versionOf(ctx context.Context, name pkgName, version string) (*publicDoc, json.RawMessage, error) {
+	d, err := p.packument(ctx, name, false)
+	if err != nil || d == nil {
+		return d, nil, err
+	}
+	if raw, ok := d.Versions[version]; ok {
+		return d, raw, nil
+	}
+	d, err = p.packument(ctx, name, true)
+	if err != nil || d == nil {
+		return d, nil, err
+	}
+	return d, d.Versions[version], nil
 }
 
 // hasVersion reports whether the public registry has a version of the
@@ -114,7 +135,7 @@ func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, ver
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name})
+		d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name}, false)
 		ch <- answer{d, err}
 	}()
 	select {
@@ -337,7 +358,7 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 		if e.ExternalConnection != npmjsConnection {
 			continue
 		}
-		d, err := h.public.packument(ctx, name)
+		d, err := h.public.packument(ctx, name, false)
 		if err != nil {
 			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", err)
 			pubErr = err
@@ -438,13 +459,9 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 			ac.Body.Close()
 			return true, nil
 		}
-		d, err := h.public.packument(ctx, name)
-		if err != nil || d == nil {
+		d, raw, err := h.public.versionOf(ctx, name, version)
+		if err != nil || raw == nil {
 			return false, err
-		}
-		raw, ok := d.Versions[version]
-		if !ok {
-			return false, nil
 		}
 		var m struct {
 			Dist publicDist `json:"dist"`
