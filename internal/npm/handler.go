@@ -48,6 +48,9 @@ type Options struct {
 	NpmjsURL string
 }
 
+// resolvedCacheBytes bounds the rendered merged packuments kept.
+const resolvedCacheBytes = 128 << 20
+
 // Handler serves npm.
 type Handler struct {
 	svc    *service.Service
@@ -55,6 +58,9 @@ type Handler struct {
 	opts   Options
 	cache  *doccache.Cache[*rendered]
 	public *publicRegistry
+	// resolved holds rendered packuments of repositories with upstreams
+	// or an external connection, keyed by what they were made from.
+	resolved *doccache.Cache[*rendered]
 }
 
 // New builds the handler over env's service, with its document cache and
@@ -80,7 +86,8 @@ func New(env format.Env, opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: public}, nil
+	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: public,
+		resolved: doccache.New(resolvedCacheBytes, (*rendered).size)}, nil
 }
 
 // Endpoint is the handler as the format seam serves it.
