@@ -11,7 +11,6 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"io"
 	"net/http"
 	"net/url"
@@ -23,6 +22,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
