@@ -32,12 +32,15 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/wharf-dev/wharf/internal/doccache"
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -91,6 +94,13 @@ type Env struct {
 	// connection name, without a trailing slash; a connection missing
 	// here is reached at its DefaultURL.
 	URLs map[string]string
+	// PublicCacheDir holds the documents fetched from public registries,
+	// one directory per connection (DATA-DIR/public-cache); see
+	// PublicCache.
+	PublicCacheDir string
+	// PublicFresh is how long a fetched public document is served
+	// without asking its registry (0: publiccache.DefaultFresh).
+	PublicFresh time.Duration
 	// connections are the format's declared connections.
 	connections []Connection
 	cacheBytes  int64
@@ -110,6 +120,19 @@ func NewDocCache[V any](env Env, sizeOf func(V) int64) *doccache.Cache[V] {
 	c.SetStats(metrics.NewCache(string(env.format)))
 	env.Service.OnChange(c.Drop)
 	return c
+}
+
+// PublicCache returns the options of a connection's publiccache: its
+// own directory under PublicCacheDir (public:npmjs keeps its documents in
+// PUBLICCACHEDIR/npmjs), the freshness window and the logger. Without a
+// PublicCacheDir the options name no directory and publiccache.New
+// refuses them.
+func (e Env) PublicCache(connection string) publiccache.Options {
+	o := publiccache.Options{Fresh: e.PublicFresh, Logger: e.Log}
+	if e.PublicCacheDir != "" {
+		o.Dir = filepath.Join(e.PublicCacheDir, strings.TrimPrefix(connection, "public:"))
+	}
+	return o
 }
 
 // URL is the base URL a declared connection is reached at.

@@ -25,6 +25,10 @@ var Format = format.Format{
 	// Rendered packuments, both representations with their gzip.
 	CacheBytes: 256 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {
-		return New(env, Options{}).Endpoint(), nil
+		h, err := New(env, Options{})
+		if err != nil {
+			return nil, err
+		}
+		return h.Endpoint(), nil
 	},
 }

@@ -48,6 +48,9 @@ type Options struct {
 	NpmjsURL string
 }
 
+// resolvedCacheBytes bounds the rendered merged packuments kept.
+const resolvedCacheBytes = 128 << 20
+
 // Handler serves npm.
 type Handler struct {
 	svc    *service.Service
@@ -55,10 +58,14 @@ type Handler struct {
 	opts   Options
 	cache  *doccache.Cache[*rendered]
 	public *publicRegistry
+	// resolved holds rendered packuments of repositories with upstreams
+	// or an external connection, keyed by what they were made from.
+	resolved *doccache.Cache[*rendered]
 }
 
-// New builds the handler over env's service, with its document cache.
-func New(env format.Env, opts Options) *Handler {
+// New builds the handler over env's service, with its document cache and
+// the publiccache of public:npmjs.
+func New(env format.Env, opts Options) (*Handler, error) {
 	if opts.MaxPublishBytes == 0 {
 		opts.MaxPublishBytes = 2 << 30
 	}
@@ -75,7 +82,12 @@ func New(env format.Env, opts Options) *Handler {
 	if opts.NpmjsURL == "" {
 		opts.NpmjsURL = env.URL(npmjsConnection)
 	}
-	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: newPublicRegistry(opts.NpmjsURL)}
+	public, err := newPublicRegistry(opts.NpmjsURL, env.PublicCache(npmjsConnection))
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: public,
+		resolved: doccache.New(resolvedCacheBytes, (*rendered).size)}, nil
 }
 
 // Endpoint is the handler as the format seam serves it.

@@ -96,7 +96,11 @@ func newTestEnv(t testing.TB, opts ...formattest.Options) *testEnv {
 	f := Format
 	f.New = func(env format.Env) (*format.Endpoint, error) {
 		// A small spool, so tests see tarballs spill to disk.
-		h = New(env, Options{SpoolDir: t.TempDir(), SpoolMemory: 1 << 10})
+		var err error
+		h, err = New(env, Options{SpoolDir: t.TempDir(), SpoolMemory: 1 << 10})
+		if err != nil {
+			return nil, err
+		}
 		return h.Endpoint(), nil
 	}
 	fx := formattest.New(t, f, opts...)

@@ -10,17 +10,21 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/wharf-dev/wharf/internal/metrics"
+	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
+	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -29,11 +33,6 @@ const npmjsConnection = "public:npmjs"
 
 // DefaultNpmjsURL is the public registry behind public:npmjs.
 const DefaultNpmjsURL = "https://registry.npmjs.org"
-
-// publicTTL is how long a fetched public packument answers misses before
-// it is fetched again (CodeArtifact's own regional cache holds them up to
-// 30 minutes).
-const publicTTL = 2 * time.Minute
 
 // maxPublicPackument bounds a public packument read into memory.
 const maxPublicPackument = 64 << 20
@@ -46,61 +45,93 @@ type publicDoc struct {
 	DistTags map[string]string          `json:"dist-tags"`
 	Versions map[string]json.RawMessage `json:"versions"`
 	Time     map[string]string          `json:"time"`
-	fetched  time.Time
+	// gen tells this decoding from every other (each fetch, each read
+	// back from disk): rendered merged packuments are cached under it.
+	gen int64
 }
 
+// publicDocGen numbers decoded public packuments.
+var publicDocGen atomic.Int64
+
 // publicRegistry fetches packuments and tarballs from the public npm
-// registry; concurrent misses for the same thing share one fetch.
+// registry. Packuments live in a publiccache (on disk, byte-bounded,
+// refreshed in the background so a warm install never waits on the
+// registry); concurrent misses for the same tarball share one fetch.
 type publicRegistry struct {
 	base   string
 	client *http.Client
-	docs   sync.Map // package name -> *publicDoc
+	docs   *publiccache.Cache[*publicDoc]
 	flight flightGroup
 }
 
-func newPublicRegistry(base string) *publicRegistry {
+func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, error) {
 	if base == "" {
 		base = DefaultNpmjsURL
 	}
-	return &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(npmjsConnection, nil)}}
+	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(npmjsConnection, nil)}}
+	fetch := publiccache.HTTP(p.client, p.packumentURL, http.Header{"Accept": {"application/json"}}, maxPublicPackument)
+	docs, err := publiccache.New(opts, fetch, decodePublicDoc)
+	if err != nil {
+		return nil, fmt.Errorf("%s cache: %w", npmjsConnection, err)
+	}
+	p.docs = docs
+	return p, nil
+}
+
+// packumentURL is where the registry serves a package's packument; the
+// key is the package name (@scope/name keeps its @, its / is escaped).
+func (p *publicRegistry) packumentURL(name string) string {
+	return p.base + "/" + strings.Replace(url.PathEscape(name), "%40", "@", 1)
+}
+
+// decodePublicDoc refuses a packument that does not decode, so a broken
+// answer from the registry is never kept.
+func decodePublicDoc(_ string, body []byte) (*publicDoc, error) {
+	var d publicDoc
+	if err := json.Unmarshal(body, &d); err != nil {
+		return nil, fmt.Errorf("packument: %w", err)
+	}
+	d.gen = publicDocGen.Add(1)
+	return &d, nil
 }
 
 // packument returns the public document for a package, nil when the
-// registry does not have it.
-func (p *publicRegistry) packument(ctx context.Context, name pkgName) (*publicDoc, error) {
-	if d, ok := p.docs.Load(name.String()); ok && time.Since(d.(*publicDoc).fetched) < publicTTL {
-		return d.(*publicDoc), nil
+// registry does not have it. refetch asks the registry now (a caller
+// that found the cached document lacks a version).
+func (p *publicRegistry) packument(ctx context.Context, name pkgName, refetch bool) (*publicDoc, error) {
+	get := p.docs.Get
+	if refetch {
+		get = p.docs.Refetch
 	}
-	v, err := p.flight.do("doc\x00"+name.String(), func() (any, error) {
-		u := p.base + "/" + strings.Replace(url.PathEscape(name.String()), "%40", "@", 1)
-		req, err := http.NewRequestWithContext(context.WithoutCancel(ctx), http.MethodGet, u, nil)
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Accept", "application/json")
-		resp, err := p.client.Do(req)
-		if err != nil {
-			return nil, fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, u, err)
-		}
-		defer resp.Body.Close()
-		switch {
-		case resp.StatusCode == http.StatusNotFound:
-			return (*publicDoc)(nil), nil
-		case resp.StatusCode != http.StatusOK:
-			return nil, fmt.Errorf("%w: GET %s: %s", errUpstreamUnavailable, u, resp.Status)
-		}
-		var d publicDoc
-		if err := json.NewDecoder(io.LimitReader(resp.Body, maxPublicPackument)).Decode(&d); err != nil {
-			return nil, fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, u, err)
-		}
-		d.fetched = time.Now()
-		p.docs.Store(name.String(), &d)
-		return &d, nil
-	})
-	if err != nil {
+	d, err := get(ctx, name.String())
+	switch {
+	case errors.Is(err, publiccache.ErrNotFound):
+		return nil, nil
+	case errors.Is(err, publiccache.ErrUnavailable):
+		return nil, fmt.Errorf("%w: %w", errUpstreamUnavailable, err)
+	case err != nil:
 		return nil, err
 	}
-	return v.(*publicDoc), nil
+	return d, nil
+}
+
+// versionOf returns the packument holding version, asking the registry
+// again when the cached one lacks it (published since it was fetched).
+// The document is nil when the registry does not have the package, the
+// manifest nil when the package lacks the version.
+func (p *publicRegistry) versionOf(ctx context.Context, name pkgName, version string) (*publicDoc, json.RawMessage, error) {
+	d, err := p.packument(ctx, name, false)
+	if err != nil || d == nil {
+		return d, nil, err
+	}
+	if raw, ok := d.Versions[version]; ok {
+		return d, raw, nil
+	}
+	d, err = p.packument(ctx, name, true)
+	if err != nil || d == nil {
+		return d, nil, err
+	}
+	return d, d.Versions[version], nil
 }
 
 // hasVersion reports whether the public registry has a version of the
@@ -114,7 +145,7 @@ func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, ver
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name})
+		d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name}, false)
 		ch <- answer{d, err}
 	}()
 	select {
@@ -274,45 +305,106 @@ func publicVersions(d *publicDoc) []*model.Version {
 // resolvedPackument serves the packument of a repository with upstreams
 // or an external connection: the versions of every repository in the
 // resolution chain (the first holding a version wins), dist-tags merged
-// with an upstream's tag winning on conflict. It is rendered per request:
-// it depends on several packages and possibly the public registry.
+// with an upstream's tag winning on conflict. The rendering is cached
+// under what it was made from (each chain repository's package
+// generation and the public packument's decoding), so a warm install
+// costs the chain's lookup and no rendering.
 func (h *Handler) resolvedPackument(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, kind docKind) {
-	view, status, err := h.resolveView(r.Context(), req, name, ref)
+	res, err := h.resolve(r.Context(), req, name, ref)
 	if err != nil {
-		if status == http.StatusBadGateway {
-			upstreamFailure(w, npmjsConnection, err)
+		h.fail(w, r, err)
+		return
+	}
+	build := func(context.Context) (*rendered, int64, error) {
+		view, err := res.view(name, ref)
+		if err != nil {
+			return nil, 0, err
+		}
+		body, err := render(view, name, req.Base, kind)
+		if err != nil {
+			return nil, 0, err
+		}
+		return newRendered(0, body), 0, nil
+	}
+	var doc *rendered
+	if res.pubErr != nil {
+		// Not kept: the next request may reach the registry.
+		doc, _, err = build(r.Context())
+	} else {
+		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%x", ref.Domain, ref.DomainOwner, ref.Repository, name, kindKey[kind], req.Base, res.gen)
+		doc, err = h.resolved.Get(r.Context(), 0, key, 0, build)
+	}
+	if err != nil {
+		if res.pubErr != nil && errors.Is(err, model.ErrNotFound) {
+			upstreamFailure(w, npmjsConnection, res.pubErr)
 			return
 		}
 		h.fail(w, r, err)
 		return
 	}
-	body, err := render(view, name, req.Base, kind)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
 	hdr := w.Header()
 	hdr.Set("Cache-Control", "no-cache")
+	hdr.Set("Vary", "Accept, Accept-Encoding")
 	if kind == abbrevDoc {
 		hdr.Set("Content-Type", abbrevType)
 	} else {
 		hdr.Set("Content-Type", "application/json")
 	}
-	hdr.Set("Content-Length", fmt.Sprint(len(body)))
+	body := doc.plain
+	if acceptsGzip(r) {
+		hdr.Set("Content-Encoding", "gzip")
+		body = doc.gz
+	}
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
 
-// resolveView merges the chain into one view. A public registry that
-// cannot be reached only fails the request when nothing else has the
-// package (a 502 status with the error).
-func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, int, error) {
+// resolution is what a merged view is made from: the chain, and the
+// public packument when a repository of the chain has public:npmjs.
+type resolution struct {
+	chain  []service.ChainEntry
+	public *publicDoc // nil when no connection, or the registry lacks the package
+	pubErr error      // the registry could not be read
+	gen    uint64     // identifies the chain's state and the public packument
+}
+
+// resolve reads the chain and, when it reaches public:npmjs, the public
+// packument (a failure of the registry is kept in pubErr: it only fails
+// the request when nothing else has the package).
+func (h *Handler) resolve(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*resolution, error) {
 	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
+	res := &resolution{chain: chain}
+	hs := fnv.New64a()
+	fetched := false
+	for _, e := range chain {
+		fmt.Fprintf(hs, "%s\x00%s\x00%s\x00%s\x00", e.Repo.Domain, e.Repo.DomainOwner, e.Repo.Repository, e.ExternalConnection)
+		if e.View != nil {
+			fmt.Fprintf(hs, "%d\x00%d\x00", e.View.Package.ID, e.View.Package.Generation)
+		}
+		if e.ExternalConnection != npmjsConnection || fetched {
+			continue
+		}
+		fetched = true
+		res.public, res.pubErr = h.public.packument(ctx, name, false)
+		if res.pubErr != nil {
+			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", res.pubErr)
+		}
+		if res.public != nil {
+			fmt.Fprintf(hs, "public\x00%d\x00", res.public.gen)
+		}
+	}
+	res.gen = hs.Sum64()
+	return res, nil
+}
+
+// view merges the chain into one view.
+func (res *resolution) view(name pkgName, ref service.PackageRef) (*service.PackageView, error) {
 	merged := &service.PackageView{State: map[string]string{}}
 	seen := map[string]bool{}
 	add := func(vs []*model.Version, tags map[string]string) {
@@ -326,37 +418,39 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 			merged.State[t] = v // later in the chain is further upstream
 		}
 	}
-	var pubErr error
-	for _, e := range chain {
+	for _, e := range res.chain {
 		if e.View != nil {
 			if merged.Package == nil {
 				merged.Package = e.View.Package
 			}
 			add(e.View.Versions, e.View.State)
 		}
-		if e.ExternalConnection != npmjsConnection {
-			continue
-		}
-		d, err := h.public.packument(ctx, name)
-		if err != nil {
-			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", err)
-			pubErr = err
-			continue
-		}
-		if d != nil {
-			add(publicVersions(d), d.DistTags)
+		if e.ExternalConnection == npmjsConnection && res.public != nil {
+			add(publicVersions(res.public), res.public.DistTags)
 		}
 	}
 	if len(merged.Versions) == 0 {
-		if pubErr != nil {
-			return nil, http.StatusBadGateway, pubErr
-		}
-		return nil, 0, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
+		return nil, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
 	}
 	if merged.Package == nil {
 		merged.Package = &model.Package{Key: name.key()}
 	}
-	return merged, 0, nil
+	return merged, nil
+}
+
+// resolveView merges the chain into one view. A public registry that
+// cannot be reached only fails the request when nothing else has the
+// package (a 502 status with the error).
+func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, int, error) {
+	res, err := h.resolve(ctx, req, name, ref)
+	if err != nil {
+		return nil, 0, err
+	}
+	view, err := res.view(name, ref)
+	if err != nil && res.pubErr != nil {
+		return nil, http.StatusBadGateway, res.pubErr
+	}
+	return view, 0, err
 }
 
 // tarballFromUpstream serves a tarball the repository does not hold:
@@ -438,13 +532,9 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 			ac.Body.Close()
 			return true, nil
 		}
-		d, err := h.public.packument(ctx, name)
-		if err != nil || d == nil {
+		d, raw, err := h.public.versionOf(ctx, name, version)
+		if err != nil || raw == nil {
 			return false, err
-		}
-		raw, ok := d.Versions[version]
-		if !ok {
-			return false, nil
 		}
 		var m struct {
 			Dist publicDist `json:"dist"`

@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
@@ -238,5 +241,47 @@ func TestPublishOverPublicVersion(t *testing.T) {
 	}
 	if n := f.docHits.Load(); n != 2 {
 		t.Errorf("%d packument fetches, want 2 (pub-lib once, then from the cache; down-lib once)", n)
+	}
+}
+
+// TestPublicCacheWarmAndRefetch: public packuments are kept on disk in
+// DATA-DIR/public-cache/npmjs (owner-only); a fresh packument is served
+// without asking the registry, rendered once; a version published upstream after
+// the packument was fetched installs at once (the miss refetches).
+func TestPublicCacheWarmAndRefetch(t *testing.T) {
+	e, f := newPublicEnv(t)
+	f.add(t, "warm-lib", "1.0.0", pkgTgz(t, "warm-lib", "1.0.0"), false)
+	if resp, b := e.do(t, "GET", "warm-lib", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("packument: %d %s", resp.StatusCode, b)
+	}
+	dir := filepath.Join(e.fx.Dir, "public-cache", "npmjs")
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm() != 0o700 {
+		t.Fatalf("public cache directory %s: %v %v, want mode 0700", dir, fi, err)
+	}
+
+	f.add(t, "warm-lib", "2.0.0", pkgTgz(t, "warm-lib", "2.0.0"), false)
+	// The cached packument is fresh: the new version is not listed yet,
+	// and the registry is not asked.
+	hits := f.docHits.Load()
+	if resp, b := e.do(t, "GET", "warm-lib", nil); resp.StatusCode != http.StatusOK || strings.Contains(string(b), `"2.0.0"`) {
+		t.Errorf("warm packument: %d %s", resp.StatusCode, b)
+	}
+	if n := f.docHits.Load(); n != hits {
+		t.Errorf("a warm read asked the registry %d times", n-hits)
+	}
+	// Both reads were one rendering: the merged packument is cached
+	// under the public packument and the chain's generations.
+	if n := e.h.resolved.Len(); n != 1 {
+		t.Errorf("%d rendered merged packuments cached, want 1", n)
+	}
+	// Refetch is allowed once MinRefetch has passed since the last fetch.
+	time.Sleep(publiccache.DefaultMinRefetch + 100*time.Millisecond)
+	if resp, b := e.do(t, "GET", "warm-lib/-/warm-lib-2.0.0.tgz", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("version published after the fetch: %d %s", resp.StatusCode, b)
+	}
+
+	if resp, b := e.do(t, "GET", "warm-lib", nil); resp.StatusCode != http.StatusOK || !strings.Contains(string(b), `"2.0.0"`) {
+		t.Errorf("packument after the refetch: %d %s", resp.StatusCode, b)
 	}
 }

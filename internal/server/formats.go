@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"path/filepath"
 
 	"github.com/wharf-dev/wharf/internal/cargo"
 	"github.com/wharf-dev/wharf/internal/format"
@@ -39,9 +40,13 @@ func Connections() []format.Connection {
 }
 
 // installFormats serves every format's repository endpoint on mux.
-func installFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger, urls map[string]string) error {
+// Public documents are cached under DATA-DIR/public-cache, one
+// directory per connection.
+func installFormats(mux *http.ServeMux, svc *service.Service, log *slog.Logger, cfg Config) error {
 	for _, f := range Formats {
-		if err := format.Install(mux, f, format.Env{Service: svc, Log: log, URLs: urls}); err != nil {
+		env := format.Env{Service: svc, Log: log, URLs: cfg.ConnectionURLs,
+			PublicCacheDir: filepath.Join(cfg.DataDir, "public-cache"), PublicFresh: cfg.PublicFresh}
+		if err := format.Install(mux, f, env); err != nil {
 			return fmt.Errorf("install formats: %w", err)
 		}
 	}

@@ -66,6 +66,10 @@ type Config struct {
 	// the external connections the formats declare, by connection name
 	// (public:npmjs); a connection missing here uses its default.
 	ConnectionURLs map[string]string
+	// PublicFresh is how long a document fetched from a public registry
+	// is served before it is refreshed in the background (0: the
+	// publiccache default).
+	PublicFresh time.Duration
 	// PostgresDSN, when set, keeps the metadata in that PostgreSQL
 	// database instead of DataDir/wharf.db, so that several replicas can
 	// share it.
@@ -179,7 +183,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	rules := job.New(svc, m, cfg.Now, cfg.Logger)
 	cp.RetentionRoutes(mux, rules)
 	cp.TrashRoutes(mux)
-	if err := installFormats(mux, svc, cfg.Logger, cfg.ConnectionURLs); err != nil {
+	if err := installFormats(mux, svc, cfg.Logger, cfg); err != nil {
 		m.Close()
 		return nil, err
 	}

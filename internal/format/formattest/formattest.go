@@ -99,7 +99,7 @@ func New(tb testing.TB, f format.Format, opts ...Options) *Fixture {
 		tb.Fatal(err)
 	}
 	fx.Token = tok.AuthorizationToken
-	if err := format.Install(mux, f, format.Env{Service: fx.Service, Log: fx.Log, URLs: o.URLs}); err != nil {
+	if err := format.Install(mux, f, format.Env{Service: fx.Service, Log: fx.Log, URLs: o.URLs, PublicCacheDir: filepath.Join(dir, "public-cache")}); err != nil {
 		tb.Fatal(err)
 	}
 	srv.Start()
