@@ -128,6 +128,12 @@ func serve(args []string) error {
 	downloadFlush := durationFlag(fs, "download-flush", "WHARF_DOWNLOAD_FLUSH", "how often download counts (for retention rules' notDownloadedFor) are written from memory to the metadata store; 0 for 30s (WHARF_DOWNLOAD_FLUSH)", &envErrs)
 	auditRetention := retentionFlag(fs, "audit-retention", "WHARF_AUDIT_RETENTION", "how long audit records are kept, as 90d or a duration like 720h; older ones are pruned by the garbage-collection loop; 0 for 90d (WHARF_AUDIT_RETENTION)", &envErrs)
 	freshness := durationFlag(fs, "freshness", "WHARF_FRESHNESS", "how long a document fetched from a public registry (an npm packument) is served before it is refreshed in the background; 0 for 5m (WHARF_FRESHNESS)", &envErrs)
+	auditOn := fs.Bool("audit", true, "keep the audit trail (see wharf admin audit); --audit=false records nothing and costs requests nothing, e.g. when a proxy in front already logs every call (WHARF_AUDIT)")
+	if v := env("WHARF_AUDIT", ""); v != "" {
+		if err := fs.Set("audit", v); err != nil {
+			envErrs = append(envErrs, fmt.Errorf("WHARF_AUDIT: %w", err))
+		}
+	}
 	identityRefresh := durationFlag(fs, "identity-refresh", "WHARF_IDENTITY_REFRESH", "how often changes made by wharf admin are picked up; 0 for 1s (WHARF_IDENTITY_REFRESH)", &envErrs)
 	blobStore := fs.String("blob-store", env("WHARF_BLOB_STORE", "fs"), "where asset bytes live: fs (DATA-DIR/blobs) or s3 (WHARF_BLOB_STORE)")
 	s3Endpoint := fs.String("s3-endpoint", env("WHARF_S3_ENDPOINT", ""), "S3 API URL for --blob-store s3, e.g. http://127.0.0.1:9000; empty for AWS (WHARF_S3_ENDPOINT)")
@@ -254,7 +260,7 @@ func serve(args []string) error {
 		S3: s3cfg, PostgresDSN: *postgresDSN, ConnectionURLs: urls, PublicFresh: *freshness, TLS: tlsFiles,
 		Webhooks:          webhook.Config{RetryMin: *webhookRetryMin, RetryMax: *webhookRetryMax, Timeout: *webhookTimeout},
 		RetentionInterval: *retentionInterval, DownloadFlush: *downloadFlush, Now: testClock(),
-		Metrics: metricsLn != nil, AuditRetention: *auditRetention})
+		Metrics: metricsLn != nil, AuditRetention: *auditRetention, AuditOff: !*auditOn})
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,10 @@
 // printed and the full results are written to
 // bench/results/<time>.json (and latest.json, latest.md).
 //
+// With -ops-compare, the npm and control sections measure three Wharf
+// servers instead (plain, metrics on, metrics and audit on): what the
+// operational features cost, side by side (ops.go).
+//
 // It lives in cmd/ beside the server, as zot keeps its benchmark tool:
 // "go build ./..." compiles it with everything else, so it cannot rot
 // while the server's packages change under it.
@@ -50,6 +54,7 @@ type bench struct {
 	// proxyFixtureDir holds the real packages the proxy section installs.
 	proxyFixtureDir string
 	metrics         bool // start Wharf with --metrics-listen
+	opsCompare      bool // npm and control: plain vs metrics vs metrics+audit
 	cleanups        []func()
 	logf            func(string, ...any)
 }
@@ -106,6 +111,7 @@ func run() error {
 	keep := fs.Bool("keep", false, "keep the run's data directories")
 	prof := fs.Bool("pprof", false, "also record a CPU profile of Wharf under each load (bench/results/<time>-profiles/)")
 	withMetrics := fs.Bool("metrics", false, "start Wharf with --metrics-listen (and check that /metrics answers), to measure what metrics cost")
+	opsCompare := fs.Bool("ops-compare", false, "npm and control sections: measure three Wharf servers instead, plain (metrics and audit off), metrics on, and metrics and audit on (the default deployment), side by side")
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
 	proxyDelay := fs.Duration("proxy-delay", 50*time.Millisecond, "proxy section: delay the public-registry stand-in adds to every request")
 	proxyFixture := fs.String("proxy-fixture", "", "proxy section: the real packages installed, fetched once from the npm registry (default RESULTS/proxy-fixture)")
@@ -117,7 +123,7 @@ func run() error {
 		return err
 	}
 	b := &bench{root: root, rounds: *rounds, conc: *conc, bigVersions: *bigVersions, bigPackument: *bigPackument, rssSize: *rssSize, factor: *factor, metrics: *withMetrics}
-	b.outDir = *outDir
+	b.outDir, b.opsCompare = *outDir, *opsCompare
 	if b.outDir == "" {
 		b.outDir = filepath.Join(root, "bench", "results")
 	}
@@ -164,7 +170,7 @@ func run() error {
 	}
 	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
 		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor,
-			"proxy_delay": b.proxyDelay.String(), "metrics": b.metrics}}
+			"proxy_delay": b.proxyDelay.String(), "metrics": b.metrics, "ops_compare": b.opsCompare}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true
@@ -186,8 +192,13 @@ func run() error {
 		b.runCleanups()
 		b.logf("== %s done in %s", name, time.Since(t0).Round(time.Second))
 	}
-	section("npm", func() ([]*Figure, error) { return npmFigures(ctx, b) })
-	section("control", func() ([]*Figure, error) { return controlPlaneFigures(ctx, b) })
+	npm, control := npmFigures, controlPlaneFigures
+	if b.opsCompare {
+		npm, control = opsNpmFigures, opsControlFigures
+		rep.Notes = append(rep.Notes, opsCompareNote())
+	}
+	section("npm", func() ([]*Figure, error) { return npm(ctx, b) })
+	section("control", func() ([]*Figure, error) { return control(ctx, b) })
 	section("rss", func() ([]*Figure, error) {
 		f, err := rssFigure(ctx, b)
 		if f == nil {

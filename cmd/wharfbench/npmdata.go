@@ -108,18 +108,27 @@ type npmRegistry struct {
 	Debug string
 }
 
-// publish PUTs one version, as npm publish does.
-func (r *npmRegistry) publish(ctx context.Context, c *http.Client, p npmPackage) error {
+// publishRequest builds the PUT npm publish sends for one version.
+func (r *npmRegistry) publishRequest(ctx context.Context, p npmPackage) (*http.Request, error) {
 	doc, err := p.publishDoc(r.Base)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, "PUT", r.Base+p.Name, bytes.NewReader(doc))
 	if err != nil {
-		return err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+r.Token)
+	return req, nil
+}
+
+// publish PUTs one version, as npm publish does.
+func (r *npmRegistry) publish(ctx context.Context, c *http.Client, p npmPackage) error {
+	req, err := r.publishRequest(ctx, p)
+	if err != nil {
+		return err
+	}
 	resp, err := c.Do(req)
 	if err != nil {
 		return err

@@ -116,6 +116,12 @@ func buildWharf(ctx context.Context, root, out string) (string, error) {
 // startWharf starts the built server on dataDir with the bench's keys,
 // any extra flags, and a pprof listener when the bench profiles.
 func (b *bench) startWharf(name, dataDir string, extra ...string) (*Proc, error) {
+	return b.startWharfWith(name, dataDir, b.metrics, extra...)
+}
+
+// startWharfWith is startWharf with metrics on or off whatever -metrics
+// says, for -ops-compare's servers.
+func (b *bench) startWharfWith(name, dataDir string, metrics bool, extra ...string) (*Proc, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
@@ -129,7 +135,7 @@ func (b *bench) startWharf(name, dataDir string, extra ...string) (*Proc, error)
 		args = append(args, "--debug-listen", debug)
 	}
 	var metricsAddr string
-	if b.metrics {
+	if metrics {
 		if metricsAddr, err = freePort(); err != nil {
 			return nil, err
 		}

@@ -93,6 +93,10 @@ type Config struct {
 	// AuditRetention is how long audit records are kept (default 90
 	// days); the garbage-collection loop prunes older ones.
 	AuditRetention time.Duration
+	// AuditOff turns the audit trail off: nothing is recorded, and
+	// requests pay nothing for it (no store wrapper, no middleware), for
+	// deployments where a proxy in front already logs every call.
+	AuditOff bool
 }
 
 // Server is a running Wharf.
@@ -108,7 +112,7 @@ type Server struct {
 	rules   *job.Runner
 	// downloads counts downloads for retention rules' notDownloadedFor.
 	downloads *downloads.Counter
-	trail     *audit.Trail
+	trail     *audit.Trail // nil when Config.AuditOff
 }
 
 // Open opens the data directory and builds the server.
@@ -165,8 +169,16 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.AuditRetention <= 0 {
 		cfg.AuditRetention = DefaultAuditRetention
 	}
-	trail := audit.New(m, cfg.Region, cfg.Logger)
-	svc := service.New(trail.Store(m), b, trail.Authorizer(acc.authz), service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease, Now: cfg.Now})
+	// With the trail off, the service gets the bare store and authorizer
+	// and no middleware is added: requests pay nothing for it.
+	var trail *audit.Trail
+	var store meta.Store = m
+	var authz service.Authorizer = acc.authz
+	if !cfg.AuditOff {
+		trail = audit.New(m, cfg.Region, cfg.Logger)
+		store, authz = trail.Store(m), trail.Authorizer(acc.authz)
+	}
+	svc := service.New(store, b, authz, service.Config{Region: cfg.Region, PublicURL: cfg.PublicURL, Logger: cfg.Logger, GCGrace: cfg.GCGrace, BlobLease: cfg.BlobLease, Now: cfg.Now})
 	svc.SetTokenIssuer(acc.issuer)
 	if cfg.Webhooks.Logger == nil {
 		cfg.Webhooks.Logger = cfg.Logger
@@ -174,7 +186,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	hooks := webhook.New(m, cfg.Webhooks)
 	svc.OnEvents(hooks.Wake)
 	svc.SetKeyCheck(acc.keyCheck)
-	svc.OnCollect(func(ctx context.Context) { pruneAudit(ctx, trail, cfg.AuditRetention, cfg.Logger) })
+	if trail != nil {
+		svc.OnCollect(func(ctx context.Context) { pruneAudit(ctx, trail, cfg.AuditRetention, cfg.Logger) })
+	}
 	mux := http.NewServeMux()
 	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation(), Audit: trail})
 	cp.Routes(mux)
@@ -195,7 +209,11 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	handler := acc.middleware(refuseDotSegments(trail.Endpoints(mux)))
+	var routes http.Handler = mux
+	if trail != nil {
+		routes = trail.Endpoints(mux)
+	}
+	handler := acc.middleware(refuseDotSegments(routes))
 	if cfg.Metrics {
 		if handler, err = instrument(handler, m); err != nil {
 			m.Close()
@@ -269,10 +287,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	// The audit writer outlives the requests: it stops after they drain,
 	// writing what they queued.
-	trailCtx, stopTrail := context.WithCancel(context.WithoutCancel(ctx))
-	trailDone := make(chan struct{})
-	go func() { s.trail.Run(trailCtx); close(trailDone) }()
-	defer func() { stopTrail(); <-trailDone }()
+	if s.trail != nil {
+		trailCtx, stopTrail := context.WithCancel(context.WithoutCancel(ctx))
+		trailDone := make(chan struct{})
+		go func() { s.trail.Run(trailCtx); close(trailDone) }()
+		defer func() { stopTrail(); <-trailDone }()
+	}
 	hs := &http.Server{
 		Handler:           s.handler,
 		ReadHeaderTimeout: 30 * time.Second,
