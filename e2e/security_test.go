@@ -1,0 +1,112 @@
+package e2e
+
+import (
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
+)
+
+// Hardening against a caller who holds valid credentials but not the
+// rights it tries to take, and against callers who hold none.
+
+// TestPolicyDenyProtectsItself: an explicit Deny in a domain or repository
+// policy stops the principal it names from replacing or deleting that
+// policy, even with an identity policy allowing codeartifact:*; only the
+// account's root recovers from a policy that locks everyone out.
+func TestPolicyDenyProtectsItself(t *testing.T) {
+	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
+	admin := s.Client()
+	Setup(t, admin, "guarded", "repo")
+	mallory := newUser(t, s, nil, acctA, "mallory", allow("codeartifact:*"))
+	denyMallory := resourcePolicy(stmt("Deny", []string{mallory.arn}, "codeartifact:*"))
+	allowAll := resourcePolicy(stmt("Allow", []string{mallory.arn}, "codeartifact:*"))
+	denyAll := resourcePolicy(stmt("Deny", nil, "codeartifact:*"))
+
+	type level struct {
+		name string
+		put  func(c *ca.Client, doc *string) (*string, error) // returns the revision
+		del  func(c *ca.Client) error
+		get  func(c *ca.Client) (*string, error) // returns the document
+	}
+	levels := []level{
+		{"domain",
+			func(c *ca.Client, doc *string) (*string, error) {
+				out, err := c.PutDomainPermissionsPolicy(ctx, &ca.PutDomainPermissionsPolicyInput{Domain: aws.String("guarded"), PolicyDocument: doc})
+				if err != nil {
+					return nil, err
+				}
+				return out.Policy.Revision, nil
+			},
+			func(c *ca.Client) error {
+				_, err := c.DeleteDomainPermissionsPolicy(ctx, &ca.DeleteDomainPermissionsPolicyInput{Domain: aws.String("guarded")})
+				return err
+			},
+			func(c *ca.Client) (*string, error) {
+				out, err := c.GetDomainPermissionsPolicy(ctx, &ca.GetDomainPermissionsPolicyInput{Domain: aws.String("guarded")})
+				if err != nil {
+					return nil, err
+				}
+				return out.Policy.Document, nil
+			}},
+		{"repository",
+			func(c *ca.Client, doc *string) (*string, error) {
+				out, err := c.PutRepositoryPermissionsPolicy(ctx, &ca.PutRepositoryPermissionsPolicyInput{Domain: aws.String("guarded"), Repository: aws.String("repo"), PolicyDocument: doc})
+				if err != nil {
+					return nil, err
+				}
+				return out.Policy.Revision, nil
+			},
+			func(c *ca.Client) error {
+				_, err := c.DeleteRepositoryPermissionsPolicy(ctx, &ca.DeleteRepositoryPermissionsPolicyInput{Domain: aws.String("guarded"), Repository: aws.String("repo")})
+				return err
+			},
+			func(c *ca.Client) (*string, error) {
+				out, err := c.GetRepositoryPermissionsPolicy(ctx, &ca.GetRepositoryPermissionsPolicyInput{Domain: aws.String("guarded"), Repository: aws.String("repo")})
+				if err != nil {
+					return nil, err
+				}
+				return out.Policy.Document, nil
+			}},
+	}
+	for _, l := range levels {
+		t.Run(l.name, func(t *testing.T) {
+			if _, err := l.put(admin, denyMallory); err != nil {
+				t.Fatal(err)
+			}
+			// Without the Deny the identity policy would allow all of these.
+			_, err := l.put(mallory.c, allowAll)
+			wantDenied(t, "mallory replacing the Deny", err, "user/mallory", "with an explicit deny in a resource-based policy")
+			wantDenied(t, "mallory deleting the Deny", l.del(mallory.c), "user/mallory", "with an explicit deny in a resource-based policy")
+			doc, err := l.get(admin)
+			if err != nil || aws.ToString(doc) != aws.ToString(denyMallory) {
+				t.Fatalf("after the refused writes the policy is %q (%v), want the Deny", aws.ToString(doc), err)
+			}
+
+			// A policy denying everyone: the root alone recovers, by
+			// replacing or deleting it.
+			if _, err := l.put(admin, denyAll); err != nil {
+				t.Fatal(err)
+			}
+			_, err = l.get(admin)
+			wantDenied(t, "root reading a deny-all policy", err, "explicit deny in a resource-based policy")
+			if _, err := l.put(admin, denyMallory); err != nil {
+				t.Errorf("root replacing a deny-all policy: %v", err)
+			}
+			if _, err := l.put(admin, denyAll); err != nil {
+				t.Fatal(err)
+			}
+			wantDenied(t, "mallory deleting a deny-all policy", l.del(mallory.c), "explicit deny in a resource-based policy")
+			if err := l.del(admin); err != nil {
+				t.Errorf("root deleting a deny-all policy: %v", err)
+			}
+			// With the policy gone the identity policy speaks again.
+			if _, err := l.put(mallory.c, allowAll); err != nil {
+				t.Errorf("mallory with no resource policy in the way: %v", err)
+			}
+			if err := l.del(mallory.c); err != nil {
+				t.Errorf("mallory deleting its own allow: %v", err)
+			}
+		})
+	}
+}
