@@ -110,3 +110,32 @@ func TestPolicyDenyProtectsItself(t *testing.T) {
 		})
 	}
 }
+
+// TestGetAuthorizationTokenNeedsBearerTokenPermission: as in CodeArtifact,
+// a token needs sts:GetServiceBearerToken besides
+// codeartifact:GetAuthorizationToken; an identity Deny of the former
+// refuses it.
+func TestGetAuthorizationTokenNeedsBearerTokenPermission(t *testing.T) {
+	s := StartServer(t)
+	Setup(t, s.Client(), "acme", "main")
+	both := newUser(t, s, nil, acctA, "both", allow("codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken"))
+	noSTS := newUser(t, s, nil, acctA, "nosts", allow("codeartifact:*"))
+	deniedSTS := newUser(t, s, nil, acctA, "deniedsts", allow("codeartifact:*", "sts:*"))
+	wharfAdmin(t, s.DataDir, nil, "put-user-policy", "--account-id", acctA, "--user-name", "deniedsts", "--policy-name", "no-bearer",
+		"--policy-document", `{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"sts:GetServiceBearerToken","Resource":"*"}]}`)
+	get := func(u iamUser) error {
+		_, err := u.c.GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
+		return err
+	}
+	wantOK(t, "both actions allowed", get(both))
+	wantDenied(t, "no Allow of sts:GetServiceBearerToken", get(noSTS),
+		"User: "+noSTS.arn+" is not authorized to perform: sts:GetServiceBearerToken on resource: *",
+		"because no identity-based policy allows the sts:GetServiceBearerToken action")
+	wantDenied(t, "an identity Deny of sts:GetServiceBearerToken", get(deniedSTS),
+		"sts:GetServiceBearerToken", "with an explicit deny in an identity-based policy")
+	// The administrator, an account root, needs no policy.
+	wantOK(t, "root", func() error {
+		_, err := s.Client().GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
+		return err
+	}())
+}

@@ -27,6 +27,11 @@
 // from lifting it. Across accounts the root, like any principal, also
 // needs an Allow from the resource's policy.
 //
+// GetAuthorizationToken also needs sts:GetServiceBearerToken, as in
+// CodeArtifact: an identity-policy action on resource "*" in the caller's
+// own account (no resource policy takes part), with the condition key
+// sts:AWSServiceName set to codeartifact.amazonaws.com.
+//
 // Conditions see aws:CurrentTime and aws:EpochTime, aws:SourceIp,
 // aws:SecureTransport and aws:UserAgent of the request, aws:PrincipalArn,
 // aws:PrincipalAccount, aws:PrincipalType, aws:username and
@@ -123,10 +128,13 @@ func (a *Authorizer) Authorize(ctx context.Context, c service.Caller, action, ar
 	}
 	req := policy.Request{
 		Principal:       policy.Principal{ARN: c.ARN, Account: c.Account},
-		Action:          "codeartifact:" + action,
+		Action:          service.IAMAction(action),
 		Resource:        arn,
 		ResourceAccount: account,
 		Context:         a.conditionContext(ri, res, arn),
+	}
+	if action == service.ActionGetServiceBearerToken {
+		req.Context["sts:AWSServiceName"] = []string{service.BearerTokenService}
 	}
 	identity := a.P.IdentityPolicies(c)
 	if policy.Decide(req, identity, resource) == policy.Allow {

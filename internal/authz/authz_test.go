@@ -287,6 +287,23 @@ func TestAuthorize(t *testing.T) {
 				{c: pub, action: "DescribePackage", arn: pkgARN, reason: "no identity"},
 				{c: pub, action: "GetRepositoryEndpoint", arn: repoARN, allow: true},
 			}},
+		{name: "GetServiceBearerToken is an identity-policy action of the caller's account",
+			identity: map[string][]string{
+				pub.ARN: {doc(stmt("Allow", "", "codeartifact:*", "*", ""),
+					stmt("Allow", "", "sts:GetServiceBearerToken", "*", `{"StringEquals":{"sts:AWSServiceName":"codeartifact.amazonaws.com"}}`))},
+				reader.ARN: {doc(stmt("Allow", "", "*", "*", ""), stmt("Deny", "", "sts:GetServiceBearerToken", "*", ""))},
+			},
+			// A domain policy denying everyone takes no part: the action is
+			// not on the domain.
+			resource: map[string]string{acctA + "/dom": doc(stmt("Deny", `"*"`, "sts:*", "*", ""))},
+			checks: []check{
+				{c: pub, action: service.ActionGetServiceBearerToken, arn: "*", allow: true},
+				{c: rootA, action: service.ActionGetServiceBearerToken, arn: "*", allow: true},
+				{c: reader, action: service.ActionGetServiceBearerToken, arn: "*",
+					reason: "User: " + reader.ARN + " is not authorized to perform: sts:GetServiceBearerToken on resource: * with an explicit deny in an identity-based policy"},
+				{c: carol, action: service.ActionGetServiceBearerToken, arn: "*", account: acctB,
+					reason: "because no identity-based policy allows the sts:GetServiceBearerToken action"},
+			}},
 		{name: "ReadFromRepository is checked on the repository",
 			identity: map[string][]string{pub.ARN: {doc(stmt("Allow", "", "codeartifact:ReadFromRepository", repoARN, ""))}},
 			checks: []check{
@@ -322,7 +339,7 @@ func TestAuthorize(t *testing.T) {
 					t.Errorf("check %d (%s %s by %s): %v, want AccessDenied", i, c.action, c.arn, c.c.ARN, err)
 					continue
 				}
-				if !strings.Contains(me.Message, c.reason) || !strings.Contains(me.Message, c.c.ARN) || !strings.Contains(me.Message, "codeartifact:"+c.action) {
+				if !strings.Contains(me.Message, c.reason) || !strings.Contains(me.Message, c.c.ARN) || !strings.Contains(me.Message, service.IAMAction(c.action)) {
 					t.Errorf("check %d: message %q lacks %q", i, me.Message, c.reason)
 				}
 			}

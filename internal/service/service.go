@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -50,8 +51,10 @@ type Caller struct {
 }
 
 // Authorizer decides whether a caller may perform an action on a resource.
-// The action is the IAM action name without the service prefix
-// ("DeletePackageVersions", "ReadFromRepository").
+// The action is a CodeArtifact IAM action name without its service prefix
+// ("DeletePackageVersions", "ReadFromRepository"), or another service's
+// action with its prefix (ActionGetServiceBearerToken); IAMAction gives
+// the full name.
 type Authorizer interface {
 	Authorize(ctx context.Context, c Caller, action, resourceARN, resourceAccount string) error
 }
@@ -67,8 +70,26 @@ func (SameAccount) Authorize(_ context.Context, c Caller, action, arn, account s
 	return accessDenied(c, action, arn)
 }
 
+// ActionGetServiceBearerToken is the STS action GetAuthorizationToken
+// needs besides its own, as in CodeArtifact: it is authorized on resource
+// "*" in the caller's account, by identity policies only.
+const ActionGetServiceBearerToken = "sts:GetServiceBearerToken"
+
+// BearerTokenService is the value of the sts:AWSServiceName condition key
+// when a token is minted.
+const BearerTokenService = "codeartifact.amazonaws.com"
+
+// IAMAction is an Authorizer action's full IAM name ("codeartifact:X", or
+// the action itself when it has a service prefix).
+func IAMAction(action string) string {
+	if strings.Contains(action, ":") {
+		return action
+	}
+	return "codeartifact:" + action
+}
+
 func accessDenied(c Caller, action, arn string) error {
-	return model.AccessDenied("User: %s is not authorized to perform: codeartifact:%s on resource: %s", c.ARN, action, arn)
+	return model.AccessDenied("User: %s is not authorized to perform: %s on resource: %s", c.ARN, IAMAction(action), arn)
 }
 
 // Service implements the CodeArtifact operations.
