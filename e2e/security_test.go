@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
 )
 
@@ -138,4 +141,41 @@ func TestGetAuthorizationTokenNeedsBearerTokenPermission(t *testing.T) {
 		_, err := s.Client().GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
 		return err
 	}())
+}
+
+// TestSigV4RegionScope: a signature scoped to another region than the
+// server's --region is refused as CodeArtifact refuses it (403
+// InvalidSignatureException), by the Go SDK and by botocore alike, and a
+// server in another region serves the clients configured for it.
+func TestSigV4RegionScope(t *testing.T) {
+	s := StartServer(t)
+	clientIn := func(s *Server, region string) *ca.Client {
+		return ca.New(ca.Options{Region: region, BaseEndpoint: aws.String(s.URL),
+			Credentials: credentials.NewStaticCredentialsProvider(testKeyID, testSecret, "")})
+	}
+	_, err := clientIn(s, "eu-west-1").ListDomains(ctx, &ca.ListDomainsInput{})
+	if errorCode(err) != "InvalidSignatureException" || httpStatus(err) != http.StatusForbidden ||
+		!strings.Contains(err.Error(), "Credential should be scoped to a valid region, not 'eu-west-1'.") {
+		t.Errorf("Go SDK in eu-west-1 against a us-east-1 server: %v", err)
+	}
+	_, err = clientIn(s, testRegion).ListDomains(ctx, &ca.ListDomainsInput{})
+	wantOK(t, "Go SDK in the server's region", err)
+
+	other := StartServerWith(t, ServerOptions{Args: []string{"--region", "eu-central-1"}})
+	_, err = clientIn(other, "eu-central-1").CreateDomain(ctx, &ca.CreateDomainInput{Domain: aws.String("eu")})
+	wantOK(t, "Go SDK in eu-central-1 against an eu-central-1 server", err)
+	_, err = clientIn(other, testRegion).ListDomains(ctx, &ca.ListDomainsInput{})
+	if errorCode(err) != "InvalidSignatureException" {
+		t.Errorf("Go SDK in %s against an eu-central-1 server: %v", testRegion, err)
+	}
+
+	t.Run("aws CLI", func(t *testing.T) {
+		needTool(t, "aws")
+		env := s.Env(t)
+		out, err := RunErr(append(env, "AWS_DEFAULT_REGION=ap-southeast-2"), "", "aws", "codeartifact", "list-domains")
+		if err == nil || !strings.Contains(out, "InvalidSignatureException") || !strings.Contains(out, "Credential should be scoped to a valid region, not 'ap-southeast-2'.") {
+			t.Errorf("aws CLI in ap-southeast-2: %v\n%s", err, out)
+		}
+		Run(t, env, "", "aws", "codeartifact", "list-domains")
+	})
 }

@@ -53,6 +53,9 @@ type operation struct {
 
 // Options configure the handler.
 type Options struct {
+	// Region is the server's region: a signature scoped to another is
+	// refused, as by AWS. Empty accepts any.
+	Region  string
 	MaxSkew time.Duration
 	Now     func() time.Time
 	Replay  sigv4.ReplayCache
@@ -74,6 +77,7 @@ func New(svc *service.Service, ids Identities, opt Options) *Handler {
 			secret, _, err := ids.LookupKey(ctx, akid)
 			return secret, err
 		},
+		Region:  opt.Region,
 		MaxSkew: opt.MaxSkew,
 		Now:     opt.Now,
 		Replay:  opt.Replay,

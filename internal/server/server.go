@@ -122,7 +122,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	svc.SetTokenIssuer(acc.issuer)
 	svc.SetKeyCheck(acc.keyCheck)
 	mux := http.NewServeMux()
-	controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
+	controlplane.New(svc, acc.dir, controlplane.Options{Region: cfg.Region, Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation()}).Routes(mux)
 	mountFormats(mux, svc, cfg.Logger)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain")

@@ -25,6 +25,10 @@ type Verifier struct {
 	Service string // credential scope service, e.g. "codeartifact"
 	Lookup  Lookup
 
+	// Region, when set, is the only region a credential scope may name,
+	// as an AWS endpoint accepts only its own; empty accepts any.
+	Region string
+
 	// MaxSkew bounds how far X-Amz-Date may be from Now, either way, for the
 	// header form; for presigned URLs it bounds how far in the future the
 	// date may be. Default 15 minutes, as AWS.
@@ -50,7 +54,7 @@ type Verifier struct {
 // Identity is who signed a verified request, and how.
 type Identity struct {
 	AccessKeyID string
-	Region      string // from the credential scope; any region is accepted
+	Region      string // from the credential scope
 	Service     string
 	SignedAt    time.Time // X-Amz-Date
 	Presigned   bool
@@ -92,6 +96,9 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 	}
 	if a.service != v.Service {
 		return Identity{}, invalidSignature("Credential should be scoped to correct service: '%s'.", v.Service)
+	}
+	if v.Region != "" && a.region != v.Region {
+		return Identity{}, wrongRegion(a.region)
 	}
 	if day := a.amzDate[:len(scopeDateLayout)]; a.scopeDate != day {
 		return Identity{}, invalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
