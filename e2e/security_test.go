@@ -1,13 +1,17 @@
 package e2e
 
 import (
+	"encoding/base64"
+	"errors"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
+	"github.com/aws/aws-sdk-go-v2/service/codeartifact/types"
 )
 
 // Hardening against a caller who holds valid credentials but not the
@@ -177,5 +181,49 @@ func TestSigV4RegionScope(t *testing.T) {
 			t.Errorf("aws CLI in ap-southeast-2: %v\n%s", err, out)
 		}
 		Run(t, env, "", "aws", "codeartifact", "list-domains")
+	})
+}
+
+// TestAuthorizationTokenIsOpaque: a token from GetAuthorizationToken shows
+// nothing of the key or principal that minted it, in clear or in base64
+// (Decision 11), and still dies with its key.
+func TestAuthorizationTokenIsOpaque(t *testing.T) {
+	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
+	Setup(t, s.Client(), "acme", "main")
+	u := newUser(t, s, nil, acctA, "tokenholder", allow("codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken", "codeartifact:ReadFromRepository"))
+	out, err := u.c.GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok := aws.ToString(out.AuthorizationToken)
+	if !regexp.MustCompile(`^[A-Za-z0-9._-]+$`).MatchString(tok) {
+		t.Errorf("token %q has characters outside A-Z a-z 0-9 - _ .", tok)
+	}
+	for _, secret := range []string{u.key, u.key[4:], "tokenholder", acctA, u.arn} {
+		if strings.Contains(tok, secret) {
+			t.Errorf("token shows %q in clear", secret)
+		}
+		for _, part := range strings.Split(tok, ".") {
+			for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.RawStdEncoding} {
+				for skip := 0; skip < 4 && skip < len(part); skip++ { // every alignment
+					b, _ := enc.DecodeString(part[skip : skip+(len(part)-skip)/4*4])
+					if strings.Contains(string(b), secret) {
+						t.Errorf("token carries %q in base64", secret)
+					}
+				}
+			}
+		}
+	}
+
+	simple := s.Endpoint(t, "acme", "main", types.PackageFormatPypi) + "simple/"
+	if st := endpointStatus(t, simple, tok, true); st != http.StatusOK {
+		t.Fatalf("GET %s with the token: %d", simple, st)
+	}
+	wharfAdmin(t, s.DataDir, nil, "update-access-key", "--access-key-id", u.key, "--status", "Inactive")
+	eventually(t, "token of a deactivated key", func() error {
+		if st := endpointStatus(t, simple, tok, true); st != http.StatusUnauthorized {
+			return errors.New(http.StatusText(st))
+		}
+		return nil
 	})
 }
