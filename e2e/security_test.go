@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"errors"
+	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -226,4 +230,59 @@ func TestAuthorizationTokenIsOpaque(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestDataDirOwnerOnly: in a data directory the operator made 0755, under
+// the usual umask, every file the server and wharf admin write (wharf.db,
+// -wal, -shm, the lock, the generated credentials, blobs) is owner-only,
+// and the server warns about the directory at start.
+func TestDataDirOwnerOnly(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// No WHARF_* credentials: the server generates and stores them.
+	s := StartServerWith(t, ServerOptions{DataDir: dir, Env: []string{"WHARF_ACCESS_KEY_ID=", "WHARF_SECRET_ACCESS_KEY="}})
+	b, err := os.ReadFile(filepath.Join(dir, "admin-credentials.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var admin struct{ AccessKeyID, SecretAccessKey string }
+	if err := json.Unmarshal(b, &admin); err != nil {
+		t.Fatal(err)
+	}
+	c := s.ClientWith(admin.AccessKeyID, admin.SecretAccessKey)
+	Setup(t, c, "acme", "main")
+	PublishGeneric(t, c, "acme", "main", "tools", "hello", "1.0.0", "hello.txt", []byte("hello\n"), false)
+	wharfAdmin(t, dir, nil, "create-user", "--account-id", acctB, "--user-name", "someone")
+	s.Stop()
+	if !strings.Contains(s.log.String(), "the data directory is open to other users") {
+		t.Errorf("no warning about the 0755 data directory:\n%s", s.log.String())
+	}
+	files := 0
+	err = filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || path == dir {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			t.Errorf("%s has mode %04o, want owner-only", strings.TrimPrefix(path, dir), fi.Mode().Perm())
+		}
+		if !d.IsDir() {
+			files++
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if files < 4 { // wharf.db, its lock, the credentials and the blob at least
+		t.Errorf("only %d files in the data directory", files)
+	}
 }

@@ -64,14 +64,35 @@ func LoadOrCreateAdmin(dataDir string) (Credential, bool, error) {
 	}
 	c := Credential{AccountID: randomDigits(12), AccessKeyID: "AKIA" + randomString(16, upperAlnum), SecretAccessKey: randomString(40, secretChars)}
 	b, _ = json.MarshalIndent(c, "", "  ")
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
-		return Credential{}, false, err
-	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := writeOwnerOnly(path, append(b, '\n')); err != nil {
 		return Credential{}, false, err
 	}
 	return c, true, nil
+}
+
+// writeOwnerOnly replaces path with b atomically, mode 0600: a fresh
+// temporary file (os.CreateTemp makes it 0600, whatever a leftover of an
+// earlier attempt was) renamed over it.
+func writeOwnerOnly(path string, b []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return nil
 }
 
 const (

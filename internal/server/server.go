@@ -87,6 +87,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	warnIfShared(cfg.DataDir, cfg.Logger)
 	var m meta.AccessStore
 	var err error
 	if cfg.PostgresDSN != "" {
@@ -129,6 +130,20 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		fmt.Fprintln(w, "ok")
 	})
 	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger}, nil
+}
+
+// warnIfShared warns when other users of the host may enter the data
+// directory. The server writes its own files owner-only, but the
+// directory's mode is the operator's: one made 0755 by hand lets others
+// see what is in it, and read whatever an older version or another tool
+// left readable there.
+func warnIfShared(dir string, log *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("the data directory is open to other users of this host and holds secrets; make it owner-only (chmod 700)",
+		"data_dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
