@@ -1,16 +1,19 @@
 package e2e
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
@@ -285,4 +288,81 @@ func TestDataDirOwnerOnly(t *testing.T) {
 	if files < 4 { // wharf.db, its lock, the credentials and the blob at least
 		t.Errorf("only %d files in the data directory", files)
 	}
+}
+
+// TestAdminCredentialsSealed: with a secrets key, the generated
+// administrator's credentials file holds its secret sealed like every
+// other stored secret; `wharf admin reseal` seals a file written in clear
+// before the key was configured; the server reads both forms and, without
+// the key, refuses to start on a sealed one.
+func TestAdminCredentialsSealed(t *testing.T) {
+	keyFile := filepath.Join(t.TempDir(), "secrets.key")
+	if err := os.WriteFile(keyFile, []byte(strings.Repeat("5a", 32)+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	withKey := []string{"WHARF_SECRETS_KEY_FILE=" + keyFile}
+	generated := []string{"WHARF_ACCESS_KEY_ID=", "WHARF_SECRET_ACCESS_KEY="}
+	printed := regexp.MustCompile(`export AWS_ACCESS_KEY_ID=(\S+)\s+export AWS_SECRET_ACCESS_KEY=(\S+)`)
+	credsOf := func(s *Server) (string, string) {
+		m := printed.FindStringSubmatch(s.log.String())
+		if m == nil {
+			t.Fatalf("no credentials printed:\n%s", s.log.String())
+		}
+		return m[1], m[2]
+	}
+	fileHolds := func(dir, secret string) bool {
+		b, err := os.ReadFile(filepath.Join(dir, "admin-credentials.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(string(b), secret)
+	}
+	works := func(s *Server, key, secret string) {
+		t.Helper()
+		if _, err := s.ClientWith(key, secret).ListDomains(ctx, &ca.ListDomainsInput{}); err != nil {
+			t.Errorf("administrator's credentials: %v", err)
+		}
+	}
+
+	t.Run("generated under a secrets key", func(t *testing.T) {
+		s := StartServerWith(t, ServerOptions{Env: append(generated, withKey...)})
+		key, secret := credsOf(s)
+		if fileHolds(s.DataDir, secret) {
+			t.Error("admin-credentials.json holds the secret in clear")
+		}
+		works(s, key, secret)
+		s.Restart()
+		works(s, key, secret)
+		s.Stop()
+		// A server that starts after all is killed, not waited for.
+		runCtx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(runCtx, wharfBin, "serve", "--listen", "127.0.0.1:0", "--data-dir", s.DataDir)
+		cmd.Env = append(os.Environ(), generated...)
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "encrypted with another secrets key") {
+			t.Errorf("serving a sealed file without the key: %v\n%s", err, out)
+		}
+	})
+
+	t.Run("sealed by wharf admin reseal", func(t *testing.T) {
+		s := StartServerWith(t, ServerOptions{Env: generated})
+		key, secret := credsOf(s)
+		if !fileHolds(s.DataDir, secret) {
+			t.Fatal("without a secrets key the file should hold the secret as it was")
+		}
+		s.Stop()
+		out := wharfAdmin(t, s.DataDir, withKey, "reseal")
+		if out["AdminCredentialsResealed"] != true {
+			t.Errorf("reseal: %v", out)
+		}
+		if fileHolds(s.DataDir, secret) {
+			t.Error("admin-credentials.json holds the secret in clear after reseal")
+		}
+		if out := wharfAdmin(t, s.DataDir, withKey, "reseal"); out["AdminCredentialsResealed"] != false {
+			t.Errorf("second reseal: %v", out)
+		}
+		s2 := StartServerWith(t, ServerOptions{DataDir: s.DataDir, Env: append(generated, withKey...)})
+		works(s2, key, secret)
+	})
 }

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -163,7 +164,11 @@ func serve(args []string) error {
 	if u, err := url.Parse(*npmjsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return fmt.Errorf("--npmjs-url %q: want an http or https URL", *npmjsURL)
 	}
-	admin, err := adminCredential(*dataDir)
+	sealer, err := identity.NewSealer(sk)
+	if err != nil {
+		return err
+	}
+	admin, err := adminCredential(*dataDir, sealer, log)
 	if err != nil {
 		return err
 	}
@@ -202,8 +207,9 @@ func serve(args []string) error {
 }
 
 // adminCredential takes the administrator from the environment, or from
-// the data directory, generating and printing it once on first start.
-func adminCredential(dataDir string) (identity.Credential, error) {
+// the data directory, generating and printing it once on first start; its
+// secret is sealed there when a secrets key is configured.
+func adminCredential(dataDir string, sealer *identity.Sealer, log *slog.Logger) (identity.Credential, error) {
 	c := identity.Credential{
 		AccountID:       os.Getenv("WHARF_ACCOUNT_ID"),
 		AccessKeyID:     os.Getenv("WHARF_ACCESS_KEY_ID"),
@@ -221,24 +227,32 @@ func adminCredential(dataDir string) (identity.Credential, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return c, err
 	}
-	c, created, err := identity.LoadOrCreateAdmin(dataDir)
+	f, err := identity.LoadOrCreateAdmin(dataDir, sealer)
 	if err != nil {
-		return c, err
+		return f.Credential, err
 	}
-	if created {
+	stored := "mode 0600, the secret in clear"
+	if f.Sealed {
+		stored = "mode 0600, the secret sealed with the secrets key"
+	}
+	switch {
+	case f.Created:
 		fmt.Fprintf(os.Stderr, `
 ================================================================
  Wharf generated administrator credentials (shown only once;
- stored in %s/admin-credentials.json, mode 0600):
+ stored in %s, %s):
 
    export AWS_ACCESS_KEY_ID=%s
    export AWS_SECRET_ACCESS_KEY=%s
    account id: %s
 ================================================================
 
-`, dataDir, c.AccessKeyID, c.SecretAccessKey, c.AccountID)
+`, filepath.Join(dataDir, identity.AdminFileName), stored, f.AccessKeyID, f.SecretAccessKey, f.AccountID)
+	case sealer.Encrypts() && !f.Sealed:
+		log.Warn("the administrator's credentials file is not sealed with the configured secrets key; run wharf admin reseal",
+			"file", filepath.Join(dataDir, identity.AdminFileName))
 	}
-	return c, nil
+	return f.Credential, nil
 }
 
 // debugMux serves the runtime profiles (go tool pprof
