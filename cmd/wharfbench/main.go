@@ -85,7 +85,7 @@ func main() {
 
 func run() error {
 	fs := flag.NewFlagSet("wharfbench", flag.ContinueOnError)
-	only := fs.String("only", "npm,control,rss", "comma-separated sections to run: npm, control, rss")
+	only := fs.String("only", "npm,control,rss", "comma-separated sections to run: npm, control, rss, preauth (not run unless named)")
 	rounds := fs.Int("rounds", 5, "timed rounds per figure, after one warm-up")
 	conc := fs.Int("c", 16, "concurrent connections for HTTP load")
 	bigVersions := fs.Int("big-versions", 1_000_000, "versions in the large control-plane repository")
@@ -95,6 +95,12 @@ func run() error {
 	keep := fs.Bool("keep", false, "keep the run's data directories")
 	prof := fs.Bool("pprof", false, "also record a CPU profile of Wharf under each load (bench/results/<time>-profiles/)")
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
+	wharfBin := fs.String("wharf-bin", "", "a wharf binary to measure instead of building this tree's (say, an older version's)")
+	attack := preauthAttack{}
+	fs.IntVar(&attack.conns, "preauth-conns", 40, "preauth: concurrent attacking connections")
+	fs.Int64Var(&attack.announce, "preauth-bytes", 8<<20, "preauth: Content-Length each attacking request announces")
+	fs.Int64Var(&attack.rate, "preauth-rate", 256<<10, "preauth: body bytes per second each connection sends")
+	fs.DurationVar(&attack.duration, "preauth-for", 30*time.Second, "preauth: how long the attack lasts")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
 	}
@@ -140,12 +146,17 @@ func run() error {
 		defer os.RemoveAll(b.runDir)
 	}
 
-	b.logf("building wharf from %s", root)
-	if b.wharfBin, err = buildWharf(ctx, root, b.runDir); err != nil {
-		return err
+	if *wharfBin != "" {
+		b.wharfBin = *wharfBin
+		b.logf("measuring %s", b.wharfBin)
+	} else {
+		b.logf("building wharf from %s", root)
+		if b.wharfBin, err = buildWharf(ctx, root, b.runDir); err != nil {
+			return err
+		}
 	}
 	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
-		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor}}
+		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor, "wharf_bin": b.wharfBin}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true
@@ -171,6 +182,13 @@ func run() error {
 	section("control", func() ([]*Figure, error) { return controlPlaneFigures(ctx, b) })
 	section("rss", func() ([]*Figure, error) {
 		f, err := rssFigure(ctx, b)
+		if f == nil {
+			return nil, err
+		}
+		return []*Figure{f}, err
+	})
+	section("preauth", func() ([]*Figure, error) {
+		f, err := preauthFigure(ctx, b, attack)
 		if f == nil {
 			return nil, err
 		}
