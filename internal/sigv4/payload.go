@@ -85,6 +85,11 @@ func payloadHashes(r *http.Request, a *auth, maxBody int64) (payload, *Error) {
 	return p, nil
 }
 
+// firstBuffer is the most readBody allocates before bytes arrive: the
+// body is not authenticated yet, so a large Content-Length is only a
+// claim, and memory follows what was actually sent.
+const firstBuffer = 64 << 10
+
 // readBody buffers the body to hash it and leaves a fresh reader in its place.
 func readBody(r *http.Request, maxBody int64) ([]byte, *Error) {
 	if r.Body == nil || r.Body == http.NoBody {
@@ -94,12 +99,13 @@ func readBody(r *http.Request, maxBody int64) ([]byte, *Error) {
 		return nil, tooLarge(maxBody)
 	}
 	// Sized from Content-Length, and one byte over so that EOF is seen
-	// without growing: the read is then one allocation.
+	// without growing: a body under firstBuffer is read in one
+	// allocation; a larger one grows as it arrives.
 	limit, size := maxBody+1, int64(512)
 	if r.ContentLength > 0 {
 		size = r.ContentLength + 1
 	}
-	body := make([]byte, 0, min(size, limit))
+	body := make([]byte, 0, min(size, limit, firstBuffer))
 	for int64(len(body)) < limit {
 		if len(body) == cap(body) {
 			body = slices.Grow(body, 1)

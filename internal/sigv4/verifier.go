@@ -66,15 +66,30 @@ type Identity struct {
 // original body wrapped so that reading it to EOF fails with
 // ErrBodyHashMismatch if the bytes are not what was signed. Every error
 // returned is an *Error.
+//
+// Everything the headers (or the presigned query) carry is checked before
+// the body is read: the form, the scope's service, region and date, the
+// clock, and that the access key exists. A signed X-Amz-Content-Sha256
+// lets the signature itself be checked before the body is read too;
+// without it the body must be read, up to MaxBodyBytes, and held to be
+// hashed, since the signature covers its hash.
 func (v *Verifier) Verify(r *http.Request) (Identity, error) {
-	id, err := v.verify(r)
+	return v.VerifyWithin(r, v.maxBody())
+}
+
+// VerifyWithin is Verify reading at most maxBody bytes of a body whose
+// hash is not signed in a header, in place of MaxBodyBytes: what the
+// request's operation can carry, so that a client without the secret
+// cannot make the server hold more (0: no body at all).
+func (v *Verifier) VerifyWithin(r *http.Request, maxBody int64) (Identity, error) {
+	id, err := v.verify(r, max(maxBody, 0))
 	if err != nil {
 		return Identity{}, err
 	}
 	return id, nil
 }
 
-func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
+func (v *Verifier) verify(r *http.Request, maxBody int64) (Identity, *Error) {
 	if v.Service == "" || v.Lookup == nil {
 		return Identity{}, internal("The service is misconfigured.", errors.New("sigv4: Verifier needs Service and Lookup"))
 	}
@@ -120,7 +135,7 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 		return Identity{}, unrecognizedClient()
 	}
 
-	p, perr := payloadHashes(r, a, v.maxBody())
+	p, perr := payloadHashes(r, a, maxBody)
 	if perr != nil {
 		return Identity{}, perr
 	}
