@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"bufio"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -364,5 +367,77 @@ func TestAdminCredentialsSealed(t *testing.T) {
 		}
 		s2 := StartServerWith(t, ServerOptions{DataDir: s.DataDir, Env: append(generated, withKey...)})
 		works(s2, key, secret)
+	})
+}
+
+// zeroSignatureHead is a control-plane request head from someone who
+// knows the administrator's access key id but not its secret.
+func zeroSignatureHead(host, path string, contentLength int64) string {
+	now := time.Now().UTC()
+	return fmt.Sprintf("POST %s HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nX-Amz-Date: %s\r\n"+
+		"Authorization: AWS4-HMAC-SHA256 Credential=%s/%s/%s/codeartifact/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=%s\r\n\r\n",
+		path, host, contentLength, now.Format("20060102T150405Z"), testKeyID, now.Format("20060102"), testRegion, strings.Repeat("0", 64))
+}
+
+// TestUnauthenticatedBodies: before a request is authenticated the server
+// reads no more of its body than the operation can carry, and not for
+// long: a body over the operation's bound is refused unread (413), and a
+// client that stops sending is cut off (pre-auth reads are capped at 20 s;
+// a silent connection used to be held for as long as it liked).
+func TestUnauthenticatedBodies(t *testing.T) {
+	s := StartServer(t)
+	host := strings.TrimPrefix(s.URL, "http://")
+	send := func(t *testing.T, path string, announced int64, body string) (net.Conn, *bufio.Reader) {
+		t.Helper()
+		c, err := net.Dial("tcp", host)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close() })
+		if _, err := fmt.Fprint(c, zeroSignatureHead(host, path, announced)+body); err != nil {
+			t.Fatal(err)
+		}
+		c.SetReadDeadline(time.Now().Add(60 * time.Second))
+		return c, bufio.NewReader(c)
+	}
+	statusOf := func(t *testing.T, br *bufio.Reader) string {
+		t.Helper()
+		line, err := br.ReadString('\n')
+		if err != nil {
+			return "no answer: " + err.Error()
+		}
+		return strings.TrimSpace(line)
+	}
+
+	t.Run("over the operation's bound", func(t *testing.T) {
+		for _, tt := range []struct {
+			op, path  string
+			announced int64
+		}{
+			{"ListPackageVersions (no JSON body)", "/v1/package/versions?domain=d&repository=r&format=npm&package=p", 1 << 20},
+			{"ListDomains (some 12 KB at most)", "/v1/domains", 1 << 20},
+			{"CopyPackageVersions (1 MiB at most)", "/v1/package/versions/copy?domain=d&source-repository=a&destination-repository=b&format=npm&package=p", 8 << 20},
+		} {
+			start := time.Now()
+			_, br := send(t, tt.path, tt.announced, "")
+			if got := statusOf(t, br); got != "HTTP/1.1 413 Request Entity Too Large" {
+				t.Errorf("%s, %d bytes announced and none sent: %s", tt.op, tt.announced, got)
+			}
+			if d := time.Since(start); d > 10*time.Second {
+				t.Errorf("%s: answered after %s: the body was waited for", tt.op, d)
+			}
+		}
+	})
+
+	t.Run("a body that stops coming", func(t *testing.T) {
+		start := time.Now()
+		_, br := send(t, "/v1/domains", 1000, `{"maxResults": `)
+		got := statusOf(t, br)
+		if !strings.HasPrefix(got, "HTTP/1.1 4") {
+			t.Errorf("a stalled unauthenticated body: %s", got)
+		}
+		if d := time.Since(start); d > 45*time.Second {
+			t.Errorf("the stalled body was cut off after %s", d)
+		}
 	})
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/apimodel"
+	"github.com/wharf-dev/wharf/internal/deadline"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 	"github.com/wharf-dev/wharf/internal/sigv4"
@@ -27,9 +28,34 @@ type Identities interface {
 	LookupKey(ctx context.Context, accessKeyID string) (secret string, c service.Caller, err error)
 }
 
-// maxJSONBody bounds control-plane JSON bodies; the largest legitimate
-// one is a 7168-character policy document.
+// maxJSONBody bounds control-plane JSON bodies. The service model
+// bounds most operations' bodies well under it; for the few it leaves
+// unbounded (versionRevisions, upstreams), a megabyte holds far more than
+// CodeArtifact's own limits allow.
 const maxJSONBody = 1 << 20
+
+// emptyBody is what may be sent to an operation whose input has no JSON
+// body: an empty object and some white space.
+const emptyBody = 64
+
+// preAuthBodyTime is how long reading a body before its signature is
+// checked may take, whatever its progress: at most maxJSONBody, so a
+// client must send at 50 KiB/s. (Package deadline bounds every read and
+// write by progress; this caps the unauthenticated read outright.)
+const preAuthBodyTime = 20 * time.Second
+
+// preAuthLimit is the most of a body read before the request is
+// authenticated: what the operation's input can carry under the service
+// model (apimodel.Operation.MaxBodyBytes), within maxJSONBody. A body
+// whose hash is signed in X-Amz-Content-Sha256 (PublishPackageVersion's
+// asset) is not read before the check at all.
+func preAuthLimit(op *apimodel.Operation) int64 {
+	n := op.MaxBodyBytes()
+	if n < 0 || n > maxJSONBody {
+		n = maxJSONBody
+	}
+	return max(n, emptyBody)
+}
 
 // Handler serves the control plane.
 type Handler struct {
@@ -130,10 +156,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
-	id, err := h.verifier.Verify(r)
+	if r.ContentLength != 0 {
+		deadline.Cap(r, time.Now().Add(preAuthBodyTime))
+	}
+	id, err := h.verifier.VerifyWithin(r, preAuthLimit(op))
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
+	}
+	if r.ContentLength != 0 {
+		deadline.Cap(r, time.Time{})
 	}
 	_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
 	if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/controlplane"
+	"github.com/wharf-dev/wharf/internal/deadline"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/postgres"
@@ -65,6 +66,22 @@ type Config struct {
 	// share it.
 	PostgresDSN string
 }
+
+// Connection time limits. A request's head must arrive within
+// headerTimeout; then its body must keep arriving (each read within
+// bodyReadIdle) and its response keep leaving (each write within
+// writeIdle), which package deadline enforces per request so that
+// uploads and downloads of any size go through; an idle keep-alive
+// connection is closed after idleTimeout. http.Server's ReadTimeout and
+// WriteTimeout stay unset: they are absolute, would cut long transfers,
+// and a ReadTimeout expiring after the body was read cancels the
+// request's context in the middle of its work.
+const (
+	headerTimeout = 10 * time.Second
+	bodyReadIdle  = 30 * time.Second
+	writeIdle     = 60 * time.Second
+	idleTimeout   = 120 * time.Second
+)
 
 // Server is a running Wharf.
 type Server struct {
@@ -129,7 +146,8 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		w.Header().Set("Content-Type", "text/plain")
 		fmt.Fprintln(w, "ok")
 	})
-	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: acc.middleware(refuseDotSegments(mux)), log: cfg.Logger}, nil
+	h := deadline.Middleware(acc.middleware(refuseDotSegments(mux)), bodyReadIdle, writeIdle)
+	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: h, log: cfg.Logger}, nil
 }
 
 // warnIfShared warns when other users of the host may enter the data
@@ -199,8 +217,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	go s.access.dir.Run(gcCtx, s.access.refresh)
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)
