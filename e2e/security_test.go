@@ -36,6 +36,10 @@ func TestPolicyDenyProtectsItself(t *testing.T) {
 	admin := s.Client()
 	Setup(t, admin, "guarded", "repo")
 	mallory := newUser(t, s, nil, acctA, "mallory", allow("codeartifact:*"))
+	eventually(t, "mallory's identity policy", func() error {
+		_, err := mallory.c.ListDomains(ctx, &ca.ListDomainsInput{})
+		return err
+	})
 	denyMallory := resourcePolicy(stmt("Deny", []string{mallory.arn}, "codeartifact:*"))
 	allowAll := resourcePolicy(stmt("Allow", []string{mallory.arn}, "codeartifact:*"))
 	denyAll := resourcePolicy(stmt("Deny", nil, "codeartifact:*"))
@@ -133,7 +137,7 @@ func TestPolicyDenyProtectsItself(t *testing.T) {
 // codeartifact:GetAuthorizationToken; an identity Deny of the former
 // refuses it.
 func TestGetAuthorizationTokenNeedsBearerTokenPermission(t *testing.T) {
-	s := StartServer(t)
+	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
 	Setup(t, s.Client(), "acme", "main")
 	both := newUser(t, s, nil, acctA, "both", allow("codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken"))
 	noSTS := newUser(t, s, nil, acctA, "nosts", allow("codeartifact:*"))
@@ -144,7 +148,16 @@ func TestGetAuthorizationTokenNeedsBearerTokenPermission(t *testing.T) {
 		_, err := u.c.GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
 		return err
 	}
-	wantOK(t, "both actions allowed", get(both))
+	// Policies made by wharf admin apply within the refresh interval.
+	eventually(t, "the policies", func() error {
+		if _, err := noSTS.c.ListDomains(ctx, &ca.ListDomainsInput{}); err != nil {
+			return err
+		}
+		if err := get(deniedSTS); err == nil || !strings.Contains(err.Error(), "explicit deny") {
+			return fmt.Errorf("deniedsts: %v", err)
+		}
+		return get(both)
+	})
 	wantDenied(t, "no Allow of sts:GetServiceBearerToken", get(noSTS),
 		"User: "+noSTS.arn+" is not authorized to perform: sts:GetServiceBearerToken on resource: *",
 		"because no identity-based policy allows the sts:GetServiceBearerToken action")
@@ -201,11 +214,14 @@ func TestAuthorizationTokenIsOpaque(t *testing.T) {
 	s := StartServerWith(t, ServerOptions{Args: []string{"--identity-refresh", "100ms"}})
 	Setup(t, s.Client(), "acme", "main")
 	u := newUser(t, s, nil, acctA, "tokenholder", allow("codeartifact:GetAuthorizationToken", "sts:GetServiceBearerToken", "codeartifact:ReadFromRepository"))
-	out, err := u.c.GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok := aws.ToString(out.AuthorizationToken)
+	var tok string
+	eventually(t, "token under the user's new policy", func() error {
+		out, err := u.c.GetAuthorizationToken(ctx, &ca.GetAuthorizationTokenInput{Domain: aws.String("acme")})
+		if err == nil {
+			tok = aws.ToString(out.AuthorizationToken)
+		}
+		return err
+	})
 	if !regexp.MustCompile(`^[A-Za-z0-9._-]+$`).MatchString(tok) {
 		t.Errorf("token %q has characters outside A-Z a-z 0-9 - _ .", tok)
 	}
