@@ -167,6 +167,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.ContentLength != 0 {
 		deadline.Cap(r, time.Time{})
 	}
+	// A body read to check the signature goes back to the verifier's
+	// pool once the request is served.
+	defer r.Body.Close()
 	_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
 	if err != nil {
 		writeError(w, r, h.log, err)

@@ -62,7 +62,8 @@ type Identity struct {
 }
 
 // Verify checks r's signature. On success r.Body is either a fresh reader
-// over the buffered body or, when X-Amz-Content-Sha256 was signed, the
+// over the buffered body (whose Close gives its memory back for reuse:
+// close it once read) or, when X-Amz-Content-Sha256 was signed, the
 // original body wrapped so that reading it to EOF fails with
 // ErrBodyHashMismatch if the bytes are not what was signed. Every error
 // returned is an *Error.
@@ -139,6 +140,15 @@ func (v *Verifier) verify(r *http.Request, maxBody int64) (Identity, *Error) {
 	if perr != nil {
 		return Identity{}, perr
 	}
+	if p.held != nil {
+		// Refused, the body is given back at once; accepted, it takes
+		// the original's place.
+		defer func() {
+			if r.Body != p.held {
+				p.held.release()
+			}
+		}()
+	}
 	key := v.keys.key(s, a, secret)
 	s.canonicalRequest(r, a)
 	matched := false
@@ -159,6 +169,9 @@ func (v *Verifier) verify(r *http.Request, maxBody int64) (Identity, *Error) {
 	}
 	if p.stream != nil {
 		r.Body = newHashedBody(r.Body, p.stream)
+	}
+	if p.held != nil {
+		r.Body = p.held
 	}
 	return Identity{
 		AccessKeyID: a.accessKeyID,
