@@ -56,15 +56,6 @@ type AdminFile struct {
 	Sealed  bool // its secret is encrypted with the sealer given
 }
 
-// adminJSON is the file's form: the secret in clear (no secrets key) or
-// sealed as the metadata store seals secrets ("aes256gcm:KEYID:...",
-// bound to the access key id).
-type adminJSON struct {
-	AccountID       string `json:"accountId"`
-	AccessKeyID     string `json:"accessKeyId"`
-	SecretAccessKey string `json:"secretAccessKey"`
-}
-
 // LoadOrCreateAdmin returns the administrator's credential from the data
 // directory, generating and storing one (mode 0600) on first start, its
 // secret sealed with s when s encrypts. A file in either form is read;
@@ -121,7 +112,10 @@ func readAdmin(path string, s *Sealer) (AdminFile, string, error) {
 	if err != nil {
 		return AdminFile{}, "", err
 	}
-	var j adminJSON
+	// The file is a Credential whose secret is in clear (no secrets key)
+	// or sealed as the metadata store seals secrets ("aes256gcm:KEYID:...",
+	// bound to the access key id).
+	var j Credential
 	if err := json.Unmarshal(b, &j); err != nil {
 		return AdminFile{}, "", fmt.Errorf("read %s: %w", path, err)
 	}
@@ -131,12 +125,14 @@ func readAdmin(path string, s *Sealer) (AdminFile, string, error) {
 			return AdminFile{}, "", fmt.Errorf("read %s: %w", path, err)
 		}
 	}
-	return AdminFile{Credential: Credential{AccountID: j.AccountID, AccessKeyID: j.AccessKeyID, SecretAccessKey: secret}}, j.SecretAccessKey, nil
+	stored := j.SecretAccessKey
+	j.SecretAccessKey = secret
+	return AdminFile{Credential: j}, stored, nil
 }
 
 // writeAdmin stores c, its secret sealed with s when s encrypts.
 func writeAdmin(path string, c Credential, s *Sealer) error {
-	j := adminJSON{AccountID: c.AccountID, AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}
+	j := c
 	if s.Encrypts() {
 		sealed, err := s.Seal(c.AccessKeyID, c.SecretAccessKey)
 		if err != nil {
