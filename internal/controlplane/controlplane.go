@@ -38,11 +38,11 @@ const maxJSONBody = 1 << 20
 // body: an empty object and some white space.
 const emptyBody = 64
 
-// preAuthBodyTime is how long reading a body before its signature is
-// checked may take, whatever its progress: at most maxJSONBody, so a
+// DefaultPreAuthBodyTime is how long reading a body before its signature
+// is checked may take, whatever its progress: at most maxJSONBody, so a
 // client must send at 50 KiB/s. (Package deadline bounds every read and
 // write by progress; this caps the unauthenticated read outright.)
-const preAuthBodyTime = 20 * time.Second
+const DefaultPreAuthBodyTime = 20 * time.Second
 
 // preAuthLimit is the most of a body read before the request is
 // authenticated: what the operation's input can carry under the service
@@ -65,6 +65,8 @@ type Handler struct {
 	log      *slog.Logger
 	ops      map[string]operation // by operation name
 	throttle func(account, operation string) error
+	// preAuthBodyTime is Options.PreAuthBodyTime.
+	preAuthBodyTime time.Duration
 }
 
 // opFunc runs one operation on decoded input and writes the response.
@@ -89,6 +91,9 @@ type Options struct {
 	// Throttle, when set, admits or refuses (with a ThrottlingException)
 	// each authenticated request before it is decoded.
 	Throttle func(account, operation string) error
+	// PreAuthBodyTime caps reading a body before the request is
+	// authenticated, under deadline.Middleware (0: the default).
+	PreAuthBodyTime time.Duration
 }
 
 // New builds the control-plane handler.
@@ -96,7 +101,10 @@ func New(svc *service.Service, ids Identities, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle}
+	if opt.PreAuthBodyTime <= 0 {
+		opt.PreAuthBodyTime = DefaultPreAuthBodyTime
+	}
+	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle, preAuthBodyTime: opt.PreAuthBodyTime}
 	h.verifier = &sigv4.Verifier{
 		Service: "codeartifact",
 		Lookup: func(ctx context.Context, akid string) (string, error) {
@@ -156,17 +164,14 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, h.log, err)
 		return
 	}
-	if r.ContentLength != 0 {
-		deadline.Cap(r, time.Now().Add(preAuthBodyTime))
-	}
+	lift := deadline.Cap(r, time.Now().Add(h.preAuthBodyTime))
 	id, err := h.verifier.VerifyWithin(r, preAuthLimit(op))
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
 	}
-	if r.ContentLength != 0 {
-		deadline.Cap(r, time.Time{})
-	}
+	// Authenticated: a streamed asset takes as long as it keeps coming.
+	lift()
 	// A body read to check the signature goes back to the verifier's
 	// pool once the request is served.
 	defer r.Body.Close()
@@ -183,7 +188,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	in, err := op.DecodeInput(r, maxJSONBody)
 	if err != nil {
-		h.writeVerifiedError(w, r, id, bodyHashError(err))
+		h.writeVerifiedError(w, r, id, bodyError(err))
 		return
 	}
 	defer in.Release() // operations keep nothing of it past their return
@@ -203,7 +208,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ctx = withRequestTags(ctx, op.Name, raw)
 	}
 	if err := fn(ctx, caller, in, w, r); err != nil {
-		h.writeVerifiedError(w, r, id, bodyHashError(err))
+		h.writeVerifiedError(w, r, id, bodyError(err))
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 
 	"github.com/wharf-dev/wharf/internal/apimodel"
+	"github.com/wharf-dev/wharf/internal/deadline"
 )
 
 func TestPreAuthLimit(t *testing.T) {
@@ -131,5 +132,103 @@ func TestUnauthenticatedBodiesAreBoundedPerOperation(t *testing.T) {
 	h.ServeHTTP(w, r)
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"domains"`) {
 		t.Fatalf("signed ListDomains with a body: %d %s", w.Code, w.Body)
+	}
+}
+
+// slowReader yields data in pieces of piece bytes, one every gap.
+type slowReader struct {
+	data  []byte
+	piece int
+	gap   time.Duration
+}
+
+func (s *slowReader) Read(p []byte) (int, error) {
+	if len(s.data) == 0 {
+		return 0, io.EOF
+	}
+	time.Sleep(s.gap)
+	n := copy(p, s.data[:min(len(p), s.piece, len(s.data))])
+	s.data = s.data[n:]
+	return n, nil
+}
+
+// Under deadline.Middleware the cap on reading an unauthenticated body
+// holds however steadily it comes, and is lifted once the request is
+// authenticated: a streamed asset then takes as long as it keeps coming,
+// and one that stops coming is the client's timeout (408).
+func TestPreAuthCapIsLiftedAfterAuthentication(t *testing.T) {
+	sh := newSeededHandler(t)
+	const capTime, idle = time.Second, 2 * time.Second
+	h := New(sh.svc, staticIDs{}, Options{PreAuthBodyTime: capTime, Logger: sh.h.log})
+	mux := http.NewServeMux()
+	h.Routes(mux)
+	srv := httptest.NewServer(deadline.Middleware(mux, idle, idle))
+	defer srv.Close()
+
+	// 3 s of steady body, past the cap but never idle for long.
+	asset := bytes.Repeat([]byte("wharf "), 2000)
+	sum := sha256.Sum256(asset)
+	q := pkgQuery()
+	q.Set("version", "9.9.9")
+	q.Set("asset", "slow.txt")
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/package/version/publish?"+q.Encode(), &slowReader{data: asset, piece: len(asset) / 12, gap: 250 * time.Millisecond})
+	req.ContentLength = int64(len(asset))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: benchKeyID, SecretAccessKey: benchSecret},
+		req, hex.EncodeToString(sum[:]), "codeartifact", benchRegion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("a streamed publish over %s: %d %s", time.Since(start).Round(time.Millisecond), resp.StatusCode, b)
+	}
+	if d := time.Since(start); d < 2*capTime {
+		t.Errorf("the publish took %s: it did not outlast the cap", d)
+	}
+
+	// A streamed asset that stops coming.
+	req, _ = http.NewRequest("POST", srv.URL+"/v1/package/version/publish?"+strings.Replace(q.Encode(), "9.9.9", "9.9.10", 1),
+		io.MultiReader(bytes.NewReader(asset[:100]), &slowReader{data: asset[100:], piece: len(asset), gap: idle + time.Second}))
+	req.ContentLength = int64(len(asset))
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-Amz-Content-Sha256", hex.EncodeToString(sum[:]))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: benchKeyID, SecretAccessKey: benchSecret},
+		req, hex.EncodeToString(sum[:]), "codeartifact", benchRegion, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if resp, err := http.DefaultClient.Do(req); err != nil {
+		t.Logf("the client saw %v", err)
+	} else {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(b), "RequestTimeoutException") {
+			t.Errorf("a streamed asset that stopped coming: %d %s", resp.StatusCode, b)
+		}
+	}
+
+	// The same steady pace is cut off before authentication.
+	body := []byte(`{"tags": [` + strings.Repeat(" ", 3000) + `]}`)
+	r, _ := http.NewRequest("POST", srv.URL+"/v1/domain?domain=slow", &slowReader{data: body, piece: len(body) / 12, gap: 250 * time.Millisecond})
+	r.ContentLength = int64(len(body))
+	zr, _ := zeroSigned("POST", "/v1/domain?domain=slow", 0, 0)
+	r.Header = zr.Header
+	start = time.Now()
+	resp, err = http.DefaultClient.Do(r)
+	if err == nil {
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(b), "Could not read the request body") {
+			t.Errorf("an unauthenticated body past the cap: %d %s", resp.StatusCode, b)
+		}
+	}
+	if d := time.Since(start); d > capTime+idle {
+		t.Errorf("the unauthenticated body was read for %s, the cap is %s", d, capTime)
 	}
 }

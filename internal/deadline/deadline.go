@@ -15,7 +15,6 @@
 package deadline
 
 import (
-	"context"
 	"io"
 	"net/http"
 	"sync"
@@ -32,46 +31,54 @@ const chunk = 256 << 10
 // (every write within writeIdle).
 func Middleware(h http.Handler, readIdle, writeIdle time.Duration) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// One allocation for the request's deadlines and its wrappers.
 		st := &state{rc: http.NewResponseController(w), read: side{idle: readIdle}, write: side{idle: writeIdle}}
-		// A copy carries the wrapped body: the server looks at the
-		// original's to decide what to do with what the handler left
-		// unread (discard a little, or close the connection).
-		r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+		st.w = writer{ResponseWriter: w, st: st}
 		if r.Body != nil && r.Body != http.NoBody {
-			st.body = &body{ReadCloser: r.Body, st: st}
-			r.Body = st.body
+			// A copy carries the wrapped body: the server looks at the
+			// original's to decide what to do with what the handler left
+			// unread (discard a little, or close the connection).
+			st.body = body{ReadCloser: r.Body, st: st}
+			r2 := *r
+			r2.Body = &st.body
+			r = &r2
 		}
-		h.ServeHTTP(&writer{ResponseWriter: w, st: st}, r)
+		h.ServeHTTP(&st.w, r)
 		// What follows the handler is bounded too: the server flushes the
 		// response, and discards what the handler left of the body.
-		st.armWrite(true)
-		if st.body != nil && !st.body.done {
+		st.armWrite(false)
+		if st.body.st != nil && !st.body.done {
 			st.armRead(true)
 		}
 	})
 }
 
 // Cap makes reading r's body end by t however it progresses, as when a
-// body is read before the request is authenticated; a zero t lifts the
-// cap. Outside Middleware it does nothing.
-func Cap(r *http.Request, t time.Time) {
-	st, ok := r.Context().Value(stateKey{}).(*state)
+// body is read before the request is authenticated, until the returned
+// function lifts the cap (whatever has become of r.Body meanwhile). It
+// does nothing to a request Middleware did not wrap, or that has no body.
+func Cap(r *http.Request, t time.Time) (lift func()) {
+	b, ok := r.Body.(*body)
 	if !ok {
-		return
+		return func() {}
 	}
-	st.read.mu.Lock()
-	st.read.cap = t
-	st.read.until = time.Time{} // set afresh on the next read
-	st.read.mu.Unlock()
+	st := b.st
+	set := func(t time.Time) {
+		st.read.mu.Lock()
+		st.read.cap = t
+		st.read.until = time.Time{} // set afresh on the next read
+		st.read.mu.Unlock()
+	}
+	set(t)
+	return func() { set(time.Time{}) }
 }
-
-type stateKey struct{}
 
 // state is one request's deadlines.
 type state struct {
 	rc          *http.ResponseController
 	read, write side
-	body        *body
+	w           writer
+	body        body // st nil when the request has none
 }
 
 // side is the deadline of one direction.
