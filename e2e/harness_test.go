@@ -138,7 +138,9 @@ func StartServerWith(t *testing.T, opt ServerOptions) *Server {
 func (s *Server) start() {
 	s.t.Helper()
 	s.log = &logBuffer{}
-	args := append([]string{"serve", "--listen", s.addr, "--data-dir", s.DataDir, "--log-level", "debug"}, s.opt.Args...)
+	// The region the clients sign with (testRegion); a test's own
+	// --region comes later and wins.
+	args := append([]string{"serve", "--listen", s.addr, "--data-dir", s.DataDir, "--log-level", "debug", "--region", testRegion}, s.opt.Args...)
 	cmd := exec.Command(wharfBin, args...)
 	cmd.Env = append(append(os.Environ(),
 		"WHARF_ACCOUNT_ID="+testAccount, "WHARF_ACCESS_KEY_ID="+testKeyID, "WHARF_SECRET_ACCESS_KEY="+testSecret), s.opt.Env...)

@@ -174,11 +174,11 @@ func TestIdentitiesAndPolicies(t *testing.T) {
 	PublishGeneric(t, admin, "acme", "main", "tools", "hello", "1.0.0", "hello.txt", hello, false)
 
 	readActions := []string{"codeartifact:List*", "codeartifact:Describe*", "codeartifact:ReadFromRepository",
-		"codeartifact:GetPackageVersionAsset", "codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint"}
+		"codeartifact:GetPackageVersionAsset", "codeartifact:GetAuthorizationToken", "codeartifact:GetRepositoryEndpoint", "sts:GetServiceBearerToken"}
 	reader := newUser(t, s, nil, acctA, "reader", allow(readActions...))
 	publisher := newUser(t, s, nil, acctA, "publisher", allow(readActions...))
 	ops := newUser(t, s, nil, acctA, "ops", allow("codeartifact:*"))
-	carol := newUser(t, s, nil, acctB, "carol", allow("codeartifact:*"))
+	carol := newUser(t, s, nil, acctB, "carol", allow("codeartifact:*", "sts:GetServiceBearerToken"))
 	dave := newUser(t, s, nil, acctB, "dave", "")
 	pkgARN := "arn:aws:codeartifact:us-east-1:" + acctA + ":package/acme/main/generic/tools/hello"
 

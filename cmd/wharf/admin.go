@@ -45,7 +45,8 @@ Commands:
                      (alias detach-policy)
   list-user-policies --account-id ID --user-name NAME
   reseal             [--old-secrets-key-file PATH]
-                     (encrypt every stored secret with the current key)
+                     (encrypt every stored secret, and the generated
+                     admin-credentials.json, with the current key)
   new-secrets-key    (print a fresh random secrets key)
   webhook            add|list|remove|deliveries: package event webhooks
                      ('wharf admin webhook help')
@@ -413,7 +414,16 @@ var adminCommands = map[string]runFunc{
 			return nil, errors.New("no secrets key configured: set --secrets-key-file or WHARF_SECRETS_KEY")
 		}
 		n, err := m.Reseal(ctx, old...)
-		return map[string]any{"Resealed": n, "KeyId": m.Sealer.KeyID()}, err
+		if err != nil {
+			return map[string]any{"Resealed": n, "KeyId": m.Sealer.KeyID()}, err
+		}
+		// The generated administrator's file, if the data directory has
+		// one, is the last secret outside the store.
+		adminFile, err := identity.ResealAdmin(*c.dataDir, m.Sealer, old...)
+		if err != nil {
+			err = fmt.Errorf("%s: %w", identity.AdminFileName, err)
+		}
+		return map[string]any{"Resealed": n, "AdminCredentialsResealed": adminFile, "KeyId": m.Sealer.KeyID()}, err
 	},
 }
 

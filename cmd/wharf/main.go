@@ -12,6 +12,7 @@ import (
 	"net/http/pprof"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -110,7 +111,7 @@ func serve(args []string) error {
 	for i, c := range conns {
 		connURLs[i] = fs.String(c.Flag, env(c.Env, c.DefaultURL), c.Usage+" ("+c.Env+")")
 	}
-	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs (WHARF_REGION)")
+	region := fs.String("region", env("WHARF_REGION", "us-east-1"), "region reported in ARNs and required in SigV4 credential scopes (WHARF_REGION)")
 	logLevel := fs.String("log-level", env("WHARF_LOG_LEVEL", "info"), "debug, info, warn or error (WHARF_LOG_LEVEL)")
 	metricsListen := fs.String("metrics-listen", env("WHARF_METRICS_LISTEN", ""), "address serving Prometheus metrics at /metrics, off when empty; a listener of its own so metrics are never exposed by accident (WHARF_METRICS_LISTEN)")
 	debugListen := fs.String("debug-listen", env("WHARF_DEBUG_LISTEN", ""), "address serving /debug/pprof/, off when empty; keep it on loopback (WHARF_DEBUG_LISTEN)")
@@ -207,7 +208,11 @@ func serve(args []string) error {
 	if *tlsSelfSigned && *tlsCert != "" {
 		return errors.New("--tls-self-signed and --tls-cert are alternatives; give one")
 	}
-	admin, err := adminCredential(*dataDir)
+	sealer, err := identity.NewSealer(sk)
+	if err != nil {
+		return err
+	}
+	admin, err := adminCredential(*dataDir, sealer, log)
 	if err != nil {
 		return err
 	}
@@ -277,8 +282,9 @@ func serve(args []string) error {
 }
 
 // adminCredential takes the administrator from the environment, or from
-// the data directory, generating and printing it once on first start.
-func adminCredential(dataDir string) (identity.Credential, error) {
+// the data directory, generating and printing it once on first start; its
+// secret is sealed there when a secrets key is configured.
+func adminCredential(dataDir string, sealer *identity.Sealer, log *slog.Logger) (identity.Credential, error) {
 	c := identity.Credential{
 		AccountID:       os.Getenv("WHARF_ACCOUNT_ID"),
 		AccessKeyID:     os.Getenv("WHARF_ACCESS_KEY_ID"),
@@ -296,24 +302,32 @@ func adminCredential(dataDir string) (identity.Credential, error) {
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {
 		return c, err
 	}
-	c, created, err := identity.LoadOrCreateAdmin(dataDir)
+	f, err := identity.LoadOrCreateAdmin(dataDir, sealer)
 	if err != nil {
-		return c, err
+		return f.Credential, err
 	}
-	if created {
+	stored := "mode 0600, the secret in clear"
+	if f.Sealed {
+		stored = "mode 0600, the secret sealed with the secrets key"
+	}
+	switch {
+	case f.Created:
 		fmt.Fprintf(os.Stderr, `
 ================================================================
  Wharf generated administrator credentials (shown only once;
- stored in %s/admin-credentials.json, mode 0600):
+ stored in %s, %s):
 
    export AWS_ACCESS_KEY_ID=%s
    export AWS_SECRET_ACCESS_KEY=%s
    account id: %s
 ================================================================
 
-`, dataDir, c.AccessKeyID, c.SecretAccessKey, c.AccountID)
+`, filepath.Join(dataDir, identity.AdminFileName), stored, f.AccessKeyID, f.SecretAccessKey, f.AccountID)
+	case sealer.Encrypts() && !f.Sealed:
+		log.Warn("the administrator's credentials file is not sealed with the configured secrets key; run wharf admin reseal",
+			"file", filepath.Join(dataDir, identity.AdminFileName))
 	}
-	return c, nil
+	return f.Credential, nil
 }
 
 // debugMux serves the runtime profiles (go tool pprof

@@ -101,7 +101,7 @@ func main() {
 
 func run() error {
 	fs := flag.NewFlagSet("wharfbench", flag.ContinueOnError)
-	only := fs.String("only", "npm,control,rss", "comma-separated sections to run: npm, control, rss, proxy")
+	only := fs.String("only", "npm,control,rss", "comma-separated sections to run: npm, control, rss, proxy, preauth (proxy and preauth run only when named)")
 	rounds := fs.Int("rounds", 5, "timed rounds per figure, after one warm-up")
 	conc := fs.Int("c", 16, "concurrent connections for HTTP load")
 	bigVersions := fs.Int("big-versions", 1_000_000, "versions in the large control-plane repository")
@@ -115,6 +115,12 @@ func run() error {
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
 	proxyDelay := fs.Duration("proxy-delay", 50*time.Millisecond, "proxy section: delay the public-registry stand-in adds to every request")
 	proxyFixture := fs.String("proxy-fixture", "", "proxy section: the real packages installed, fetched once from the npm registry (default RESULTS/proxy-fixture)")
+	wharfBin := fs.String("wharf-bin", "", "a wharf binary to measure instead of building this tree's (say, an older version's)")
+	attack := preauthAttack{}
+	fs.IntVar(&attack.conns, "preauth-conns", 40, "preauth: concurrent attacking connections")
+	fs.Int64Var(&attack.announce, "preauth-bytes", 8<<20, "preauth: Content-Length each attacking request announces")
+	fs.Int64Var(&attack.rate, "preauth-rate", 256<<10, "preauth: body bytes per second each connection sends")
+	fs.DurationVar(&attack.duration, "preauth-for", 30*time.Second, "preauth: how long the attack lasts")
 	if err := fs.Parse(os.Args[1:]); err != nil {
 		return err
 	}
@@ -164,13 +170,18 @@ func run() error {
 		defer os.RemoveAll(b.runDir)
 	}
 
-	b.logf("building wharf from %s", root)
-	if b.wharfBin, err = buildWharf(ctx, root, b.runDir); err != nil {
-		return err
+	if *wharfBin != "" {
+		b.wharfBin = *wharfBin
+		b.logf("measuring %s", b.wharfBin)
+	} else {
+		b.logf("building wharf from %s", root)
+		if b.wharfBin, err = buildWharf(ctx, root, b.runDir); err != nil {
+			return err
+		}
 	}
 	rep := &Report{Started: started, Command: strings.TrimSpace("go run ./cmd/wharfbench " + strings.Join(os.Args[1:], " ")), Machine: machine(),
 		Settings: map[string]any{"rounds": b.rounds, "concurrency": b.conc, "big_versions": b.bigVersions, "rss_bytes": b.rssSize, "scale": b.factor,
-			"proxy_delay": b.proxyDelay.String(), "metrics": b.metrics, "ops_compare": b.opsCompare}}
+			"proxy_delay": b.proxyDelay.String(), "metrics": b.metrics, "ops_compare": b.opsCompare, "wharf_bin": b.wharfBin}}
 	sections := map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
 		sections[strings.TrimSpace(s)] = true
@@ -207,6 +218,13 @@ func run() error {
 		return []*Figure{f}, err
 	})
 	section("proxy", func() ([]*Figure, error) { return proxyFigures(ctx, b) })
+	section("preauth", func() ([]*Figure, error) {
+		f, err := preauthFigure(ctx, b, attack)
+		if f == nil {
+			return nil, err
+		}
+		return []*Figure{f}, err
+	})
 	rep.Elapsed = time.Since(started).Round(time.Second).String()
 	rep.Machine["loadavg_end"] = loadavg()
 

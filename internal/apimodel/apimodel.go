@@ -40,6 +40,8 @@ type Operation struct {
 	body []*member
 	// query lists the input members carried in the query string.
 	query []*member
+	// maxBody is MaxBodyBytes, worked out once from body.
+	maxBody int64
 }
 
 // registry is built once from the embedded model.
@@ -150,6 +152,7 @@ func (op *Operation) bind(m *apiModel) error {
 			return fmt.Errorf("member %s: location %q is not supported", mem.Name, mem.Location)
 		}
 	}
+	op.maxBody = bodyBound(op.body)
 	return nil
 }
 

@@ -19,10 +19,18 @@
 // as) has an implicit identity policy allowing everything, as in AWS:
 // within its own account it needs no policy, but an explicit Deny in a
 // resource policy (Principal "*" or naming the account) stops it too, as
-// S3 and KMS resource policies stop a root user. It can always replace
-// such a policy, because a Put*PermissionsPolicy request is evaluated
-// without the policy it replaces. Across accounts the root, like any
-// principal, also needs an Allow from the resource's policy.
+// S3 and KMS resource policies stop a root user. It can always replace or
+// delete such a policy: a Put or Delete*PermissionsPolicy request by the
+// root of the resource's account is evaluated without the policy it
+// writes (service.RequestInfo.WritesPolicyOf). Any other principal is
+// judged under that policy too, so an explicit Deny stops its principal
+// from lifting it. Across accounts the root, like any principal, also
+// needs an Allow from the resource's policy.
+//
+// GetAuthorizationToken also needs sts:GetServiceBearerToken, as in
+// CodeArtifact: an identity-policy action on resource "*" in the caller's
+// own account (no resource policy takes part), with the condition key
+// sts:AWSServiceName set to codeartifact.amazonaws.com.
 //
 // Conditions see aws:CurrentTime and aws:EpochTime, aws:SourceIp,
 // aws:SecureTransport and aws:UserAgent of the request, aws:PrincipalArn,
@@ -93,20 +101,27 @@ func (a *Authorizer) Authorize(ctx context.Context, c service.Caller, action, ar
 		// policy cannot grant it for some packages only.
 		arn = res.repoARN
 	}
+	root := c.Account == account && c.ARN == "arn:aws:iam::"+c.Account+":root"
+	// The root recovers from a policy that locks everyone out by writing
+	// it without it; nobody else does.
+	ignore := ""
+	if root {
+		ignore = ri.WritesPolicyOf
+	}
 	var resource []*policy.Policy
 	if res.domain != "" {
-		if res.domainARN != ri.IgnorePolicyOf {
+		if res.domainARN != ignore {
 			if p := a.P.ResourcePolicy(res.account, res.domain, ""); p != nil {
 				resource = append(resource, p)
 			}
 		}
-		if res.repo != "" && res.repoARN != ri.IgnorePolicyOf {
+		if res.repo != "" && res.repoARN != ignore {
 			if p := a.P.ResourcePolicy(res.account, res.domain, res.repo); p != nil {
 				resource = append(resource, p)
 			}
 		}
 	}
-	if len(resource) == 0 && c.Account == account && c.ARN == "arn:aws:iam::"+c.Account+":root" {
+	if len(resource) == 0 && root {
 		// The root in its own account with no resource policy to deny it:
 		// nothing to evaluate (and the commonest case, so it is free).
 		return nil
@@ -117,6 +132,9 @@ func (a *Authorizer) Authorize(ctx context.Context, c service.Caller, action, ar
 		Resource:        arn,
 		ResourceAccount: account,
 		Context:         a.conditionContext(ri, res, arn),
+	}
+	if action == service.ActionGetServiceBearerToken {
+		req.Context["sts:AWSServiceName"] = []string{service.BearerTokenService}
 	}
 	identity := a.P.IdentityPolicies(c)
 	if policy.Decide(req, identity, resource) == policy.Allow {

@@ -227,16 +227,43 @@ func TestAuthorize(t *testing.T) {
 				{c: pub, action: "PublishPackageVersion", arn: pkgARN, reason: "with an explicit deny in an identity-based policy"},
 				{c: reader, action: "PublishPackageVersion", arn: pkgARN, allow: true},
 			}},
-		{name: "the policy being replaced is ignored",
+		{name: "the root writes a policy without it",
 			resource: map[string]string{
 				acctA + "/dom":      doc(stmt("Deny", `"*"`, "codeartifact:*", "*", "")),
 				acctA + "/dom/repo": doc(stmt("Deny", `"*"`, "codeartifact:*", "*", "")),
 			},
 			checks: []check{
-				{c: rootA, action: "PutDomainPermissionsPolicy", arn: domARN, ri: service.RequestInfo{IgnorePolicyOf: domARN}, allow: true},
+				{c: rootA, action: "PutDomainPermissionsPolicy", arn: domARN, ri: service.RequestInfo{WritesPolicyOf: domARN}, allow: true},
+				{c: rootA, action: "DeleteDomainPermissionsPolicy", arn: domARN, ri: service.RequestInfo{WritesPolicyOf: domARN}, allow: true},
 				{c: rootA, action: "PutDomainPermissionsPolicy", arn: domARN, reason: "explicit deny"},
+				{c: rootA, action: "GetDomainPermissionsPolicy", arn: domARN, reason: "explicit deny"},
 				// Replacing the repository's policy still answers to the domain's.
-				{c: rootA, action: "PutRepositoryPermissionsPolicy", arn: repoARN, ri: service.RequestInfo{IgnorePolicyOf: repoARN}, reason: "explicit deny"},
+				{c: rootA, action: "PutRepositoryPermissionsPolicy", arn: repoARN, ri: service.RequestInfo{WritesPolicyOf: repoARN}, reason: "explicit deny"},
+			}},
+		{name: "the root recovers a repository's policy",
+			resource: map[string]string{acctA + "/dom/repo": doc(stmt("Deny", `"*"`, "codeartifact:*", "*", ""))},
+			checks: []check{
+				{c: rootA, action: "PutRepositoryPermissionsPolicy", arn: repoARN, ri: service.RequestInfo{WritesPolicyOf: repoARN}, allow: true},
+				{c: rootA, action: "DeleteRepositoryPermissionsPolicy", arn: repoARN, ri: service.RequestInfo{WritesPolicyOf: repoARN}, allow: true},
+				{c: rootA, action: "DescribeRepository", arn: repoARN, reason: "explicit deny"},
+			}},
+		{name: "an explicit Deny stops its principal from writing the policy that holds it",
+			identity: map[string][]string{
+				pub.ARN:    {doc(stmt("Allow", "", "codeartifact:*", "*", ""))},
+				reader.ARN: {doc(stmt("Allow", "", "codeartifact:*", "*", ""))},
+			},
+			resource: map[string]string{
+				acctA + "/dom":       doc(stmt("Deny", `{"AWS":"`+pub.ARN+`"}`, "codeartifact:*", "*", "")),
+				acctA + "/dom/other": doc(stmt("Deny", `{"AWS":"`+reader.ARN+`"}`, "codeartifact:*", "*", "")),
+			},
+			checks: []check{
+				{c: pub, action: "PutDomainPermissionsPolicy", arn: domARN, ri: service.RequestInfo{WritesPolicyOf: domARN}, reason: "with an explicit deny in a resource-based policy"},
+				{c: pub, action: "DeleteDomainPermissionsPolicy", arn: domARN, ri: service.RequestInfo{WritesPolicyOf: domARN}, reason: "with an explicit deny in a resource-based policy"},
+				{c: reader, action: "PutRepositoryPermissionsPolicy", arn: otherARN, ri: service.RequestInfo{WritesPolicyOf: otherARN}, reason: "with an explicit deny in a resource-based policy"},
+				{c: reader, action: "DeleteRepositoryPermissionsPolicy", arn: otherARN, ri: service.RequestInfo{WritesPolicyOf: otherARN}, reason: "with an explicit deny in a resource-based policy"},
+				// Not named by the Deny, a principal the identity policy
+				// allows may still change it.
+				{c: reader, action: "PutDomainPermissionsPolicy", arn: domARN, ri: service.RequestInfo{WritesPolicyOf: domARN}, allow: true},
 			}},
 		{name: "conditions on the request",
 			identity: map[string][]string{pub.ARN: {doc(
@@ -259,6 +286,23 @@ func TestAuthorize(t *testing.T) {
 				{c: pub, action: "DescribeDomain", arn: domARN, allow: true},
 				{c: pub, action: "DescribePackage", arn: pkgARN, reason: "no identity"},
 				{c: pub, action: "GetRepositoryEndpoint", arn: repoARN, allow: true},
+			}},
+		{name: "GetServiceBearerToken is an identity-policy action of the caller's account",
+			identity: map[string][]string{
+				pub.ARN: {doc(stmt("Allow", "", "codeartifact:*", "*", ""),
+					stmt("Allow", "", "sts:GetServiceBearerToken", "*", `{"StringEquals":{"sts:AWSServiceName":"codeartifact.amazonaws.com"}}`))},
+				reader.ARN: {doc(stmt("Allow", "", "*", "*", ""), stmt("Deny", "", "sts:GetServiceBearerToken", "*", ""))},
+			},
+			// A domain policy denying everyone takes no part: the action is
+			// not on the domain.
+			resource: map[string]string{acctA + "/dom": doc(stmt("Deny", `"*"`, "sts:*", "*", ""))},
+			checks: []check{
+				{c: pub, action: service.ActionGetServiceBearerToken, arn: "*", allow: true},
+				{c: rootA, action: service.ActionGetServiceBearerToken, arn: "*", allow: true},
+				{c: reader, action: service.ActionGetServiceBearerToken, arn: "*",
+					reason: "User: " + reader.ARN + " is not authorized to perform: sts:GetServiceBearerToken on resource: * with an explicit deny in an identity-based policy"},
+				{c: carol, action: service.ActionGetServiceBearerToken, arn: "*", account: acctB,
+					reason: "because no identity-based policy allows the sts:GetServiceBearerToken action"},
 			}},
 		{name: "ReadFromRepository is checked on the repository",
 			identity: map[string][]string{pub.ARN: {doc(stmt("Allow", "", "codeartifact:ReadFromRepository", repoARN, ""))}},
@@ -295,7 +339,7 @@ func TestAuthorize(t *testing.T) {
 					t.Errorf("check %d (%s %s by %s): %v, want AccessDenied", i, c.action, c.arn, c.c.ARN, err)
 					continue
 				}
-				if !strings.Contains(me.Message, c.reason) || !strings.Contains(me.Message, c.c.ARN) || !strings.Contains(me.Message, "codeartifact:"+c.action) {
+				if !strings.Contains(me.Message, c.reason) || !strings.Contains(me.Message, c.c.ARN) || !strings.Contains(me.Message, service.IAMAction(c.action)) {
 					t.Errorf("check %d: message %q lacks %q", i, me.Message, c.reason)
 				}
 			}

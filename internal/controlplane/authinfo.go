@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"os"
 
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -27,7 +28,8 @@ func (h *Handler) writeVerifiedError(w http.ResponseWriter, r *http.Request, id 
 func retried(err error) bool {
 	var se *sigv4.Error
 	if errors.As(err, &se) {
-		return se.Status >= 500
+		// RequestTimeoutException is on the SDKs' retryable list.
+		return se.Status >= 500 || se.Status == http.StatusRequestTimeout
 	}
 	var me *model.Error
 	if errors.As(err, &me) {
@@ -36,12 +38,17 @@ func retried(err error) bool {
 	return true // answered as InternalServerException
 }
 
-// bodyHashError turns a body that did not match its signed hash, found
-// while reading it (to decode JSON or to store an asset), into the
-// refusal it is.
-func bodyHashError(err error) error {
-	if errors.Is(err, sigv4.ErrBodyHashMismatch) {
+// bodyError turns what went wrong with the body while reading it (to
+// decode JSON or to store an asset) into the answer it calls for: a body
+// that did not match its signed hash is a signature refusal; one that
+// stopped arriving (package deadline) is the client's timeout, which the
+// SDKs retry, not an internal error.
+func bodyError(err error) error {
+	switch {
+	case errors.Is(err, sigv4.ErrBodyHashMismatch):
 		return &sigv4.Error{Code: "InvalidSignatureException", Status: http.StatusForbidden, Message: "The request body does not match its signed payload hash."}
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return &sigv4.Error{Code: "RequestTimeoutException", Status: http.StatusRequestTimeout, Message: "The request body stopped arriving for longer than the server waits."}
 	}
 	return err
 }

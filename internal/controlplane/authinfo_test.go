@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
+	"os"
 	"slices"
 	"testing"
 
@@ -64,15 +67,20 @@ func TestRetried(t *testing.T) {
 }
 
 // A body that fails its signed hash while being decoded is a signature
-// refusal (403), not an internal error.
+// refusal (403), and one that stopped arriving a timeout (408), not
+// internal errors.
 func TestBodyHashError(t *testing.T) {
-	err := bodyHashError(fmt.Errorf("read body: %w", sigv4.ErrBodyHashMismatch))
+	err := bodyError(fmt.Errorf("read body: %w", sigv4.ErrBodyHashMismatch))
 	var se *sigv4.Error
 	if !errors.As(err, &se) || se.Status != 403 || se.Code != "InvalidSignatureException" {
 		t.Errorf("got %v", err)
 	}
+	err = bodyError(fmt.Errorf("store asset: %w", &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}))
+	if !errors.As(err, &se) || se.Status != http.StatusRequestTimeout || se.Code != "RequestTimeoutException" {
+		t.Errorf("a body that stopped arriving: %v", err)
+	}
 	other := errors.New("x")
-	if bodyHashError(other) != other {
+	if bodyError(other) != other {
 		t.Error("other errors must pass through")
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/wharf-dev/wharf/internal/apimodel"
 	"github.com/wharf-dev/wharf/internal/audit"
+	"github.com/wharf-dev/wharf/internal/deadline"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -29,9 +30,34 @@ type Identities interface {
 	LookupKey(ctx context.Context, accessKeyID string) (secret string, c service.Caller, err error)
 }
 
-// maxJSONBody bounds control-plane JSON bodies; the largest legitimate
-// one is a 7168-character policy document.
+// maxJSONBody bounds control-plane JSON bodies. The service model
+// bounds most operations' bodies well under it; for the few it leaves
+// unbounded (versionRevisions, upstreams), a megabyte holds far more than
+// CodeArtifact's own limits allow.
 const maxJSONBody = 1 << 20
+
+// emptyBody is what may be sent to an operation whose input has no JSON
+// body: an empty object and some white space.
+const emptyBody = 64
+
+// DefaultPreAuthBodyTime is how long reading a body before its signature
+// is checked may take, whatever its progress: at most maxJSONBody, so a
+// client must send at 50 KiB/s. (Package deadline bounds every read and
+// write by progress; this caps the unauthenticated read outright.)
+const DefaultPreAuthBodyTime = 20 * time.Second
+
+// preAuthLimit is the most of a body read before the request is
+// authenticated: what the operation's input can carry under the service
+// model (apimodel.Operation.MaxBodyBytes), within maxJSONBody. A body
+// whose hash is signed in X-Amz-Content-Sha256 (PublishPackageVersion's
+// asset) is not read before the check at all.
+func preAuthLimit(op *apimodel.Operation) int64 {
+	n := op.MaxBodyBytes()
+	if n < 0 || n > maxJSONBody {
+		n = maxJSONBody
+	}
+	return max(n, emptyBody)
+}
 
 // Handler serves the control plane.
 type Handler struct {
@@ -42,6 +68,8 @@ type Handler struct {
 	ops      map[string]operation // by operation name
 	throttle func(account, operation string) error
 	audit    *audit.Trail
+	// preAuthBodyTime is Options.PreAuthBodyTime.
+	preAuthBodyTime time.Duration
 }
 
 // opFunc runs one operation on decoded input and writes the response.
@@ -56,6 +84,9 @@ type operation struct {
 
 // Options configure the handler.
 type Options struct {
+	// Region is the server's region: a signature scoped to another is
+	// refused, as by AWS. Empty accepts any.
+	Region  string
 	MaxSkew time.Duration
 	Now     func() time.Time
 	Replay  sigv4.ReplayCache
@@ -65,6 +96,9 @@ type Options struct {
 	Throttle func(account, operation string) error
 	// Audit, when set, records every authenticated call.
 	Audit *audit.Trail
+	// PreAuthBodyTime caps reading a body before the request is
+	// authenticated, under deadline.Middleware (0: the default).
+	PreAuthBodyTime time.Duration
 }
 
 // New builds the control-plane handler.
@@ -72,13 +106,17 @@ func New(svc *service.Service, ids Identities, opt Options) *Handler {
 	if opt.Logger == nil {
 		opt.Logger = slog.Default()
 	}
-	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle, audit: opt.Audit}
+	if opt.PreAuthBodyTime <= 0 {
+		opt.PreAuthBodyTime = DefaultPreAuthBodyTime
+	}
+	h := &Handler{svc: svc, ids: ids, log: opt.Logger, throttle: opt.Throttle, audit: opt.Audit, preAuthBodyTime: opt.PreAuthBodyTime}
 	h.verifier = &sigv4.Verifier{
 		Service: "codeartifact",
 		Lookup: func(ctx context.Context, akid string) (string, error) {
 			secret, _, err := ids.LookupKey(ctx, akid)
 			return secret, err
 		},
+		Region:  opt.Region,
 		MaxSkew: opt.MaxSkew,
 		Now:     opt.Now,
 		Replay:  opt.Replay,
@@ -132,11 +170,17 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	metrics.Report(w, op.Name, "")
-	id, err := h.verifier.Verify(r)
+	lift := deadline.Cap(r, time.Now().Add(h.preAuthBodyTime))
+	id, err := h.verifier.VerifyWithin(r, preAuthLimit(op))
 	if err != nil {
 		writeError(w, r, h.log, err)
 		return
 	}
+	// Authenticated: a streamed asset takes as long as it keeps coming.
+	lift()
+	// A body read to check the signature goes back to the verifier's
+	// pool once the request is served.
+	defer r.Body.Close()
 	_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
 	if err != nil {
 		writeError(w, r, h.log, err)
@@ -153,7 +197,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	err = h.dispatch(w, r, op, caller, call)
 	if err != nil {
-		err = bodyHashError(err)
+		err = bodyError(err)
 		h.writeVerifiedError(w, r, id, err)
 	}
 	if call != nil {

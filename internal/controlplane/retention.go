@@ -1,10 +1,13 @@
 package controlplane
 
 import (
+	"time"
+
 	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/wharf-dev/wharf/internal/deadline"
 	"io"
 	"net/http"
 	"strconv"
@@ -148,11 +151,16 @@ type wharfHandler func(ctx context.Context, c service.Caller, owner, domain stri
 func (h *Handler) wharfRoute(mux *http.ServeMux, pattern, op string, fn wharfHandler) {
 	mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header()[hdrRequestID] = []string{requestID()}
-		id, err := h.verifier.Verify(r)
+		// Bounded before authentication as the CodeArtifact API is: a rule
+		// is a small JSON document, and the read is capped in time.
+		lift := deadline.Cap(r, time.Now().Add(h.preAuthBodyTime))
+		id, err := h.verifier.VerifyWithin(r, maxJSONBody)
 		if err != nil {
 			writeError(w, r, h.log, err)
 			return
 		}
+		lift()
+		defer r.Body.Close()
 		_, caller, err := h.ids.LookupKey(r.Context(), id.AccessKeyID)
 		if err != nil {
 			writeError(w, r, h.log, err)
@@ -166,7 +174,7 @@ func (h *Handler) wharfRoute(mux *http.ServeMux, pattern, op string, fn wharfHan
 		}
 		q := r.URL.Query()
 		if err := fn(r.Context(), caller, q.Get("domain-owner"), q.Get("domain"), w, r); err != nil {
-			h.writeVerifiedError(w, r, id, bodyHashError(err))
+			h.writeVerifiedError(w, r, id, bodyError(err))
 		}
 	}))
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/blob/s3"
 	"github.com/wharf-dev/wharf/internal/controlplane"
+	"github.com/wharf-dev/wharf/internal/deadline"
 	"github.com/wharf-dev/wharf/internal/downloads"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
@@ -99,6 +100,22 @@ type Config struct {
 	AuditOff bool
 }
 
+// Connection time limits. A request's head must arrive within
+// headerTimeout; then its body must keep arriving (each read within
+// bodyReadIdle) and its response keep leaving (each write within
+// writeIdle), which package deadline enforces per request so that
+// uploads and downloads of any size go through; an idle keep-alive
+// connection is closed after idleTimeout. http.Server's ReadTimeout and
+// WriteTimeout stay unset: they are absolute, would cut long transfers,
+// and a ReadTimeout expiring after the body was read cancels the
+// request's context in the middle of its work.
+const (
+	headerTimeout = 10 * time.Second
+	bodyReadIdle  = 30 * time.Second
+	writeIdle     = 60 * time.Second
+	idleTimeout   = 120 * time.Second
+)
+
 // Server is a running Wharf.
 type Server struct {
 	cfg     Config
@@ -129,6 +146,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
+	warnIfShared(cfg.DataDir, cfg.Logger)
 	var m meta.AccessStore
 	var err error
 	if cfg.PostgresDSN != "" {
@@ -190,7 +208,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		svc.OnCollect(func(ctx context.Context) { pruneAudit(ctx, trail, cfg.AuditRetention, cfg.Logger) })
 	}
 	mux := http.NewServeMux()
-	cp := controlplane.New(svc, acc.dir, controlplane.Options{Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation(), Audit: trail})
+	cp := controlplane.New(svc, acc.dir, controlplane.Options{Region: cfg.Region, Logger: cfg.Logger, Replay: acc.replay, Throttle: acc.throttleOperation(), Audit: trail})
 	cp.Routes(mux)
 	dl := downloads.New(m, cfg.Now, cfg.Logger)
 	svc.OnDownload(dl.Record)
@@ -213,7 +231,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if trail != nil {
 		routes = trail.Endpoints(mux)
 	}
-	handler := acc.middleware(refuseDotSegments(routes))
+	handler := deadline.Middleware(acc.middleware(refuseDotSegments(routes)), bodyReadIdle, writeIdle)
 	if cfg.Metrics {
 		if handler, err = instrument(handler, m); err != nil {
 			m.Close()
@@ -221,6 +239,20 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		}
 	}
 	return &Server{cfg: cfg, meta: m, svc: svc, access: acc, handler: handler, log: cfg.Logger, tls: certs, trail: trail, hooks: hooks, rules: rules, downloads: dl}, nil
+}
+
+// warnIfShared warns when other users of the host may enter the data
+// directory. The server writes its own files owner-only, but the
+// directory's mode is the operator's: one made 0755 by hand lets others
+// see what is in it, and read whatever an older version or another tool
+// left readable there.
+func warnIfShared(dir string, log *slog.Logger) {
+	fi, err := os.Stat(dir)
+	if err != nil || fi.Mode().Perm()&0o077 == 0 {
+		return
+	}
+	log.Warn("the data directory is open to other users of this host and holds secrets; make it owner-only (chmod 700)",
+		"data_dir", dir, "mode", fmt.Sprintf("%04o", fi.Mode().Perm()))
 }
 
 // refuseDotSegments answers 400 to a path with "." or ".." segments
@@ -295,8 +327,8 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	hs := &http.Server{
 		Handler:           s.handler,
-		ReadHeaderTimeout: 30 * time.Second,
-		IdleTimeout:       120 * time.Second,
+		ReadHeaderTimeout: headerTimeout,
+		IdleTimeout:       idleTimeout,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
 	errc := make(chan error, 1)

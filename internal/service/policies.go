@@ -14,9 +14,13 @@ import (
 // A Put or Delete given a policyRevision applies only if the stored policy
 // has that revision (optimistic locking); otherwise it is a
 // ConflictException and nothing changes. Without a revision, Put replaces
-// whatever is there. The policy being replaced takes no part in
-// authorizing its own Put, as in CodeArtifact, so its owner can always
-// repair a policy that locks them out.
+// whatever is there. Put and Delete are authorized under every policy
+// that applies, the target's own included, so an explicit Deny stops its
+// principal from lifting it; only the root of the resource's account is
+// judged without the policy it replaces or deletes (see
+// RequestInfo.WritesPolicyOf), so a policy that locks everyone out can
+// always be repaired, as a root user can always repair an S3 bucket
+// policy.
 
 // ResourcePolicy is CodeArtifact's ResourcePolicy structure.
 type ResourcePolicy struct {
@@ -144,7 +148,7 @@ func (s *Service) putPolicy(ctx context.Context, c Caller, action string, resolv
 		if err != nil {
 			return err
 		}
-		if err := s.authorize(ignoringPolicyOf(ctx, t.arn), c, action, t.arn, t.account); err != nil {
+		if err := s.authorize(writingPolicyOf(ctx, t.arn), c, action, t.arn, t.account); err != nil {
 			return err
 		}
 		rp, err := policyTx(tx)
@@ -175,14 +179,19 @@ func (s *Service) putPolicy(ctx context.Context, c Caller, action string, resolv
 	return out, nil
 }
 
-// existingPolicy resolves the target, authorizes action on it and loads
-// its current policy, which must exist.
-func (s *Service) existingPolicy(ctx context.Context, tx meta.Tx, c Caller, action string, resolve resolveTarget) (*policyTarget, meta.ResourcePolicies, *meta.ResourcePolicy, error) {
+// existingPolicy resolves the target, authorizes action on it (as a
+// write of its policy when write is set) and loads its current policy,
+// which must exist.
+func (s *Service) existingPolicy(ctx context.Context, tx meta.Tx, c Caller, action string, resolve resolveTarget, write bool) (*policyTarget, meta.ResourcePolicies, *meta.ResourcePolicy, error) {
 	t, err := resolve(tx)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	if err := s.authorize(ctx, c, action, t.arn, t.account); err != nil {
+	actx := ctx
+	if write {
+		actx = writingPolicyOf(ctx, t.arn)
+	}
+	if err := s.authorize(actx, c, action, t.arn, t.account); err != nil {
 		return nil, nil, nil, err
 	}
 	rp, err := policyTx(tx)
@@ -202,7 +211,7 @@ func (s *Service) existingPolicy(ctx context.Context, tx meta.Tx, c Caller, acti
 func (s *Service) getPolicy(ctx context.Context, c Caller, action string, resolve resolveTarget) (*PolicyOutput, error) {
 	var out *PolicyOutput
 	err := s.meta.View(ctx, func(tx meta.Tx) error {
-		t, _, p, err := s.existingPolicy(ctx, tx, c, action, resolve)
+		t, _, p, err := s.existingPolicy(ctx, tx, c, action, resolve, false)
 		if err != nil {
 			return err
 		}
@@ -215,7 +224,7 @@ func (s *Service) getPolicy(ctx context.Context, c Caller, action string, resolv
 func (s *Service) deletePolicy(ctx context.Context, c Caller, action string, resolve resolveTarget, revision *string) (*PolicyOutput, error) {
 	var out *PolicyOutput
 	err := s.meta.Update(ctx, func(tx meta.Tx) error {
-		t, rp, cur, err := s.existingPolicy(ctx, tx, c, action, resolve)
+		t, rp, cur, err := s.existingPolicy(ctx, tx, c, action, resolve, true)
 		if err != nil {
 			return err
 		}

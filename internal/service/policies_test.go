@@ -22,13 +22,13 @@ type recordingAuthz struct {
 }
 
 type authzCheck struct {
-	action, arn, ignore string
+	action, arn, writes string
 }
 
 func (a *recordingAuthz) Authorize(ctx context.Context, c Caller, action, arn, account string) error {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	a.checks = append(a.checks, authzCheck{action, arn, RequestInfoFrom(ctx).IgnorePolicyOf})
+	a.checks = append(a.checks, authzCheck{action, arn, RequestInfoFrom(ctx).WritesPolicyOf})
 	if a.deny[action] {
 		return accessDenied(c, action, arn)
 	}
@@ -133,8 +133,8 @@ func TestPermissionsPolicies(t *testing.T) {
 			if p1.Policy.ResourceArn != arn || p1.Policy.Document != policyA || p1.Policy.Revision == "" {
 				t.Errorf("put: %+v", p1.Policy)
 			}
-			if c := az.last(); c.action != putAction || c.arn != arn || c.ignore != arn {
-				t.Errorf("put was authorized as %+v; the policy being replaced must be ignored", c)
+			if c := az.last(); c.action != putAction || c.arn != arn || c.writes != arn {
+				t.Errorf("put was authorized as %+v; it must be marked as writing the policy", c)
 			}
 			if az.changed != 1 {
 				t.Errorf("authorizer told of %d changes", az.changed)
@@ -143,8 +143,8 @@ func TestPermissionsPolicies(t *testing.T) {
 			if err != nil || *g.Policy != *p1.Policy {
 				t.Errorf("get = %+v, %v", g, err)
 			}
-			if c := az.last(); c.ignore != "" {
-				t.Errorf("get ignored the policy of %s", c.ignore)
+			if c := az.last(); c.writes != "" {
+				t.Errorf("get was marked as writing the policy of %s", c.writes)
 			}
 
 			// Refusals change nothing.
@@ -198,6 +198,9 @@ func TestPermissionsPolicies(t *testing.T) {
 			if err != nil || *d.Policy != *p2.Policy {
 				t.Errorf("delete = %+v, %v", d, err)
 			}
+			if c := az.last(); c.arn != arn || c.writes != arn {
+				t.Errorf("delete was authorized as %+v; it must be marked as writing the policy", c)
+			}
 			if _, err := get(); kindOf(err) != model.KindNotFound {
 				t.Errorf("get after delete: %v", err)
 			}
@@ -223,11 +226,11 @@ func TestRequestInfo(t *testing.T) {
 		t.Errorf("empty context: %+v", ri)
 	}
 	ctx = WithRequestInfo(ctx, RequestInfo{SourceIP: "10.0.0.1", RequestTags: map[string]string{"a": "b"}})
-	ctx2 := ignoringPolicyOf(ctx, "arn:x")
-	if ri := RequestInfoFrom(ctx2); ri.SourceIP != "10.0.0.1" || ri.RequestTags["a"] != "b" || ri.IgnorePolicyOf != "arn:x" {
+	ctx2 := writingPolicyOf(ctx, "arn:x")
+	if ri := RequestInfoFrom(ctx2); ri.SourceIP != "10.0.0.1" || ri.RequestTags["a"] != "b" || ri.WritesPolicyOf != "arn:x" {
 		t.Errorf("derived: %+v", ri)
 	}
-	if ri := RequestInfoFrom(ctx); ri.IgnorePolicyOf != "" {
+	if ri := RequestInfoFrom(ctx); ri.WritesPolicyOf != "" {
 		t.Errorf("parent context changed: %+v", ri)
 	}
 }

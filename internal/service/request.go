@@ -15,10 +15,13 @@ type RequestInfo struct {
 	// aws:RequestTag/KEY and aws:TagKeys.
 	RequestTags map[string]string
 	TagKeys     []string
-	// IgnorePolicyOf is the ARN of a resource whose permissions policy the
-	// request replaces: that policy is left out of the request's own
-	// evaluation, so an owner cannot lock themselves out of fixing it.
-	IgnorePolicyOf string
+	// WritesPolicyOf is the ARN of a resource whose permissions policy the
+	// request replaces or deletes. Authorizers leave that policy out of the
+	// request's own evaluation for the root of the resource's account
+	// only: the root can always recover from a policy that locks everyone
+	// out, while an explicit Deny still stops any other principal from
+	// lifting it.
+	WritesPolicyOf string
 }
 
 type requestInfoKey struct{}
@@ -37,10 +40,10 @@ func RequestInfoFrom(ctx context.Context) RequestInfo {
 	return RequestInfo{}
 }
 
-// ignoringPolicyOf returns ctx with arn's resource policy left out of
-// authorization.
-func ignoringPolicyOf(ctx context.Context, arn string) context.Context {
+// writingPolicyOf returns ctx marked as a request that replaces or deletes
+// arn's resource policy.
+func writingPolicyOf(ctx context.Context, arn string) context.Context {
 	ri := RequestInfoFrom(ctx)
-	ri.IgnorePolicyOf = arn
+	ri.WritesPolicyOf = arn
 	return WithRequestInfo(ctx, ri)
 }

@@ -2,7 +2,6 @@ package service
 
 import (
 	"context"
-	"strings"
 
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
@@ -51,13 +50,4 @@ func (s *Service) ApplyRetention(ctx context.Context, c Caller, ref PackageRef, 
 			"format", ref.Format, "namespace", ref.Namespace, "package", ref.Package, "succeeded", len(out.SuccessfulVersions), "failed", len(out.FailedVersions))
 	}
 	return out, err
-}
-
-// IAMAction is the IAM action an authorization names: CodeArtifact's
-// unless the action carries a service prefix of its own.
-func IAMAction(action string) string {
-	if strings.Contains(action, ":") {
-		return action
-	}
-	return "codeartifact:" + action
 }

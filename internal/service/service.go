@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -47,10 +48,10 @@ type Caller struct {
 }
 
 // Authorizer decides whether a caller may perform an action on a resource.
-// The action is CodeArtifact's IAM action name without the service prefix
-// ("DeletePackageVersions", "ReadFromRepository"), or one of Wharf's own
-// with its prefix ("wharf:PutRetentionRule"); IAMAction gives the full
-// name.
+// The action is a CodeArtifact IAM action name without its service prefix
+// ("DeletePackageVersions", "ReadFromRepository"), or an action of Wharf's
+// own or of another service with its prefix ("wharf:PutRetentionRule",
+// ActionGetServiceBearerToken); IAMAction gives the full name.
 type Authorizer interface {
 	Authorize(ctx context.Context, c Caller, action, resourceARN, resourceAccount string) error
 }
@@ -65,6 +66,24 @@ func (SameAccount) Authorize(_ context.Context, c Caller, action, arn, account s
 		return nil
 	}
 	return accessDenied(c, action, arn)
+}
+
+// ActionGetServiceBearerToken is the STS action GetAuthorizationToken
+// needs besides its own, as in CodeArtifact: it is authorized on resource
+// "*" in the caller's account, by identity policies only.
+const ActionGetServiceBearerToken = "sts:GetServiceBearerToken"
+
+// BearerTokenService is the value of the sts:AWSServiceName condition key
+// when a token is minted.
+const BearerTokenService = "codeartifact.amazonaws.com"
+
+// IAMAction is an Authorizer action's full IAM name ("codeartifact:X", or
+// the action itself when it has a service prefix).
+func IAMAction(action string) string {
+	if strings.Contains(action, ":") {
+		return action
+	}
+	return "codeartifact:" + action
 }
 
 func accessDenied(c Caller, action, arn string) error {

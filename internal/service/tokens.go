@@ -62,6 +62,9 @@ func (s *Service) GetAuthorizationToken(ctx context.Context, c Caller, in GetAut
 		if err := s.authorize(ctx, c, "GetAuthorizationToken", s.domainARN(d), d.Owner); err != nil {
 			return err
 		}
+		if err := s.authorize(ctx, c, ActionGetServiceBearerToken, "*", c.Account); err != nil {
+			return err
+		}
 		now := s.now()
 		exp := now.Add(life).Truncate(time.Second)
 		out.AuthorizationToken = s.tokens.Mint(token.Claims{

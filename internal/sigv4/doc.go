@@ -28,4 +28,13 @@
 // ErrBodyHashMismatch if it is not what was signed. Handlers must therefore
 // read such a body until io.EOF and discard what they stored if that read
 // fails.
+//
+// Any other body must be read, and held, before the signature can be
+// checked, since the signature covers its hash: that is the one thing a
+// client without the secret can make the server do. So everything the
+// headers carry is checked first (form, scope, clock, key); at most the
+// caller's limit is read (VerifyWithin: what the operation can carry);
+// and memory follows the bytes that actually arrive, in pooled blocks
+// given back as soon as the request is refused, never the length a
+// Content-Length claims.
 package sigv4

@@ -64,6 +64,12 @@ func invalidSignature(format string, args ...any) *Error {
 	return &Error{Code: CodeInvalidSignature, Status: http.StatusForbidden, Message: fmt.Sprintf(format, args...)}
 }
 
+// wrongRegion is AWS's refusal of a credential scoped to a region the
+// endpoint does not serve, or to no valid region at all.
+func wrongRegion(region string) *Error {
+	return invalidSignature("Credential should be scoped to a valid region, not '%s'.", clip(region))
+}
+
 func accessDenied(msg string) *Error {
 	return &Error{Code: CodeAccessDenied, Status: http.StatusForbidden, Message: msg}
 }

@@ -215,7 +215,7 @@ func (a *auth) setCredential(s string) *Error {
 		return invalidSignature("Credential should be scoped to a valid date, not '%s'.", clip(date))
 	}
 	if !isRegion(region) {
-		return invalidSignature("Credential should be scoped to a valid region, not '%s'.", clip(region))
+		return wrongRegion(region)
 	}
 	if term != terminator {
 		return invalidSignature("Credential should be scoped with a valid terminator: '%s', not '%s'.", terminator, clip(term))
@@ -287,7 +287,7 @@ func isPrintable(s string) bool {
 }
 
 // isRegion accepts any region-like name, not only AWS's: a self-hosted
-// service has no fixed region list, and the region is returned to the caller.
+// service has no fixed region list (Verifier.Region names its own).
 func isRegion(s string) bool {
 	if s == "" || len(s) > 64 {
 		return false

@@ -8,8 +8,8 @@ import (
 	"hash"
 	"io"
 	"net/http"
-	"slices"
 	"strings"
+	"sync"
 )
 
 const (
@@ -22,8 +22,9 @@ const (
 // a body that is streamed rather than buffered, the digest it must have.
 type payload struct {
 	hashes [2]string
-	n      int    // hashes in use
-	stream []byte // SHA-256 the streamed body must match; nil if buffered
+	n      int       // hashes in use
+	stream []byte    // SHA-256 the streamed body must match; nil if buffered
+	held   *heldBody // the body read to hash it; nil if streamed
 }
 
 // payloadHashes works out the payload hash. With a signed
@@ -67,15 +68,14 @@ func payloadHashes(r *http.Request, a *auth, maxBody int64) (payload, *Error) {
 		return p, nil
 	}
 
-	body, err := readBody(r, maxBody)
+	body, sum, err := readBody(r, maxBody)
 	if err != nil {
 		return payload{}, err
 	}
-	p := payload{hashes: [2]string{emptySHA256}, n: 1}
-	if len(body) > 0 {
-		sum := sha256.Sum256(body)
+	p := payload{hashes: [2]string{emptySHA256}, n: 1, held: body}
+	if body.size > 0 {
 		var buf [2 * sha256.Size]byte
-		p.hashes[0] = string(hex.AppendEncode(buf[:0], sum[:]))
+		p.hashes[0] = string(hex.AppendEncode(buf[:0], sum))
 	}
 	if a.presigned {
 		// S3-style presigners sign UNSIGNED-PAYLOAD without sending the
@@ -85,48 +85,150 @@ func payloadHashes(r *http.Request, a *auth, maxBody int64) (payload, *Error) {
 	return p, nil
 }
 
-// readBody buffers the body to hash it and leaves a fresh reader in its place.
-func readBody(r *http.Request, maxBody int64) ([]byte, *Error) {
+// A body read before its signature is checked is only a claim: its
+// Content-Length may be a lie and its bytes may never come. So memory
+// follows the bytes that arrive, in blocks taken from a pool as needed
+// and given back as soon as the request is refused, rather than a buffer
+// sized from the length announced or doubled as the body grows. A small
+// body with its length given (every SDK call but a large policy or batch)
+// takes one buffer of its exact size, as before.
+const blockSize = 32 << 10
+
+var blockPool = sync.Pool{New: func() any { return new([blockSize]byte) }}
+
+// readBody reads and hashes the body, up to maxBody bytes. The caller
+// puts the returned body in r.Body once the signature is checked, or
+// releases it.
+func readBody(r *http.Request, maxBody int64) (*heldBody, []byte, *Error) {
+	hb := &heldBody{}
 	if r.Body == nil || r.Body == http.NoBody {
-		return nil, nil
+		return hb, nil, nil
 	}
 	if r.ContentLength > maxBody {
-		return nil, tooLarge(maxBody)
+		return nil, nil, tooLarge(maxBody)
 	}
-	// Sized from Content-Length, and one byte over so that EOF is seen
-	// without growing: the read is then one allocation.
-	limit, size := maxBody+1, int64(512)
-	if r.ContentLength > 0 {
-		size = r.ContentLength + 1
+	limit := maxBody + 1 // one byte over tells "at the limit" from "over it"
+	if r.ContentLength >= 0 && r.ContentLength < blockSize {
+		// One exact buffer, one byte over so that EOF is seen in it.
+		hb.small = make([]byte, 0, r.ContentLength+1)
 	}
-	body := make([]byte, 0, min(size, limit))
-	for int64(len(body)) < limit {
-		if len(body) == cap(body) {
-			body = slices.Grow(body, 1)
-		}
-		n, err := r.Body.Read(body[len(body):min(int64(cap(body)), limit)])
-		body = body[:len(body)+n]
+	for hb.size < limit {
+		buf := hb.space(limit)
+		n, err := r.Body.Read(buf)
+		hb.grow(n)
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, &Error{Code: CodeValidation, Status: http.StatusBadRequest,
+			hb.release()
+			return nil, nil, &Error{Code: CodeValidation, Status: http.StatusBadRequest,
 				Message: "Could not read the request body.", cause: fmt.Errorf("read body: %w", err)}
 		}
 	}
-	bb := &bufferedBody{}
-	bb.Reset(body)
-	r.Body = bb
-	if int64(len(body)) > maxBody {
-		return nil, tooLarge(maxBody)
+	if hb.size > maxBody {
+		hb.release()
+		return nil, nil, tooLarge(maxBody)
 	}
-	return body, nil
+	return hb, hb.sum(), nil
 }
 
-// bufferedBody is the body put back after reading it.
-type bufferedBody struct{ bytes.Reader }
+// sum is the SHA-256 of the bytes held.
+func (b *heldBody) sum() []byte {
+	if b.small != nil {
+		s := sha256.Sum256(b.small)
+		return s[:]
+	}
+	h := sha256.New()
+	for i, blk := range b.blocks {
+		h.Write(blk[:min(int64(blockSize), b.size-int64(i)*blockSize)])
+	}
+	return h.Sum(nil)
+}
 
-func (*bufferedBody) Close() error { return nil }
+// heldBody is a body read to hash it: one small buffer or a list of
+// pooled blocks. Reading it gives the bytes back; Close returns its
+// blocks to the pool.
+type heldBody struct {
+	small  []byte
+	blocks []*[blockSize]byte
+	size   int64 // bytes held
+	off    int64 // bytes read back
+	closed bool
+}
+
+// space returns where the next read goes, at most up to limit in all.
+func (b *heldBody) space(limit int64) []byte {
+	if b.small != nil && int64(len(b.small)) < int64(cap(b.small)) {
+		return b.small[len(b.small):min(int64(cap(b.small)), limit)]
+	}
+	if b.small != nil {
+		// More came than Content-Length said (a chunked body can; a
+		// lying length cannot get past net/http): on to blocks.
+		b.toBlocks()
+	}
+	used := b.size % blockSize
+	if used == 0 {
+		b.blocks = append(b.blocks, blockPool.Get().(*[blockSize]byte))
+	}
+	last := b.blocks[len(b.blocks)-1]
+	return last[used:min(int64(blockSize), used+limit-b.size)]
+}
+
+func (b *heldBody) grow(n int) {
+	if b.small != nil && len(b.blocks) == 0 {
+		b.small = b.small[:len(b.small)+n]
+	}
+	b.size += int64(n)
+}
+
+// toBlocks moves the small buffer's bytes into blocks.
+func (b *heldBody) toBlocks() {
+	small := b.small
+	b.small, b.size = nil, 0
+	for len(small) > 0 {
+		blk := blockPool.Get().(*[blockSize]byte)
+		n := copy(blk[:], small)
+		b.blocks = append(b.blocks, blk)
+		b.size += int64(n)
+		small = small[n:]
+	}
+}
+
+func (b *heldBody) Read(p []byte) (int, error) {
+	if b.closed {
+		return 0, http.ErrBodyReadAfterClose
+	}
+	if b.off >= b.size {
+		return 0, io.EOF
+	}
+	var src []byte
+	if b.small != nil {
+		src = b.small[b.off:]
+	} else {
+		blk := b.blocks[b.off/blockSize]
+		src = blk[b.off%blockSize : min(int64(blockSize), b.size-b.off/blockSize*blockSize)]
+	}
+	n := copy(p, src)
+	b.off += int64(n)
+	return n, nil
+}
+
+// Close gives the blocks back; the body cannot be read after.
+func (b *heldBody) Close() error {
+	b.release()
+	return nil
+}
+
+func (b *heldBody) release() {
+	if b.closed {
+		return
+	}
+	b.closed = true
+	for _, blk := range b.blocks {
+		blockPool.Put(blk)
+	}
+	b.blocks, b.small = nil, nil
+}
 
 func tooLarge(maxBody int64) *Error {
 	return &Error{Code: CodeValidation, Status: http.StatusRequestEntityTooLarge,

@@ -66,6 +66,23 @@ func TestVerifyRefuses(t *testing.T) {
 			req: func(t *testing.T, _ *Verifier) *http.Request {
 				return toServer(t, getWithQuery(t, signing{service: "s3"}))
 			}},
+		{name: "another region than the server's", code: CodeInvalidSignature,
+			msg:   "Credential should be scoped to a valid region, not 'eu-west-1'.",
+			setup: func(v *Verifier) { v.Region = testRegion },
+			req: func(t *testing.T, _ *Verifier) *http.Request {
+				return toServer(t, getWithQuery(t, signing{region: "eu-west-1"}))
+			}},
+		{name: "presigned for another region than the server's", code: CodeInvalidSignature,
+			msg:   "Credential should be scoped to a valid region, not 'us-east-2'.",
+			setup: func(v *Verifier) { v.Region = testRegion },
+			req: func(t *testing.T, _ *Verifier) *http.Request {
+				return toServer(t, presign(t, clientRequest(t, "GET", "/v1/domains", nil), nil, time.Hour, signing{region: "us-east-2"}))
+			}},
+		{name: "a region that is no region", code: CodeInvalidSignature,
+			msg: "Credential should be scoped to a valid region, not 'us east'.",
+			req: header(func(r *http.Request) {
+				setAuthParam(r, "Credential", testAKID+"/20261127/us east/codeartifact/aws4_request")
+			})},
 		{name: "scope date mismatch", code: CodeInvalidSignature,
 			msg: "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20261126' != '20261127', from '20261127T104500Z'.",
 			req: header(func(r *http.Request) {

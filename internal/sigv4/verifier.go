@@ -25,6 +25,10 @@ type Verifier struct {
 	Service string // credential scope service, e.g. "codeartifact"
 	Lookup  Lookup
 
+	// Region, when set, is the only region a credential scope may name,
+	// as an AWS endpoint accepts only its own; empty accepts any.
+	Region string
+
 	// MaxSkew bounds how far X-Amz-Date may be from Now, either way, for the
 	// header form; for presigned URLs it bounds how far in the future the
 	// date may be. Default 15 minutes, as AWS.
@@ -50,7 +54,7 @@ type Verifier struct {
 // Identity is who signed a verified request, and how.
 type Identity struct {
 	AccessKeyID string
-	Region      string // from the credential scope; any region is accepted
+	Region      string // from the credential scope
 	Service     string
 	SignedAt    time.Time // X-Amz-Date
 	Presigned   bool
@@ -58,19 +62,35 @@ type Identity struct {
 }
 
 // Verify checks r's signature. On success r.Body is either a fresh reader
-// over the buffered body or, when X-Amz-Content-Sha256 was signed, the
+// over the buffered body (whose Close gives its memory back for reuse:
+// close it once read) or, when X-Amz-Content-Sha256 was signed, the
 // original body wrapped so that reading it to EOF fails with
 // ErrBodyHashMismatch if the bytes are not what was signed. Every error
 // returned is an *Error.
+//
+// Everything the headers (or the presigned query) carry is checked before
+// the body is read: the form, the scope's service, region and date, the
+// clock, and that the access key exists. A signed X-Amz-Content-Sha256
+// lets the signature itself be checked before the body is read too;
+// without it the body must be read, up to MaxBodyBytes, and held to be
+// hashed, since the signature covers its hash.
 func (v *Verifier) Verify(r *http.Request) (Identity, error) {
-	id, err := v.verify(r)
+	return v.VerifyWithin(r, v.maxBody())
+}
+
+// VerifyWithin is Verify reading at most maxBody bytes of a body whose
+// hash is not signed in a header, in place of MaxBodyBytes: what the
+// request's operation can carry, so that a client without the secret
+// cannot make the server hold more (0: no body at all).
+func (v *Verifier) VerifyWithin(r *http.Request, maxBody int64) (Identity, error) {
+	id, err := v.verify(r, max(maxBody, 0))
 	if err != nil {
 		return Identity{}, err
 	}
 	return id, nil
 }
 
-func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
+func (v *Verifier) verify(r *http.Request, maxBody int64) (Identity, *Error) {
 	if v.Service == "" || v.Lookup == nil {
 		return Identity{}, internal("The service is misconfigured.", errors.New("sigv4: Verifier needs Service and Lookup"))
 	}
@@ -93,6 +113,9 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 	if a.service != v.Service {
 		return Identity{}, invalidSignature("Credential should be scoped to correct service: '%s'.", v.Service)
 	}
+	if v.Region != "" && a.region != v.Region {
+		return Identity{}, wrongRegion(a.region)
+	}
 	if day := a.amzDate[:len(scopeDateLayout)]; a.scopeDate != day {
 		return Identity{}, invalidSignature("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '%s' != '%s', from '%s'.",
 			a.scopeDate, day, a.amzDate)
@@ -113,9 +136,18 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 		return Identity{}, unrecognizedClient()
 	}
 
-	p, perr := payloadHashes(r, a, v.maxBody())
+	p, perr := payloadHashes(r, a, maxBody)
 	if perr != nil {
 		return Identity{}, perr
+	}
+	if p.held != nil {
+		// Refused, the body is given back at once; accepted, it takes
+		// the original's place.
+		defer func() {
+			if r.Body != p.held {
+				p.held.release()
+			}
+		}()
 	}
 	key := v.keys.key(s, a, secret)
 	s.canonicalRequest(r, a)
@@ -137,6 +169,9 @@ func (v *Verifier) verify(r *http.Request) (Identity, *Error) {
 	}
 	if p.stream != nil {
 		r.Body = newHashedBody(r.Body, p.stream)
+	}
+	if p.held != nil {
+		r.Body = p.held
 	}
 	return Identity{
 		AccessKeyID: a.accessKeyID,

@@ -76,7 +76,10 @@ func TestVerifyAccepts(t *testing.T) {
 			req := clientRequest(t, "POST", publishPath, streamBody, "X-Amz-Content-Sha256", strings.ToUpper(h))
 			return toServer(t, signHeader(t, req, streamBody, signing{payloadHash: h}))
 		}, check: readsBack(streamBody)},
-		{name: "any region", req: func(t *testing.T, _ *Verifier) *http.Request {
+		{name: "the server's region", setup: func(v *Verifier) { v.Region = "wharf-local-1" }, req: func(t *testing.T, _ *Verifier) *http.Request {
+			return toServer(t, postJSON(t, signing{region: "wharf-local-1"}))
+		}, check: readsBack(jsonBody)},
+		{name: "any region when the server names none", req: func(t *testing.T, _ *Verifier) *http.Request {
 			return toServer(t, getWithQuery(t, signing{region: "wharf-local-1"}))
 		},
 			check: func(t *testing.T, _ *http.Request, id Identity) {

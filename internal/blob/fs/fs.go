@@ -53,8 +53,11 @@ const (
 	// faster.
 	bufSize = 1 << 20
 
-	blobPerm = 0o444 // blobs are immutable; read-only guards against accidents
-	dirPerm  = 0o755
+	// Blobs are immutable, so read-only guards against accidents; and
+	// owner-only, as is every directory, since private packages are no
+	// business of other users of the host.
+	blobPerm = 0o400
+	dirPerm  = 0o700
 )
 
 // bufPool recycles Put buffers so concurrent and back-to-back uploads do not

@@ -89,8 +89,18 @@ func TestLayout(t *testing.T) {
 	if err != nil {
 		t.Fatalf("blob not at %s: %v", path, err)
 	}
-	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o444 {
-		t.Errorf("blob mode = %v, want read-only 0444", fi.Mode().Perm())
+	if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o400 {
+		t.Errorf("blob mode = %v, want owner read-only 0400", fi.Mode().Perm())
+	}
+	// Every directory the store made is owner-only too.
+	for _, d := range []string{"sha256", "tmp", filepath.Join("sha256", string(info.Digest[:2]))} {
+		fi, err := os.Stat(filepath.Join(dir, d))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if runtime.GOOS != "windows" && fi.Mode().Perm() != 0o700 {
+			t.Errorf("directory %s has mode %v, want 0700", d, fi.Mode().Perm())
+		}
 	}
 	if got := tmpFiles(t, dir); len(got) != 0 {
 		t.Errorf("tmp/ after Put = %v, want empty", got)

@@ -49,9 +49,13 @@ type Option func(*Store, string) error
 // which writes identity tables only, does not.
 func Exclusive() Option {
 	return func(s *Store, path string) error {
-		f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+		f, err := os.OpenFile(path+".lock", os.O_RDWR|os.O_CREATE, filePerm)
 		if err != nil {
 			return fmt.Errorf("open lock file: %w", err)
+		}
+		if err := f.Chmod(filePerm); err != nil {
+			f.Close()
+			return fmt.Errorf("lock file: %w", err)
 		}
 		if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 			f.Close()
@@ -67,8 +71,43 @@ func Exclusive() Option {
 
 var _ meta.Store = (*Store)(nil)
 
+// filePerm is the mode of every file of the store. The database holds
+// secret access keys and the token key: owner-only, whatever the umask
+// or the mode of a data directory the operator made.
+const filePerm = 0o600
+
+// ownerOnly creates the database file owner-only if it is missing (SQLite
+// then gives its -wal and -shm files the same mode) and takes group and
+// other access away from those that exist, written by an older version.
+func ownerOnly(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, filePerm)
+	if err != nil {
+		return fmt.Errorf("open %s: %w", path, err)
+	}
+	f.Close()
+	for _, p := range []string{path, path + "-wal", path + "-shm", path + "-journal", path + ".lock"} {
+		fi, err := os.Stat(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(p, fi.Mode().Perm()&0o700); err != nil {
+				return fmt.Errorf("make %s owner-only: %w", p, err)
+			}
+		}
+	}
+	return nil
+}
+
 // Open opens (creating if needed) the database at path and migrates it.
+// Its files are owner-only (filePerm).
 func Open(ctx context.Context, path string, opts ...Option) (*Store, error) {
+	if err := ownerOnly(path); err != nil {
+		return nil, err
+	}
 	// synchronous(FULL): an acknowledged publish survives power loss, not
 	// only a crash of the process.
 	q := url.Values{}
