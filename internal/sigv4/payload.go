@@ -73,7 +73,7 @@ func payloadHashes(r *http.Request, a *auth, maxBody int64) (payload, *Error) {
 		return payload{}, err
 	}
 	p := payload{hashes: [2]string{emptySHA256}, n: 1, held: body}
-	if body.size > 0 {
+	if body != nil && body.size > 0 {
 		var buf [2 * sha256.Size]byte
 		p.hashes[0] = string(hex.AppendEncode(buf[:0], sum))
 	}
@@ -100,10 +100,11 @@ var blockPool = sync.Pool{New: func() any { return new([blockSize]byte) }}
 // puts the returned body in r.Body once the signature is checked, or
 // releases it.
 func readBody(r *http.Request, maxBody int64) (*heldBody, []byte, *Error) {
-	hb := &heldBody{}
 	if r.Body == nil || r.Body == http.NoBody {
-		return hb, nil, nil
+		// Nothing to hold (a GET): no allocation on the hottest path.
+		return nil, nil, nil
 	}
+	hb := &heldBody{}
 	if r.ContentLength > maxBody {
 		return nil, nil, tooLarge(maxBody)
 	}
