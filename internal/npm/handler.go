@@ -240,7 +240,7 @@ func (h *Handler) packument(w http.ResponseWriter, r *http.Request, req *endpoin
 		hdr.Set("Content-Type", "application/json")
 	}
 	tag := etag(pkgID, gen, kind)
-	if etagMatch(r.Header.Get("If-None-Match"), tag) {
+	if endpoint.ETagMatch(r.Header.Get("If-None-Match"), tag) {
 		hdr.Set("ETag", tag)
 		w.WriteHeader(http.StatusNotModified)
 		return
@@ -262,7 +262,7 @@ func (h *Handler) packument(w http.ResponseWriter, r *http.Request, req *endpoin
 	}
 	hdr.Set("ETag", etag(pkgID, doc.gen, kind))
 	body := doc.plain
-	if acceptsGzip(r) {
+	if endpoint.AcceptsGzip(r) {
 		hdr.Set("Content-Encoding", "gzip")
 		body = doc.gz
 	}
@@ -271,34 +271,6 @@ func (h *Handler) packument(w http.ResponseWriter, r *http.Request, req *endpoin
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
-}
-
-// etagMatch is If-None-Match's weak comparison.
-func etagMatch(header, tag string) bool {
-	if header == "" {
-		return false
-	}
-	want := strings.TrimPrefix(tag, "W/")
-	for t := range strings.SplitSeq(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == want {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reads Accept-Encoding, honouring an explicit q=0.
-func acceptsGzip(r *http.Request) bool {
-	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			continue
-		}
-		q := strings.ReplaceAll(params, " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-	}
-	return false
 }
 
 func (h *Handler) tarball(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, version string) {

@@ -351,7 +351,7 @@ func (h *Handler) resolvedPackument(w http.ResponseWriter, r *http.Request, req 
 		hdr.Set("Content-Type", "application/json")
 	}
 	body := doc.plain
-	if acceptsGzip(r) {
+	if endpoint.AcceptsGzip(r) {
 		hdr.Set("Content-Encoding", "gzip")
 		body = doc.gz
 	}

@@ -284,7 +284,7 @@ func (h *Handler) nuspec(w http.ResponseWriter, r *http.Request, req *endpoint.R
 	hd.Set("Cache-Control", "private, no-cache")
 	tag := etagOf(b)
 	hd.Set("ETag", tag)
-	if etagMatch(r.Header.Get("If-None-Match"), tag) {
+	if endpoint.ETagMatch(r.Header.Get("If-None-Match"), tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -386,12 +386,12 @@ func writeDoc(w http.ResponseWriter, r *http.Request, doc *rendered) {
 	// keep them but must revalidate, which costs a 304.
 	hd.Set("Cache-Control", "private, no-cache")
 	hd.Set("ETag", doc.etag)
-	if etagMatch(r.Header.Get("If-None-Match"), doc.etag) {
+	if endpoint.ETagMatch(r.Header.Get("If-None-Match"), doc.etag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
 	body := doc.plain
-	if acceptsGzip(r) {
+	if endpoint.AcceptsGzip(r) {
 		hd.Set("Content-Encoding", "gzip")
 		body = doc.gz
 	}
@@ -407,34 +407,6 @@ func writeDoc(w http.ResponseWriter, r *http.Request, doc *rendered) {
 func etagOf(b []byte) string {
 	h := sha256.Sum256(b)
 	return `"` + hex.EncodeToString(h[:16]) + `"`
-}
-
-// etagMatch is If-None-Match's weak comparison.
-func etagMatch(header, tag string) bool {
-	if header == "" {
-		return false
-	}
-	want := strings.TrimPrefix(tag, "W/")
-	for t := range strings.SplitSeq(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == want {
-			return true
-		}
-	}
-	return false
-}
-
-// acceptsGzip reads Accept-Encoding, honouring an explicit q=0.
-func acceptsGzip(r *http.Request) bool {
-	for part := range strings.SplitSeq(r.Header.Get("Accept-Encoding"), ",") {
-		coding, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if !strings.EqualFold(strings.TrimSpace(coding), "gzip") {
-			continue
-		}
-		q := strings.ReplaceAll(params, " ", "")
-		return q != "q=0" && q != "q=0.0" && q != "q=0.00" && q != "q=0.000"
-	}
-	return false
 }
 
 // allow answers 405 unless the method is one of methods.

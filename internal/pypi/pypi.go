@@ -179,7 +179,7 @@ func writePage(w http.ResponseWriter, r *http.Request, ct string, body []byte, t
 	// Pages change with every upload; clients may keep them but must
 	// revalidate, which costs a 304.
 	hd.Set("Cache-Control", "private, no-cache")
-	if etagMatch(r.Header.Get("If-None-Match"), tag) {
+	if endpoint.ETagMatch(r.Header.Get("If-None-Match"), tag) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
@@ -188,20 +188,6 @@ func writePage(w http.ResponseWriter, r *http.Request, ct string, body []byte, t
 		return
 	}
 	w.Write(body)
-}
-
-// etagMatch is If-None-Match's weak comparison.
-func etagMatch(header, tag string) bool {
-	if header == "" {
-		return false
-	}
-	for _, t := range strings.Split(header, ",") {
-		t = strings.TrimSpace(t)
-		if t == "*" || strings.TrimPrefix(t, "W/") == tag {
-			return true
-		}
-	}
-	return false
 }
 
 // file serves files/NAME/VERSION/FILENAME. Published and Unlisted files

@@ -3,6 +3,7 @@ package pypi
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"reflect"
 	"strings"
 	"testing"
@@ -184,8 +185,8 @@ func TestETagMatch(t *testing.T) {
 		{`"abcd"`, false},
 	}
 	for _, tc := range tests {
-		if got := etagMatch(tc.header, `"abc"`); got != tc.want {
-			t.Errorf("etagMatch(%q) = %v, want %v", tc.header, got, tc.want)
+		if got := endpoint.ETagMatch(tc.header, `"abc"`); got != tc.want {
+			t.Errorf("ETagMatch(%q) = %v, want %v", tc.header, got, tc.want)
 		}
 	}
 }
