@@ -1,18 +1,17 @@
 package controlplane
 
 import (
-	"time"
-
 	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
-	"github.com/wharf-dev/wharf/internal/deadline"
 	"io"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/wharf-dev/wharf/internal/deadline"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/retention"
 	"github.com/wharf-dev/wharf/internal/retention/job"

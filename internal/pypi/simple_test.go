@@ -3,12 +3,12 @@ package pypi
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/wharf-dev/wharf/internal/endpoint"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
