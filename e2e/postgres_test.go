@@ -58,6 +58,12 @@ func TestPostgresReplicas(t *testing.T) {
 	// wharf admin works on the same database: a user it creates calls
 	// either replica.
 	u := newUser(t, a, pgEnv, testAccount, "reader", allow("codeartifact:ListPackageVersions"))
+	// Each replica picks up wharf admin's changes within its refresh
+	// interval; it may have seen the new key before the user's policy.
+	eventually(t, "the reader's policy on the second replica", func() error {
+		_, err := versionsIn(b.ClientWith(u.key, u.secret), testAccount, "pg", "repo", "ns", "tool")
+		return err
+	})
 	if got := genericPkg(b.ClientWith(u.key, u.secret), "pg", "repo", "ns", "tool").versions(t, ""); len(got) != n {
 		t.Errorf("a user made by wharf admin lists %d versions through the second replica, want %d", len(got), n)
 	}
