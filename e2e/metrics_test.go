@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -77,7 +78,13 @@ func TestMetricsNpmPublishInstall(t *testing.T) {
 	e.npm(t, dir, "publish")
 	afterPublish := scrape(t, murl)
 	if d := delta(before, afterPublish, reqs("npm:write", "2xx")); d != 1 {
-		t.Fatalf("npm publish made %v successful npm:write requests, want 1", d)
+		var seen []string
+		for k, v := range afterPublish {
+			if strings.Contains(k, "npm:") && strings.HasPrefix(k, "wharf_http_requests_total") {
+				seen = append(seen, fmt.Sprintf("%s=%v", k, v-before[k]))
+			}
+		}
+		t.Fatalf("npm publish made %v successful npm:write requests, want 1 (npm series: %v)", d, seen)
 	}
 	if d := delta(before, afterPublish, series("wharf_http_request_bytes_total", "npm:write", "")); d < 16<<10 {
 		t.Fatalf("npm publish sent %v bytes by the metrics, want the base64 tarball in them", d)

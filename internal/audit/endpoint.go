@@ -139,17 +139,3 @@ func (w *statusWriter) Flush() {
 
 // Unwrap gives http.ResponseController the underlying writer.
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// SetRoute passes the metrics middleware's report through this writer.
-func (w *statusWriter) SetRoute(op string) {
-	if rep, ok := w.ResponseWriter.(interface{ SetRoute(string) }); ok {
-		rep.SetRoute(op)
-	}
-}
-
-// SetAccount passes the metrics middleware's report through this writer.
-func (w *statusWriter) SetAccount(account string) {
-	if rep, ok := w.ResponseWriter.(interface{ SetAccount(string) }); ok {
-		rep.SetAccount(account)
-	}
-}

@@ -189,6 +189,18 @@ type Reporter interface {
 // operation ("" leaves the route as it is) and account ("" leaves it
 // anonymous). It costs a type assertion when metrics are off.
 func Report(w http.ResponseWriter, operation, account string) {
+	// Middlewares inside the metrics one (deadlines) wrap the writer; look
+	// through them as http.ResponseController does.
+	for {
+		if _, ok := w.(Reporter); ok {
+			break
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return
+		}
+		w = u.Unwrap()
+	}
 	if rep, ok := w.(Reporter); ok {
 		if operation != "" {
 			rep.SetRoute(operation)
