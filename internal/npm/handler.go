@@ -48,9 +48,6 @@ type Options struct {
 	NpmjsURL string
 }
 
-// resolvedCacheBytes bounds the rendered merged packuments kept.
-const resolvedCacheBytes = 128 << 20
-
 // Handler serves npm.
 type Handler struct {
 	svc    *service.Service
@@ -58,9 +55,6 @@ type Handler struct {
 	opts   Options
 	cache  *doccache.Cache[*rendered]
 	public *publicRegistry
-	// resolved holds rendered packuments of repositories with upstreams
-	// or an external connection, keyed by what they were made from.
-	resolved *doccache.Cache[*rendered]
 }
 
 // New builds the handler over env's service, with its document cache and
@@ -86,8 +80,7 @@ func New(env format.Env, opts Options) (*Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: public,
-		resolved: doccache.New(resolvedCacheBytes, (*rendered).size)}, nil
+	return &Handler{svc: env.Service, log: log, opts: opts, cache: format.NewDocCache(env, (*rendered).size), public: public}, nil
 }
 
 // Endpoint is the handler as the format seam serves it.

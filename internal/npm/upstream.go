@@ -10,15 +10,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
@@ -45,13 +42,7 @@ type publicDoc struct {
 	DistTags map[string]string          `json:"dist-tags"`
 	Versions map[string]json.RawMessage `json:"versions"`
 	Time     map[string]string          `json:"time"`
-	// gen tells this decoding from every other (each fetch, each read
-	// back from disk): rendered merged packuments are cached under it.
-	gen int64
 }
-
-// publicDocGen numbers decoded public packuments.
-var publicDocGen atomic.Int64
 
 // publicRegistry fetches packuments and tarballs from the public npm
 // registry. Packuments live in a publiccache (on disk, byte-bounded,
@@ -91,7 +82,6 @@ func decodePublicDoc(_ string, body []byte) (*publicDoc, error) {
 	if err := json.Unmarshal(body, &d); err != nil {
 		return nil, fmt.Errorf("packument: %w", err)
 	}
-	d.gen = publicDocGen.Add(1)
 	return &d, nil
 }
 
@@ -305,106 +295,45 @@ func publicVersions(d *publicDoc) []*model.Version {
 // resolvedPackument serves the packument of a repository with upstreams
 // or an external connection: the versions of every repository in the
 // resolution chain (the first holding a version wins), dist-tags merged
-// with an upstream's tag winning on conflict. The rendering is cached
-// under what it was made from (each chain repository's package
-// generation and the public packument's decoding), so a warm install
-// costs the chain's lookup and no rendering.
+// with an upstream's tag winning on conflict. It is rendered per request:
+// it depends on several packages and possibly the public registry.
 func (h *Handler) resolvedPackument(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, kind docKind) {
-	res, err := h.resolve(r.Context(), req, name, ref)
+	view, status, err := h.resolveView(r.Context(), req, name, ref)
 	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	build := func(context.Context) (*rendered, int64, error) {
-		view, err := res.view(name, ref)
-		if err != nil {
-			return nil, 0, err
-		}
-		body, err := render(view, name, req.Base, kind)
-		if err != nil {
-			return nil, 0, err
-		}
-		return newRendered(0, body), 0, nil
-	}
-	var doc *rendered
-	if res.pubErr != nil {
-		// Not kept: the next request may reach the registry.
-		doc, _, err = build(r.Context())
-	} else {
-		key := fmt.Sprintf("%s\x00%s\x00%s\x00%s\x00%s\x00%s\x00%x", ref.Domain, ref.DomainOwner, ref.Repository, name, kindKey[kind], req.Base, res.gen)
-		doc, err = h.resolved.Get(r.Context(), 0, key, 0, build)
-	}
-	if err != nil {
-		if res.pubErr != nil && errors.Is(err, model.ErrNotFound) {
-			upstreamFailure(w, npmjsConnection, res.pubErr)
+		if status == http.StatusBadGateway {
+			upstreamFailure(w, npmjsConnection, err)
 			return
 		}
 		h.fail(w, r, err)
 		return
 	}
+	body, err := render(view, name, req.Base, kind)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	hdr := w.Header()
 	hdr.Set("Cache-Control", "no-cache")
-	hdr.Set("Vary", "Accept, Accept-Encoding")
 	if kind == abbrevDoc {
 		hdr.Set("Content-Type", abbrevType)
 	} else {
 		hdr.Set("Content-Type", "application/json")
 	}
-	body := doc.plain
-	if endpoint.AcceptsGzip(r) {
-		hdr.Set("Content-Encoding", "gzip")
-		body = doc.gz
-	}
-	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	hdr.Set("Content-Length", fmt.Sprint(len(body)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
 
-// resolution is what a merged view is made from: the chain, and the
-// public packument when a repository of the chain has public:npmjs.
-type resolution struct {
-	chain  []service.ChainEntry
-	public *publicDoc // nil when no connection, or the registry lacks the package
-	pubErr error      // the registry could not be read
-	gen    uint64     // identifies the chain's state and the public packument
-}
-
-// resolve reads the chain and, when it reaches public:npmjs, the public
-// packument (a failure of the registry is kept in pubErr: it only fails
-// the request when nothing else has the package).
-func (h *Handler) resolve(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*resolution, error) {
+// resolveView merges the chain into one view. A public registry that
+// cannot be reached only fails the request when nothing else has the
+// package (a 502 status with the error).
+func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, int, error) {
 	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{})
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	res := &resolution{chain: chain}
-	hs := fnv.New64a()
-	fetched := false
-	for _, e := range chain {
-		fmt.Fprintf(hs, "%s\x00%s\x00%s\x00%s\x00", e.Repo.Domain, e.Repo.DomainOwner, e.Repo.Repository, e.ExternalConnection)
-		if e.View != nil {
-			fmt.Fprintf(hs, "%d\x00%d\x00", e.View.Package.ID, e.View.Package.Generation)
-		}
-		if e.ExternalConnection != npmjsConnection || fetched {
-			continue
-		}
-		fetched = true
-		res.public, res.pubErr = h.public.packument(ctx, name, false)
-		if res.pubErr != nil {
-			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", res.pubErr)
-		}
-		if res.public != nil {
-			fmt.Fprintf(hs, "public\x00%d\x00", res.public.gen)
-		}
-	}
-	res.gen = hs.Sum64()
-	return res, nil
-}
-
-// view merges the chain into one view.
-func (res *resolution) view(name pkgName, ref service.PackageRef) (*service.PackageView, error) {
 	merged := &service.PackageView{State: map[string]string{}}
 	seen := map[string]bool{}
 	add := func(vs []*model.Version, tags map[string]string) {
@@ -418,39 +347,37 @@ func (res *resolution) view(name pkgName, ref service.PackageRef) (*service.Pack
 			merged.State[t] = v // later in the chain is further upstream
 		}
 	}
-	for _, e := range res.chain {
+	var pubErr error
+	for _, e := range chain {
 		if e.View != nil {
 			if merged.Package == nil {
 				merged.Package = e.View.Package
 			}
 			add(e.View.Versions, e.View.State)
 		}
-		if e.ExternalConnection == npmjsConnection && res.public != nil {
-			add(publicVersions(res.public), res.public.DistTags)
+		if e.ExternalConnection != npmjsConnection {
+			continue
+		}
+		d, err := h.public.packument(ctx, name, false)
+		if err != nil {
+			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", err)
+			pubErr = err
+			continue
+		}
+		if d != nil {
+			add(publicVersions(d), d.DistTags)
 		}
 	}
 	if len(merged.Versions) == 0 {
-		return nil, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
+		if pubErr != nil {
+			return nil, http.StatusBadGateway, pubErr
+		}
+		return nil, 0, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
 	}
 	if merged.Package == nil {
 		merged.Package = &model.Package{Key: name.key()}
 	}
-	return merged, nil
-}
-
-// resolveView merges the chain into one view. A public registry that
-// cannot be reached only fails the request when nothing else has the
-// package (a 502 status with the error).
-func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, int, error) {
-	res, err := h.resolve(ctx, req, name, ref)
-	if err != nil {
-		return nil, 0, err
-	}
-	view, err := res.view(name, ref)
-	if err != nil && res.pubErr != nil {
-		return nil, http.StatusBadGateway, res.pubErr
-	}
-	return view, 0, err
+	return merged, 0, nil
 }
 
 // tarballFromUpstream serves a tarball the repository does not hold:

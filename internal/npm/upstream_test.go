@@ -246,7 +246,7 @@ func TestPublishOverPublicVersion(t *testing.T) {
 
 // TestPublicCacheWarmAndRefetch: public packuments are kept on disk in
 // DATA-DIR/public-cache/npmjs (owner-only); a fresh packument is served
-// without asking the registry, rendered once; a version published upstream after
+// without asking the registry; a version published upstream after
 // the packument was fetched installs at once (the miss refetches).
 func TestPublicCacheWarmAndRefetch(t *testing.T) {
 	e, f := newPublicEnv(t)
@@ -269,11 +269,6 @@ func TestPublicCacheWarmAndRefetch(t *testing.T) {
 	}
 	if n := f.docHits.Load(); n != hits {
 		t.Errorf("a warm read asked the registry %d times", n-hits)
-	}
-	// Both reads were one rendering: the merged packument is cached
-	// under the public packument and the chain's generations.
-	if n := e.h.resolved.Len(); n != 1 {
-		t.Errorf("%d rendered merged packuments cached, want 1", n)
 	}
 	// Refetch is allowed once MinRefetch has passed since the last fetch.
 	time.Sleep(publiccache.DefaultMinRefetch + 100*time.Millisecond)
