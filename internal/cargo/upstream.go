@@ -21,26 +21,7 @@ const cratesIOConnection = "public:crates-io"
 // even if an upstream has it listed. It reports the connection reached,
 // if any.
 func mergeChain(chain []service.ChainEntry, name string) (*service.PackageView, string) {
-	merged := &service.PackageView{}
-	seen := map[string]bool{}
-	conn := ""
-	for _, e := range chain {
-		if e.ExternalConnection == cratesIOConnection && conn == "" {
-			conn = e.ExternalConnection
-		}
-		if e.View == nil {
-			continue
-		}
-		if merged.Package == nil {
-			merged.Package = e.View.Package
-		}
-		for _, v := range e.View.Versions {
-			if !seen[v.Version] {
-				seen[v.Version] = true
-				merged.Versions = append(merged.Versions, v)
-			}
-		}
-	}
+	merged, conn := service.MergeChain(chain, cratesIOConnection)
 	if merged.Package == nil {
 		merged.Package = &model.Package{Key: model.PackageKey{Format: model.FormatCargo, Name: name}}
 	}

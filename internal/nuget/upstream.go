@@ -22,26 +22,7 @@ func (h *Handler) mergedEntries(ctx context.Context, req *endpoint.Request, ref 
 	if err != nil {
 		return nil, err
 	}
-	merged := &service.PackageView{}
-	seen := map[string]bool{}
-	conn := ""
-	for _, e := range chain {
-		if e.ExternalConnection == nugetConnection && conn == "" {
-			conn = e.ExternalConnection
-		}
-		if e.View == nil {
-			continue
-		}
-		if merged.Package == nil {
-			merged.Package = e.View.Package
-		}
-		for _, v := range e.View.Versions {
-			if !seen[v.Version] {
-				seen[v.Version] = true
-				merged.Versions = append(merged.Versions, v)
-			}
-		}
-	}
+	merged, conn := service.MergeChain(chain, nugetConnection)
 	if merged.Package == nil {
 		if conn != "" {
 			return nil, &endpoint.UnreachableError{Connection: conn}

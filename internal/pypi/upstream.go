@@ -22,28 +22,7 @@ const pypiConnection = "public:pypi"
 // only what it would list itself. It reports the connection reached, if
 // any.
 func mergeChain(chain []service.ChainEntry, name string) (*service.PackageView, string) {
-	merged := &service.PackageView{Assets: map[int64][]*model.Asset{}}
-	seen := map[string]bool{}
-	conn := ""
-	for _, e := range chain {
-		if e.ExternalConnection == pypiConnection && conn == "" {
-			conn = e.ExternalConnection
-		}
-		if e.View == nil {
-			continue
-		}
-		if merged.Package == nil {
-			merged.Package = e.View.Package
-		}
-		for _, v := range e.View.Versions {
-			if seen[v.Version] {
-				continue
-			}
-			seen[v.Version] = true
-			merged.Versions = append(merged.Versions, v)
-			merged.Assets[v.ID] = e.View.Assets[v.ID]
-		}
-	}
+	merged, conn := service.MergeChain(chain, pypiConnection)
 	if merged.Package == nil {
 		merged.Package = &model.Package{Key: model.PackageKey{Format: model.FormatPyPI, Name: name}}
 	}

@@ -86,6 +86,40 @@ type ChainEntry struct {
 	View *PackageView
 }
 
+// MergeChain is a package as a resolution chain shows it: for each
+// version the nearest repository's copy (with its assets, when the views
+// carry them), so a version Unlisted nearer hides an upstream's Published
+// copy. It also names connection when an entry of the chain reaches it
+// ("" otherwise). Package is the nearest view's, nil when no repository
+// of the chain holds the package.
+func MergeChain(chain []ChainEntry, connection string) (*PackageView, string) {
+	merged := &PackageView{Assets: map[int64][]*model.Asset{}}
+	seen := map[string]bool{}
+	conn := ""
+	for _, e := range chain {
+		if e.ExternalConnection == connection && conn == "" {
+			conn = e.ExternalConnection
+		}
+		if e.View == nil {
+			continue
+		}
+		if merged.Package == nil {
+			merged.Package = e.View.Package
+		}
+		for _, v := range e.View.Versions {
+			if seen[v.Version] {
+				continue
+			}
+			seen[v.Version] = true
+			merged.Versions = append(merged.Versions, v)
+			if a := e.View.Assets[v.ID]; a != nil {
+				merged.Assets[v.ID] = a
+			}
+		}
+	}
+	return merged, conn
+}
+
 // NearestCopy finds the nearest entry of chain holding a downloadable
 // copy of version (normalized), which wins over any copy further on, and
 // whether that copy has file (true when file is empty). The search ends
