@@ -530,9 +530,12 @@ func TestSecretsAtRest(t *testing.T) {
 	if errorCode(err) != "UnrecognizedClientException" {
 		t.Errorf("key served with the wrong secrets key: %v", err)
 	}
-	if !strings.Contains(s2.log.String(), "its secret cannot be read") {
-		t.Error("the server did not say why the key is unusable")
-	}
+	eventually(t, "the server saying why the key is unusable", func() error {
+		if !strings.Contains(s2.log.String(), "its secret cannot be read") {
+			return errors.New("not in the log")
+		}
+		return nil
+	})
 }
 
 // TestSigV4NegativeTable sends hand-signed requests to a server with
