@@ -2,20 +2,14 @@ package npm
 
 import (
 	"context"
-	"crypto/sha1"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
@@ -52,7 +46,7 @@ type publicRegistry struct {
 	base   string
 	client *http.Client
 	docs   *publiccache.Cache[*publicDoc]
-	flight flightGroup
+	flight publiccache.Group[bool]
 }
 
 func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, error) {
@@ -199,80 +193,22 @@ func checkDist(d publicDist, sha1Sum, sha512Sum []byte) error {
 	return errors.New("the registry gave neither integrity nor shasum for the tarball")
 }
 
-// download fetches a tarball into a temporary file, verified, and returns
-// it rewound with its SHA-256.
-func (p *publicRegistry) download(ctx context.Context, d publicDist, dir string) (*os.File, string, error) {
-	// Only from the configured registry: a packument must not make the
-	// server fetch arbitrary URLs.
-	if !strings.HasPrefix(d.Tarball, p.base+"/") {
-		return nil, "", fmt.Errorf("%w: tarball URL %q is outside %s", errUpstreamUnavailable, d.Tarball, p.base)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, d.Tarball, nil)
+// maxPublicTarball bounds a tarball fetched from the registry.
+const maxPublicTarball = 1 << 30
+
+// download fetches a tarball, verified against the registry's claims.
+func (p *publicRegistry) download(ctx context.Context, d publicDist, dir string) (*publiccache.File, error) {
+	f, err := publiccache.Download(ctx, p.client, p.base, d.Tarball, dir, maxPublicTarball)
 	if err != nil {
-		return nil, "", err
+		return nil, fmt.Errorf("%w: %w", errUpstreamUnavailable, err)
 	}
-	resp, err := p.client.Do(req)
-	if err != nil {
-		return nil, "", fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, d.Tarball, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("%w: GET %s: %s", errUpstreamUnavailable, d.Tarball, resp.Status)
-	}
-	f, err := os.CreateTemp(dir, "wharf-npmjs-*")
-	if err != nil {
-		return nil, "", err
-	}
-	fail := func(err error) (*os.File, string, error) {
+	sha1Sum, _ := hex.DecodeString(f.SHA1)
+	sha512Sum, _ := hex.DecodeString(f.SHA512)
+	if err := checkDist(d, sha1Sum, sha512Sum); err != nil {
 		f.Close()
-		os.Remove(f.Name())
-		return nil, "", err
+		return nil, fmt.Errorf("%w: %s: %w", errUpstreamUnavailable, d.Tarball, err)
 	}
-	h1, h256, h512 := sha1.New(), sha256.New(), sha512.New()
-	if _, err := io.Copy(io.MultiWriter(f, h1, h256, h512), resp.Body); err != nil {
-		return fail(fmt.Errorf("%w: GET %s: %w", errUpstreamUnavailable, d.Tarball, err))
-	}
-	if err := checkDist(d, h1.Sum(nil), h512.Sum(nil)); err != nil {
-		return fail(fmt.Errorf("%w: %s: %w", errUpstreamUnavailable, d.Tarball, err))
-	}
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fail(err)
-	}
-	return f, hex.EncodeToString(h256.Sum(nil)), nil
-}
-
-// flightGroup runs one call per key at a time; callers arriving while it
-// runs share its result.
-type flightGroup struct {
-	mu sync.Mutex
-	m  map[string]*pubFlight
-}
-
-type pubFlight struct {
-	done chan struct{}
-	val  any
-	err  error
-}
-
-func (g *flightGroup) do(key string, fn func() (any, error)) (any, error) {
-	g.mu.Lock()
-	if g.m == nil {
-		g.m = map[string]*pubFlight{}
-	}
-	if f, ok := g.m[key]; ok {
-		g.mu.Unlock()
-		<-f.done
-		return f.val, f.err
-	}
-	f := &pubFlight{done: make(chan struct{})}
-	g.m[key] = f
-	g.mu.Unlock()
-	f.val, f.err = fn()
-	g.mu.Lock()
-	delete(g.m, key)
-	g.mu.Unlock()
-	close(f.done)
-	return f.val, f.err
+	return f, nil
 }
 
 // upstreamFailure answers a failure to reach a public registry.
@@ -449,7 +385,7 @@ func hasVersion(v *service.PackageView, version string) bool {
 // fetch.
 func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.PackageRef, name pkgName, version string) (bool, error) {
 	key := "tgz\x00" + ref.Domain + "\x00" + ref.DomainOwner + "\x00" + ref.Repository + "\x00" + name.String() + "\x00" + version
-	v, err := h.public.flight.do(key, func() (any, error) {
+	return h.public.flight.Do(key, func() (bool, error) {
 		// Shared by every waiting request: one going away must not fail
 		// the others.
 		ctx := context.WithoutCancel(ctx)
@@ -469,24 +405,19 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return false, fmt.Errorf("%w: version %s of %s: %w", errUpstreamUnavailable, version, name, err)
 		}
-		f, sum, err := h.public.download(ctx, m.Dist, h.opts.SpoolDir)
+		f, err := h.public.download(ctx, m.Dist, h.opts.SpoolDir)
 		if err != nil {
 			return false, err
 		}
-		defer os.Remove(f.Name())
 		defer f.Close()
 		published, _ := time.Parse(time.RFC3339, d.Time[version])
 		err = h.svc.IngestExternal(ctx, c, service.IngestRequest{
 			Ref: ref, Connection: npmjsConnection, Version: version,
-			Asset:    service.Upload{Name: assetName, Body: f, SHA256: sum},
+			Asset:    service.Upload{Name: assetName, Body: f, SHA256: f.SHA256},
 			Metadata: publicMetadata(name, raw), State: tagsOf(d.DistTags, version), Published: published,
 		})
 		return err == nil, err
 	})
-	if err != nil {
-		return false, err
-	}
-	return v.(bool), nil
 }
 
 // publicMetadata is a public version manifest's CodeArtifact metadata;

@@ -251,8 +251,12 @@ func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, f
 		if err != nil {
 			return err
 		}
-		if _, err := tx.GetVersion(p.ID, version); err == nil {
-			return nil
+		if v, err := tx.GetVersion(p.ID, version); err == nil {
+			added, err := completeRetained(tx, sv, v)
+			if added {
+				pkgID = p.ID
+			}
+			return err
 		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
@@ -263,6 +267,47 @@ func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, f
 		s.changed(pkgID)
 	}
 	return wrap("retain version", err)
+}
+
+// completeRetained gives a version retained earlier the files its
+// source gained since (a public version's files are fetched one at a
+// time, each when first asked for). Only a Published copy of the same
+// origin is completed; nothing is removed or replaced.
+func completeRetained(tx meta.Tx, src, v *model.Version) (bool, error) {
+	if v.Revision == src.Revision || v.Status != model.StatusPublished || v.OriginType != src.OriginType ||
+		v.OriginExternal != src.OriginExternal || v.OriginRepository != src.OriginRepository {
+		return false, nil
+	}
+	added := false
+	after := ""
+	for {
+		as, err := tx.ListAssets(src.ID, after, 200)
+		if err != nil {
+			return false, err
+		}
+		for _, a := range as {
+			if _, err := tx.GetAsset(v.ID, a.Name); err == nil {
+				continue
+			} else if !errors.Is(err, meta.ErrNotFound) {
+				return false, err
+			}
+			na := *a
+			na.ID, na.VersionID = 0, v.ID
+			if err := tx.PutAsset(&na); err != nil {
+				return false, err
+			}
+			added = true
+		}
+		if len(as) < 200 {
+			break
+		}
+		after = as[len(as)-1].Name
+	}
+	if !added {
+		return false, nil
+	}
+	v.Revision = src.Revision
+	return true, tx.UpdateVersion(v)
 }
 
 // IngestRequest is a version fetched from a public registry through an
@@ -282,8 +327,10 @@ type IngestRequest struct {
 // IngestExternal stores a version fetched through the repository's
 // external connection: origin EXTERNAL, entry point the connection, and
 // for a new package the defaults publish=BLOCK, upstream=ALLOW. A version
-// already present is left alone; the origin rules (package upstream=BLOCK,
-// the group's EXTERNAL_UPSTREAM) may refuse.
+// already ingested through the connection gains the asset if it lacks it
+// (see addExternalAsset); any other version present is left alone. The
+// origin rules (package upstream=BLOCK, the group's EXTERNAL_UPSTREAM)
+// may refuse.
 func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestRequest) error {
 	if err := model.CheckSafeName("packageVersion", req.Version); err != nil {
 		return err
@@ -321,8 +368,8 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 			return err
 		}
 		version := model.NormalizeVersion(k.Format, req.Version)
-		if _, err := tx.GetVersion(p.ID, version); err == nil {
-			return tx.ReleaseBlob(leased) // a concurrent ingestion won
+		if v, err := tx.GetVersion(p.ID, version); err == nil {
+			return s.addExternalAsset(ctx, tx, v, req.Connection, a, leased, &pkgID)
 		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
@@ -365,4 +412,34 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		}
 	}
 	return wrap("ingest external version", err)
+}
+
+// addExternalAsset completes a version an earlier ingestion created with
+// another of its files (a wheel beside the sdist, a jar beside its pom):
+// formats whose versions hold several files fetch each when first asked.
+// A version that did not come through the same connection, that is not
+// Published, or that has the file already is left alone (a concurrent
+// ingestion won, or the repository's own copy wins).
+func (s *Service) addExternalAsset(ctx context.Context, tx meta.Tx, v *model.Version, conn string, a *model.Asset, leased string, pkgID *int64) error {
+	if v.OriginType != model.OriginExternal || v.OriginExternal != conn || v.Status != model.StatusPublished {
+		return tx.ReleaseBlob(leased)
+	}
+	if _, err := tx.GetAsset(v.ID, a.Name); err == nil {
+		return tx.ReleaseBlob(leased)
+	} else if !errors.Is(err, meta.ErrNotFound) {
+		return err
+	}
+	if _, _, err := s.blobs.Stat(ctx, blob.Digest(a.Hashes.SHA256)); err != nil {
+		return fmt.Errorf("asset %s content missing before commit: %w", a.Name, err)
+	}
+	a.VersionID = v.ID
+	if err := tx.PutAsset(a); err != nil {
+		return err
+	}
+	v.Revision = newRevision() // its assets changed
+	if err := tx.UpdateVersion(v); err != nil {
+		return err
+	}
+	*pkgID = v.PackageID
+	return tx.ReleaseBlob(leased)
 }

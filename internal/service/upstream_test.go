@@ -231,3 +231,67 @@ func TestCopyWalksAsResolution(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestExternalFilesOneByOne: a public version's files arrive one
+// request at a time. Each completes the version ingested through the
+// connection (a new revision), a repository that retained the version
+// earlier gains the file when it retains again, and a version that did not
+// come through the connection, or is no longer Published, is left alone.
+func TestIngestExternalFilesOneByOne(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	createRepo(t, s, "store")
+	createRepo(t, s, "team", "store")
+	if _, err := s.AssociateExternalConnection(ctx, admin, ExternalConnectionInput{RepositoryInput: RepositoryInput{Domain: "dom", Repository: "store"}, ExternalConnection: "public:npmjs"}); err != nil {
+		t.Fatal(err)
+	}
+	ingest := func(version, file, content string) {
+		t.Helper()
+		mustDo(t, s.IngestExternal(ctx, admin, IngestRequest{Ref: npmRef("store"), Connection: "public:npmjs", Version: version,
+			Asset: Upload{Name: file, Body: strings.NewReader(content)}}))
+	}
+	files := func(repo, version string) (names []string, revision string) {
+		t.Helper()
+		view, err := s.ViewPackage(ctx, admin, npmRef(repo), ViewOptions{WithAssets: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range view.Versions {
+			if v.Version == version {
+				for _, a := range view.Assets[v.ID] {
+					names = append(names, a.Name)
+				}
+				return names, v.Revision
+			}
+		}
+		t.Fatalf("%s holds no %s", repo, version)
+		return nil, ""
+	}
+
+	ingest("1.0.0", "a.tgz", "first file")
+	_, rev1 := files("store", "1.0.0")
+	mustDo(t, s.RetainVersion(ctx, admin, npmRef("team"), "store", "1.0.0"))
+	ingest("1.0.0", "b.tgz", "second file")
+	names, rev2 := files("store", "1.0.0")
+	if !slices.Equal(names, []string{"a.tgz", "b.tgz"}) || rev2 == rev1 {
+		t.Errorf("store after the second file: %v revision %s (was %s)", names, rev2, rev1)
+	}
+	ingest("1.0.0", "b.tgz", "second file") // a concurrent fetch losing
+	if names, rev := files("store", "1.0.0"); len(names) != 2 || rev != rev2 {
+		t.Errorf("ingesting a file twice: %v revision %s", names, rev)
+	}
+	if names, _ := files("team", "1.0.0"); !slices.Equal(names, []string{"a.tgz"}) {
+		t.Errorf("team before retaining again: %v", names)
+	}
+	mustDo(t, s.RetainVersion(ctx, admin, npmRef("team"), "store", "1.0.0"))
+	if names, rev := files("team", "1.0.0"); !slices.Equal(names, []string{"a.tgz", "b.tgz"}) || rev != rev2 {
+		t.Errorf("team after retaining again: %v revision %s, want %s", names, rev, rev2)
+	}
+
+	// Unlisted in store: a file arriving later is not added.
+	setStatus(t, s, npmRef("store"), "1.0.0", model.StatusUnlisted)
+	ingest("1.0.0", "c.tgz", "third file")
+	if names, _ := files("store", "1.0.0"); len(names) != 2 {
+		t.Errorf("an Unlisted version gained a file: %v", names)
+	}
+}
