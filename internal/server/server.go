@@ -25,6 +25,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/controlplane"
 	"github.com/wharf-dev/wharf/internal/deadline"
 	"github.com/wharf-dev/wharf/internal/downloads"
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/postgres"
@@ -231,7 +232,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if trail != nil {
 		routes = trail.Endpoints(mux)
 	}
-	handler := deadline.Middleware(acc.middleware(refuseDotSegments(routes)), bodyReadIdle, writeIdle)
+	handler := deadline.Middleware(acc.middleware(refuseDotSegments(endpoint.JoinedSlash(routes))), bodyReadIdle, writeIdle)
 	if cfg.Metrics {
 		if handler, err = instrument(handler, m); err != nil {
 			m.Close()
