@@ -142,12 +142,26 @@ func (a *access) middleware(next http.Handler) http.Handler {
 		if a.limiter != nil && isEndpointPath(r.URL.Path) {
 			if err := a.throttleEndpoint(r, ip); err != nil {
 				metrics.ThrottledEndpoint.Inc()
-				endpoint.Error(w, r, a.log, err)
+				refuseThrottled(w, r, a.log, err)
 				return
 			}
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// refuseThrottled answers a throttled repository-endpoint request in its
+// format's own error shape where the format declares one (Swift's
+// problem+json), with Retry-After either way.
+func refuseThrottled(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	name, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	for _, f := range Formats {
+		if string(f.Name) == name && f.Refuse != nil {
+			endpoint.ErrorBody(w, r, log, err, func(w http.ResponseWriter, status int, msg string) { f.Refuse(w, r, status, msg) })
+			return
+		}
+	}
+	endpoint.Error(w, r, log, err)
 }
 
 // clientIP is the address the connection comes from. Forwarded headers

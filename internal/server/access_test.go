@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -72,6 +73,16 @@ func TestMiddleware(t *testing.T) {
 	}
 	if w := do("/pypi/d-111122223333/repo/simple/", "Bearer forged", "10.9.9.9:1"); w.Code != http.StatusTooManyRequests {
 		t.Errorf("second anonymous request: %d", w.Code)
+	}
+	// A throttled Swift request is a problem, as every Swift error; npm's
+	// is JSON.
+	if ct := w.Header().Get("Content-Type"); ct != "application/json" {
+		t.Errorf("throttled npm request: Content-Type %q", ct)
+	}
+	w = do("/swift/d-111122223333/repo/mona/lib", "", "10.9.9.9:1")
+	if w.Code != http.StatusTooManyRequests || w.Header().Get("Content-Type") != "application/problem+json" || w.Header().Get("Retry-After") == "" ||
+		!strings.Contains(w.Body.String(), `"status":429`) {
+		t.Errorf("throttled Swift request: %d %v %s", w.Code, w.Header(), w.Body)
 	}
 	// The control plane is not throttled here.
 	for i := 0; i < 3; i++ {
