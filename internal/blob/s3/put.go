@@ -350,13 +350,36 @@ func (mu *multipart) complete(ctx context.Context) error {
 	return err
 }
 
-// abort discards the upload's parts. A failure leaves them for
-// SweepLeftovers (or the bucket's lifecycle rule).
+// abortAttempts bounds the aborts of one upload (see abort).
+const abortAttempts = 5
+
+// abort discards the upload's parts. A part whose request was cut off
+// client-side may still be landing on the server when the abort arrives
+// and outlive it; as S3's documentation advises, the abort is repeated
+// until ListParts no longer finds the upload. A failure leaves the parts
+// for SweepLeftovers (or the bucket's lifecycle rule).
 func (mu *multipart) abort(ctx context.Context) {
 	mu.s.cleanup(ctx, func(ctx context.Context) error {
-		_, err := mu.s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
-			Bucket: aws.String(mu.s.bucket), Key: aws.String(mu.key), UploadId: aws.String(mu.id)})
-		return err
+		for attempt := 1; ; attempt++ {
+			_, err := mu.s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+				Bucket: aws.String(mu.s.bucket), Key: aws.String(mu.key), UploadId: aws.String(mu.id)})
+			if err != nil && !isNotFound(err) {
+				return err
+			}
+			_, err = mu.s.client.ListParts(ctx, &s3.ListPartsInput{
+				Bucket: aws.String(mu.s.bucket), Key: aws.String(mu.key), UploadId: aws.String(mu.id), MaxParts: aws.Int32(1)})
+			if isNotFound(err) {
+				return nil
+			}
+			if err != nil || attempt == abortAttempts {
+				return err
+			}
+			select {
+			case <-time.After(time.Duration(attempt) * 50 * time.Millisecond):
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}
 	})
 }
 
