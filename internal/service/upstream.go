@@ -269,6 +269,16 @@ func (s *Service) RetainVersion(ctx context.Context, c Caller, ref PackageRef, f
 	return wrap("retain version", err)
 }
 
+// attachAsset records a stored asset as v's, once its content is known to
+// be in the blob store.
+func (s *Service) attachAsset(ctx context.Context, tx meta.Tx, v *model.Version, a *model.Asset) error {
+	if _, _, err := s.blobs.Stat(ctx, blob.Digest(a.Hashes.SHA256)); err != nil {
+		return fmt.Errorf("asset %s content missing before commit: %w", a.Name, err)
+	}
+	a.VersionID = v.ID
+	return tx.PutAsset(a)
+}
+
 // completeRetained gives a version retained earlier the files its
 // source gained since (a public version's files are fetched one at a
 // time, each when first asked for). Only a Published copy of the same
@@ -389,11 +399,7 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		if err := tx.ForgetTrashed(p.ID, version); err != nil {
 			return err
 		}
-		if _, _, err := s.blobs.Stat(ctx, blob.Digest(a.Hashes.SHA256)); err != nil {
-			return fmt.Errorf("asset %s content missing before commit: %w", a.Name, err)
-		}
-		a.VersionID = v.ID
-		if err := tx.PutAsset(a); err != nil {
+		if err := s.attachAsset(ctx, tx, v, a); err != nil {
 			return err
 		}
 		if err := setState(tx, p.ID, req.State); err != nil {
@@ -429,11 +435,7 @@ func (s *Service) addExternalAsset(ctx context.Context, tx meta.Tx, v *model.Ver
 	} else if !errors.Is(err, meta.ErrNotFound) {
 		return err
 	}
-	if _, _, err := s.blobs.Stat(ctx, blob.Digest(a.Hashes.SHA256)); err != nil {
-		return fmt.Errorf("asset %s content missing before commit: %w", a.Name, err)
-	}
-	a.VersionID = v.ID
-	if err := tx.PutAsset(a); err != nil {
+	if err := s.attachAsset(ctx, tx, v, a); err != nil {
 		return err
 	}
 	v.Revision = newRevision() // its assets changed
