@@ -203,7 +203,7 @@ func setPackageVersion(manifest []byte, version string) ([]byte, error) {
 		out.WriteString(line + "\n")
 	}
 	if !done {
-		return nil, errors.New("Cargo.toml has no [package] version line")
+		return nil, errors.New("no [package] version line in Cargo.toml")
 	}
 	return out.Bytes(), sc.Err()
 }
@@ -247,11 +247,11 @@ func cargoIndexLine(manifest []byte, cksum string) (line map[string]any, name, v
 		Features          map[string][]string       `toml:"features"`
 	}
 	if _, err := toml.Decode(string(manifest), &m); err != nil {
-		return nil, "", "", fmt.Errorf("Cargo.toml: %w", err)
+		return nil, "", "", fmt.Errorf("parse Cargo.toml: %w", err)
 	}
 	name, vers = m.Package.Name, m.Package.Version
 	if name == "" || vers == "" {
-		return nil, "", "", errors.New("Cargo.toml names no package and version")
+		return nil, "", "", errors.New("no package name and version in Cargo.toml")
 	}
 	deps := []map[string]any{}
 	add := func(table map[string]any, kind string, target any) error {
