@@ -223,6 +223,15 @@ func TestPublicCratesIO(t *testing.T) {
 		t.Fatalf("index after ingest: %v", again)
 	}
 
+	// A yanked version still downloads (a Cargo.lock may pin it) and
+	// stays yanked once fetched.
+	if resp, _ = e.do(t, "GET", "api/v1/crates/Pub-Crate/1.1.0/download", nil); resp.StatusCode != 200 {
+		t.Fatalf("download of a yanked version: %d", resp.StatusCode)
+	}
+	if _, l := e.lines(t, "pub-crate"); len(l) != 2 || byVers(l)["1.1.0"]["yanked"] != true || byVers(l)["1.0.0"]["yanked"] != false {
+		t.Fatalf("index after fetching a yanked version: %v", l)
+	}
+
 	// Released after the index was cached: the download asks again (once
 	// the least time between two fetches of one file has passed).
 	v12, v13 := depCrate(t, "Pub-Crate", "1.2.0", "pub-dep"), depCrate(t, "Pub-Crate", "1.3.0", "pub-dep")

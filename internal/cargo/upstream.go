@@ -32,6 +32,7 @@ func (h *handler) resolvedIndex(w http.ResponseWriter, r *http.Request, req *end
 	}
 	withPublic := make([]service.ChainEntry, 0, len(chain)+1)
 	var pubErr error
+	var public *publicDoc
 	for _, e := range chain {
 		withPublic = append(withPublic, e)
 		if e.ExternalConnection != cratesIOConnection {
@@ -44,10 +45,14 @@ func (h *handler) resolvedIndex(w http.ResponseWriter, r *http.Request, req *end
 			continue
 		}
 		if d != nil {
+			public = d
 			withPublic = append(withPublic, service.ChainEntry{Repo: e.Repo, View: d.view})
 		}
 	}
 	merged, _ := service.MergeChain(withPublic, cratesIOConnection)
+	if public != nil {
+		yankFetched(merged, public)
+	}
 	if merged.Package == nil {
 		merged.Package = &model.Package{Key: model.PackageKey{Format: model.FormatCargo, Name: ref.Package}}
 	}
@@ -74,6 +79,24 @@ func (h *handler) resolvedIndex(w http.ResponseWriter, r *http.Request, req *end
 		return
 	}
 	writeBody(w, r, http.StatusOK, "text/plain; charset=utf-8", body)
+}
+
+// yankFetched shows yanked the versions crates.io has yanked whose
+// nearest copy is one fetched from it and still Published: the copy is a
+// cache of crates.io's version, and crates.io's yank holds for it (a copy
+// Unlisted nearer shows yanked anyway). The views are the request's own;
+// the version is copied, not changed in place.
+func yankFetched(merged *service.PackageView, public *publicDoc) {
+	for i, v := range merged.Versions {
+		l := public.lines[v.Version]
+		if l == nil || l.version.Status != model.StatusUnlisted || v.Status != model.StatusPublished ||
+			v.OriginType != model.OriginExternal || v.OriginExternal != cratesIOConnection {
+			continue
+		}
+		yanked := *v
+		yanked.Status = model.StatusUnlisted
+		merged.Versions[i] = &yanked
+	}
 }
 
 // crateFromUpstream makes a .crate missing from the repository asked
