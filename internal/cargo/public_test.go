@@ -286,6 +286,30 @@ func TestPublicCratesIO(t *testing.T) {
 			t.Fatalf("outage %d: an index never fetched: %d %s", o, resp.StatusCode, b)
 		}
 	}
+	up.SetOutage(upstreamtest.Up)
+
+	// store's package blocking upstream versions leaves crates.io out:
+	// only what store holds shows, and nothing more is fetched.
+	if _, err := e.svc.PutPackageOriginConfiguration(ctx, admin, service.PutPackageOriginConfigurationInput{
+		PackageRef:   service.PackageRef{Domain: "dom", Repository: "store", Format: model.FormatCargo, Package: "pub-crate"},
+		Restrictions: model.OriginRestrictions{Publish: model.Block, Upstream: model.Block}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, l := e.lines(t, "pub-crate"); len(l) != 3 || byVers(l)["1.3.0"] != nil {
+		t.Fatalf("index with upstream blocked in store: %v", l)
+	}
+	if resp, b = e.do(t, "GET", "api/v1/crates/pub-crate/1.3.0/download", nil); resp.StatusCode != http.StatusNotFound {
+		t.Fatalf("download with upstream blocked in store: %d %s", resp.StatusCode, b)
+	}
+
+	// A repository holding the connection itself serves and ingests too.
+	e.base = strings.Replace(e.base, "/team/", "/store/", 1)
+	if resp, b = e.do(t, "GET", "api/v1/crates/pub-dep/1.0.0/download", nil); resp.StatusCode != 200 || !bytes.Equal(b, dep) {
+		t.Fatalf("download from the repository holding the connection: %d %s", resp.StatusCode, b)
+	}
+	if got := versionsIn(t, e, "store", "pub-dep"); got["1.0.0"] != "EXTERNAL "+cratesIOConnection {
+		t.Fatalf("pub-dep in store: %v", got)
+	}
 }
 
 // A dl template pointing at a host neither the index's nor allowed for
