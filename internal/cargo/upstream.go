@@ -102,32 +102,27 @@ func yankFetched(merged *service.PackageView, public *publicDoc) {
 // crateFromUpstream makes a .crate missing from the repository asked
 // available there: found in the nearest repository of the chain holding
 // the version (its copy wins), or fetched through public:crates-io into
-// the repository owning the connection when the search reaches it first
-// (or the nearest copy came through it without its file), and retained
-// in the repository asked.
+// the repository owning the connection when the search reaches it
+// first, and retained in the repository asked.
 func (h *handler) crateFromUpstream(ctx context.Context, req *endpoint.Request, ref service.PackageRef, version, asset string) error {
 	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{WithAssets: true})
 	if err != nil {
 		return err
 	}
-	e, v, hasFile, conn := service.NearestCopy(chain, version, asset, func(c string) bool { return c == cratesIOConnection })
+	e, _, hasFile, conn := service.NearestCopy(chain, version, asset, func(c string) bool { return c == cratesIOConnection })
 	notFound := model.NotFound(model.ResourceAsset, asset, "Crate %s %s not found in repository %s or its upstreams.", ref.Package, version, ref.Repository)
-	var from service.RepoRef
 	switch {
 	case conn != "":
-		from = connectionRepo(chain)
-	case e == nil:
+	case e == nil || !hasFile:
+		// A version has one file, named for it: a copy that lacks it is
+		// no copy to complete.
 		return notFound
-	case !hasFile && e.ExternalConnection == cratesIOConnection && v.OriginType == model.OriginExternal && v.OriginExternal == cratesIOConnection:
-		from = e.Repo
-	case !hasFile:
-		return notFound
+	case e.Repo.Repository == ref.Repository:
+		return nil // retained meanwhile
 	default:
-		if e.Repo.Repository == ref.Repository {
-			return nil // retained meanwhile
-		}
 		return h.svc.RetainVersion(ctx, req.Caller, ref, e.Repo.Repository, version)
 	}
+	from := connectionRepo(chain)
 	found, err := h.ingest(ctx, req.Caller, from.Package(model.FormatCargo, "", ref.Package), version)
 	switch {
 	case err != nil:
