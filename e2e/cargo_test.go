@@ -60,13 +60,20 @@ func realCargo(t *testing.T) (cargo, rustupHome string) {
 
 func cargoSetup(t *testing.T) *cargoEnv {
 	t.Helper()
+	return cargoSetupWith(t, ServerOptions{}, "crates")
+}
+
+// cargoSetupWith starts a server with opt, creates domain acme with
+// repository repo, and configures cargo against repo.
+func cargoSetupWith(t *testing.T, opt ServerOptions, repo string) *cargoEnv {
+	t.Helper()
 	cargo, rustupHome := realCargo(t)
 	needTool(t, "aws")
-	s := StartServer(t)
-	Setup(t, s.Client(), "acme", "crates")
-	e := &cargoEnv{s: s, cargo: cargo, domain: "acme", repo: "crates"}
+	s := StartServerWith(t, opt)
+	Setup(t, s.Client(), "acme", repo)
+	e := &cargoEnv{s: s, cargo: cargo, domain: "acme", repo: repo}
 	endpoint := s.Endpoint(t, e.domain, e.repo, types.PackageFormatCargo)
-	if !strings.HasSuffix(endpoint, "/cargo/acme-"+testAccount+"/crates/") {
+	if !strings.HasSuffix(endpoint, "/cargo/acme-"+testAccount+"/"+repo+"/") {
 		t.Fatalf("cargo endpoint %s", endpoint)
 	}
 	e.index = "sparse+" + endpoint

@@ -31,6 +31,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/semver"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -48,17 +49,30 @@ type handler struct {
 	log   *slog.Logger
 	opts  Options
 	cache *doccache.Cache[*indexDoc]
+	// public reads the sparse index behind public:crates-io.
+	public *publicRegistry
 	// renders counts index renders, for tests that a warm GET has none.
 	renders func()
 }
 
 // newHandler builds the handler of a format being installed, its index
-// files in the format's document cache.
-func newHandler(env format.Env, opts Options) *handler {
+// files in the format's document cache and the public registry's in the
+// publiccache of public:crates-io.
+func newHandler(env format.Env, opts Options) (*handler, error) {
 	if opts.MaxCrateBytes == 0 {
 		opts.MaxCrateBytes = crateLimits.MaxUnpacked
 	}
-	return &handler{svc: env.Service, log: env.Log, opts: opts, cache: format.NewDocCache(env, (*indexDoc).size), renders: func() {}}
+	public, err := newPublicRegistry(env.URL(cratesIOConnection), env.PublicCache(cratesIOConnection))
+	if err != nil {
+		return nil, err
+	}
+	return &handler{svc: env.Service, log: env.Log, opts: opts, cache: format.NewDocCache(env, (*indexDoc).size), public: public, renders: func() {}}, nil
+}
+
+// endpoint is the handler as the format seam serves it, with the lookup
+// that refuses publishing a version crates.io serves.
+func (h *handler) endpoint() *format.Endpoint {
+	return &format.Endpoint{Serve: h.serve, Lookups: map[string]service.ExternalLookup{cratesIOConnection: h.public.hasVersion}}
 }
 
 // serve routes one authenticated request.
@@ -338,7 +352,14 @@ func (h *handler) allow(w http.ResponseWriter, r *http.Request, methods ...strin
 	return false
 }
 
+// fail answers err in cargo's error shape; a failure to read the public
+// registry (nothing cached to serve instead) is a 502.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, publiccache.ErrUnavailable) {
+		h.log.WarnContext(r.Context(), "cargo external connection", "connection", cratesIOConnection, "path", r.URL.Path, "err", err)
+		endpoint.CargoBody(w, http.StatusBadGateway, fmt.Sprintf("External connection %s could not be read: %v", cratesIOConnection, err))
+		return
+	}
 	endpoint.ErrorBody(w, r, h.log, err, endpoint.CargoBody)
 }
 

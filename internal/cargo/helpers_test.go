@@ -102,16 +102,22 @@ type testEnv struct {
 	renders atomic.Int64
 }
 
-func newTestEnv(t testing.TB) *testEnv {
+// newTestEnv builds the environment; opts may point public:crates-io at
+// a test registry.
+func newTestEnv(t testing.TB, opts ...formattest.Options) *testEnv {
 	t.Helper()
 	e := &testEnv{}
 	f := Format
 	f.New = func(env format.Env) (*format.Endpoint, error) {
-		e.h = newHandler(env, Options{})
+		h, err := newHandler(env, Options{})
+		if err != nil {
+			return nil, err
+		}
+		e.h = h
 		e.h.renders = func() { e.renders.Add(1) }
-		return &format.Endpoint{Serve: e.h.serve}, nil
+		return h.endpoint(), nil
 	}
-	fx := formattest.New(t, f)
+	fx := formattest.New(t, f, opts...)
 	e.svc, e.srv, e.token, e.base, e.blobs = fx.Service, fx.Server, fx.Token, fx.URL, filepath.Join(fx.Dir, "blobs")
 	return e
 }

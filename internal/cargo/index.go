@@ -50,7 +50,9 @@ func parseIndexPath(p string) (string, bool) {
 // has nothing to show.
 func renderIndex(view *service.PackageView) ([]byte, error) {
 	vs := slices.Clone(view.Versions)
-	slices.SortFunc(vs, func(a, b *model.Version) int {
+	// Stable: public versions have no published time and keep the
+	// order of their registry's file.
+	slices.SortStableFunc(vs, func(a, b *model.Version) int {
 		return cmp.Or(a.PublishedTime.Compare(b.PublishedTime), cmp.Compare(a.ID, b.ID))
 	})
 	var out []byte

@@ -9,7 +9,10 @@
 //     /usr/share/maven-repo, with the checksum files and
 //     maven-metadata.xml a real remote repository has;
 //   - Npm: an npm registry over packuments and tarballs fetched once from
-//     the real registry.
+//     the real registry;
+//   - Cargo: a sparse registry (config.json, index files, downloads) over
+//     .crate files packaged from crate sources such as Debian's
+//     /usr/share/cargo/registry.
 //
 // Each embeds a Control: the switches tests need (a delay per request, an
 // outage answering 503 or closing connections, request counts), and each
