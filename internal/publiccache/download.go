@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,17 +36,32 @@ func (f *File) Close() error {
 // Download fetches rawURL into a temporary file in dir (the system's when
 // empty), refusing more than maxBytes. rawURL must lie under base: an
 // index must not make the server fetch arbitrary URLs. Every failure of
-// the registry (outside base, transport error, a status other than 200,
+// the registry (outside base or redirected outside it, transport error, a status other than 200,
 // a short body) wraps ErrUnavailable; a 404 or 410 wraps ErrNotFound too.
 func Download(ctx context.Context, client *http.Client, base, rawURL, dir string, maxBytes int64) (*File, error) {
-	if !strings.HasPrefix(rawURL, strings.TrimSuffix(base, "/")+"/") {
+	prefix := strings.TrimSuffix(base, "/") + "/"
+	if !strings.HasPrefix(rawURL, prefix) {
 		return nil, fmt.Errorf("%w: file URL %q is outside %s", ErrUnavailable, rawURL, base)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
 	}
-	resp, err := client.Do(req)
+	// A redirect is held to the same base as the URL it came from.
+	held := *client
+	held.CheckRedirect = func(r *http.Request, via []*http.Request) error {
+		if !strings.HasPrefix(r.URL.String(), prefix) {
+			return fmt.Errorf("redirected to %q, outside %s", r.URL, base)
+		}
+		if client.CheckRedirect != nil {
+			return client.CheckRedirect(r, via)
+		}
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		return nil
+	}
+	resp, err := held.Do(req)
 	if err != nil {
 		return nil, fmt.Errorf("%w: GET %s: %w", ErrUnavailable, rawURL, err)
 	}

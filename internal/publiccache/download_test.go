@@ -25,6 +25,10 @@ func TestDownload(t *testing.T) {
 		case "/files/short":
 			w.Header().Set("Content-Length", "100")
 			io.WriteString(w, body)
+		case "/files/moved":
+			http.Redirect(w, r, "/files/ok", http.StatusFound)
+		case "/files/away":
+			http.Redirect(w, r, "http://elsewhere.invalid/files/ok", http.StatusFound)
 		case "/files/gone":
 			http.Error(w, "gone", http.StatusGone)
 		default:
@@ -40,6 +44,8 @@ func TestDownload(t *testing.T) {
 		ok        bool
 	}{
 		{name: "served", url: srv.URL + "/files/ok", max: 1 << 20, ok: true},
+		{name: "redirected within the registry", url: srv.URL + "/files/moved", max: 1 << 20, ok: true},
+		{name: "redirected outside the registry", url: srv.URL + "/files/away", max: 1 << 20},
 		{name: "exactly the bound", url: srv.URL + "/files/ok", max: int64(len(body)), ok: true},
 		{name: "over the bound", url: srv.URL + "/files/ok", max: int64(len(body)) - 1},
 		{name: "cut short", url: srv.URL + "/files/short", max: 1 << 20},
