@@ -136,7 +136,8 @@ func (p *publicRepo) metadata(ctx context.Context, groupID, artifactID string, r
 }
 
 // hasVersion reports whether the public repository lists a version of
-// the artifact, asking again when the cached metadata lacks it: the
+// the artifact, asking again when the cached metadata lacks it (or a 404
+// is remembered): the
 // service asks before a publish, to refuse versions the connection
 // serves (409). It answers within ctx's deadline; the fetch goes on past
 // it and fills the cache.
@@ -148,7 +149,7 @@ func (p *publicRepo) hasVersion(ctx context.Context, k model.PackageKey, version
 	ch := make(chan answer, 1)
 	go func() {
 		m, err := p.metadata(ctx, k.Namespace, k.Name, false)
-		if err == nil && m != nil && !m.has[version] {
+		if err == nil && (m == nil || !m.has[version]) {
 			m, err = p.metadata(ctx, k.Namespace, k.Name, true)
 		}
 		ch <- answer{err == nil && m != nil && m.has[version], err}
