@@ -29,6 +29,9 @@ import (
 func TestPublicMavenCentral(t *testing.T) {
 	t.Parallel()
 	mvnNeed(t)
+	if _, err := os.Stat(filepath.Join(upstreamtest.DebianMavenRepo, "commons-digester/commons-digester/1.8.1")); err != nil {
+		missingTool(t, "Debian's commons-digester in its Maven repository", err, "apt-get install -y libcommons-digester-java")
+	}
 	central := upstreamtest.NewMaven(upstreamtest.DebianMavenRepo)
 	csrv := httptest.NewServer(central)
 	defer csrv.Close()
