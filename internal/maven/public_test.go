@@ -292,3 +292,55 @@ func TestListChain(t *testing.T) {
 		})
 	}
 }
+
+// TestPublicConnectionsInOrder: a repository whose upstreams hold two
+// Maven connections fetches from the second what the first lacks, into
+// the repository holding it, and retains it where it was asked; a file
+// neither has is a 404.
+func TestPublicConnectionsInOrder(t *testing.T) {
+	central, clojars := upstreamtest.NewMaven(t.TempDir()), upstreamtest.NewMaven(t.TempDir())
+	csrv, jsrv := httptest.NewServer(central), httptest.NewServer(clojars)
+	defer csrv.Close()
+	defer jsrv.Close()
+	fx := formattest.New(t, Format, formattest.Options{URLs: map[string]string{"public:maven-central": csrv.URL, "public:maven-clojars": jsrv.URL}})
+	f := &fixture{t: t, fx: fx, svc: fx.Service, base: fx.URL, token: fx.Token}
+	for repo, conn := range map[string]string{"cstore": "public:maven-central", "jstore": "public:maven-clojars"} {
+		if _, err := f.svc.CreateRepository(ctx, admin, service.CreateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: formattest.Domain, Repository: repo}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.AssociateExternalConnection(ctx, admin, service.ExternalConnectionInput{
+			RepositoryInput: service.RepositoryInput{Domain: formattest.Domain, Repository: repo}, ExternalConnection: conn}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ups := []service.UpstreamRepositoryInfo{{RepositoryName: "cstore"}, {RepositoryName: "jstore"}}
+	if _, err := f.svc.UpdateRepository(ctx, admin, service.UpdateRepositoryInput{RepositoryInput: service.RepositoryInput{Domain: formattest.Domain, Repository: formattest.Repository}, Upstreams: &ups}); err != nil {
+		t.Fatal(err)
+	}
+	clojars.Add("org.clj", "tool", "0.1", map[string][]byte{"pom": pom("org.clj", "tool", "0.1", ""), "jar": []byte("clj jar")})
+
+	if md := string(f.expect("GET", "org/clj/tool/maven-metadata.xml", nil, http.StatusOK)); !strings.Contains(md, "<version>0.1</version>") {
+		t.Errorf("metadata:\n%s", md)
+	}
+	if got := f.expect("GET", "org/clj/tool/0.1/tool-0.1.jar", nil, http.StatusOK); string(got) != "clj jar" {
+		t.Errorf("jar %q", got)
+	}
+	if central.Requests("/org/clj/tool/0.1/tool-0.1.jar") != 1 || clojars.Requests("/org/clj/tool/0.1/tool-0.1.jar") != 1 {
+		t.Errorf("central asked %d times, clojars %d, want once each", central.Requests("/org/clj/tool/0.1/tool-0.1.jar"), clojars.Requests("/org/clj/tool/0.1/tool-0.1.jar"))
+	}
+	for repo, want := range map[string]bool{"jstore": true, formattest.Repository: true, "cstore": false} {
+		ref := f.ref("org.clj", "tool")
+		ref.Repository = repo
+		vv, err := f.svc.ViewVersion(ctx, admin, ref, "0.1", service.ViewOptions{})
+		if !want {
+			if err == nil {
+				t.Errorf("%s holds 0.1", repo)
+			}
+			continue
+		}
+		if err != nil || vv.Version.OriginExternal != "public:maven-clojars" {
+			t.Errorf("%s: %+v %v, want 0.1 through public:maven-clojars", repo, vv, err)
+		}
+	}
+	f.expect("GET", "org/clj/tool/0.2/tool-0.2.jar", nil, http.StatusNotFound)
+}

@@ -22,8 +22,9 @@ func isMavenConnection(conn string) bool {
 // repository of the chain holding the version (retained from there), after
 // a fetch through conn into that repository when conn is set.
 type source struct {
-	entry   *service.ChainEntry
-	version *model.Version // the entry's copy, nil when conn is to fetch it
+	entry *service.ChainEntry
+	// version is the copy found, nil when the search reached conn first.
+	version *model.Version
 	conn    string
 }
 
@@ -42,7 +43,7 @@ func findSource(chain []service.ChainEntry, p Path, file string) (source, error)
 	})
 	switch {
 	case conn != "":
-		return source{entry: connectionOwner(chain, conn), conn: conn}, nil
+		return source{entry: &chain[connectionOwner(chain, conn)], conn: conn}, nil
 	case e == nil && file == "":
 		return source{}, model.NotFound(model.ResourcePackageVersion, p.Version, "%s:%s %s not found in the repository or its upstreams.", p.GroupID, p.ArtifactID, p.Version)
 	case e == nil:
@@ -50,21 +51,22 @@ func findSource(chain []service.ChainEntry, p Path, file string) (source, error)
 	case hasFile:
 		return source{entry: e, version: v}, nil
 	case !snapshot && v.OriginType == model.OriginExternal && isMavenConnection(v.OriginExternal):
-		if owner := connectionOwner(chain, v.OriginExternal); owner != nil {
-			return source{entry: owner, conn: v.OriginExternal}, nil
+		if i := connectionOwner(chain, v.OriginExternal); i >= 0 {
+			return source{entry: &chain[i], version: v, conn: v.OriginExternal}, nil
 		}
 	}
 	return source{}, fileNotFound(p, file)
 }
 
-// connectionOwner is the first repository of the chain holding conn.
-func connectionOwner(chain []service.ChainEntry, conn string) *service.ChainEntry {
+// connectionOwner is the index of the first repository of the chain
+// holding conn, -1 when none does.
+func connectionOwner(chain []service.ChainEntry, conn string) int {
 	for i := range chain {
 		if chain[i].ExternalConnection == conn {
-			return &chain[i]
+			return i
 		}
 	}
-	return nil
+	return -1
 }
 
 func fileNotFound(p Path, file string) error {
@@ -172,8 +174,9 @@ func (h *Handler) resolvedMetadata(ctx context.Context, req *endpoint.Request, p
 // fromUpstream makes a file missing from the repository asked available
 // there when its upstreams or their external connections have it: a
 // public file is fetched into the repository holding the connection
-// (ingest), and the version is retained in the repository asked (not in
-// the ones between), by reference to the same bytes. It reports false,
+// (ingest; a public repository that lacks it passes the search on to the
+// rest of the chain), and the version is retained in the repository asked
+// (not in the ones between), by reference to the same bytes. It reports false,
 // with no error, when the repository has no sources for the package
 // (none configured, or upstream=BLOCK).
 func (h *Handler) fromUpstream(ctx context.Context, req *endpoint.Request, p Path) (bool, error) {
@@ -186,18 +189,26 @@ func (h *Handler) fromUpstream(ctx context.Context, req *endpoint.Request, p Pat
 	if err != nil {
 		return true, err
 	}
-	src, err := findSource(chain, p, p.File)
-	if err != nil {
-		return true, err
-	}
-	if src.conn != "" {
+	var src source
+	for rest := chain; ; {
+		if src, err = findSource(rest, p, p.File); err != nil {
+			return true, err
+		}
+		if src.conn == "" {
+			break
+		}
 		ok, err := h.ingest(ctx, req.Caller, src.entry.Repo.Package(model.FormatMaven, p.GroupID, p.ArtifactID), src.conn, p)
 		if err != nil {
 			return true, err
 		}
-		if !ok {
-			return true, fileNotFound(p, p.File)
+		if ok {
+			break
 		}
+		if src.version != nil {
+			return true, fileNotFound(p, p.File) // the public copy's repository lacks the file
+		}
+		// Not in this public repository: the search goes on past it.
+		rest = rest[connectionOwner(rest, src.conn)+1:]
 	}
 	if src.entry.Repo.Repository == ref.Repository {
 		return true, nil // appeared meanwhile, or fetched into it
