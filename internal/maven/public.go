@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,9 +44,12 @@ func (e *publicError) Unwrap() error { return e.err }
 // request that reads it: read-only.
 type publicMetadata struct {
 	versions    []string
-	has         map[string]bool
 	lastUpdated time.Time
 }
+
+// has reports whether the metadata lists version (a scan: only a publish
+// asks, and a map would double what each cached document costs).
+func (m *publicMetadata) has(version string) bool { return slices.Contains(m.versions, version) }
 
 // publicRepo is the public Maven repository behind one external
 // connection. Artifact metadata lives in a publiccache (on disk,
@@ -59,7 +63,14 @@ type publicRepo struct {
 	flight publiccache.Group[bool]
 }
 
+// newPublicRepo reaches the repository at base. Unless opts set one, the
+// five connections share one connection's default memory bound (a fifth
+// each): Maven documents are small, and those evicted from memory are
+// read back from disk, not fetched again.
 func newPublicRepo(conn, base string, opts publiccache.Options) (*publicRepo, error) {
+	if opts.MemoryBytes == 0 {
+		opts.MemoryBytes = publiccache.DefaultMemoryBytes / int64(len(connections))
+	}
 	p := &publicRepo{conn: conn, base: strings.TrimSuffix(base, "/"),
 		client: &http.Client{Timeout: 10 * time.Minute, Transport: metrics.Upstream(conn, nil)}}
 	fetch := publiccache.HTTP(p.client, p.metadataURL, nil, maxDocument)
@@ -103,10 +114,11 @@ func decodePublicMetadata(key string, body []byte) (*publicMetadata, error) {
 	if (m.GroupID != "" && string(m.GroupID) != g) || (m.ArtifactID != "" && string(m.ArtifactID) != a) {
 		return nil, fmt.Errorf("maven-metadata.xml of %s names %s:%s", key, m.GroupID, m.ArtifactID)
 	}
-	pm := &publicMetadata{has: map[string]bool{}}
+	pm := &publicMetadata{}
+	seen := map[string]bool{}
 	for _, v := range m.Versions() {
-		if validVersion(v) && !IsSnapshot(v) && !pm.has[v] {
-			pm.has[v] = true
+		if validVersion(v) && !IsSnapshot(v) && !seen[v] {
+			seen[v] = true
 			pm.versions = append(pm.versions, v)
 		}
 	}
@@ -149,10 +161,10 @@ func (p *publicRepo) hasVersion(ctx context.Context, k model.PackageKey, version
 	ch := make(chan answer, 1)
 	go func() {
 		m, err := p.metadata(ctx, k.Namespace, k.Name, false)
-		if err == nil && (m == nil || !m.has[version]) {
+		if err == nil && (m == nil || !m.has(version)) {
 			m, err = p.metadata(ctx, k.Namespace, k.Name, true)
 		}
-		ch <- answer{err == nil && m != nil && m.has[version], err}
+		ch <- answer{err == nil && m != nil && m.has(version), err}
 	}()
 	select {
 	case a := <-ch:

@@ -58,7 +58,7 @@ func TestDecodePublicMetadata(t *testing.T) {
 				t.Fatalf("got %+v, %v; want %v", m, err, tt.want)
 			}
 			for _, v := range tt.want {
-				if !m.has[v] {
+				if !m.has(v) {
 					t.Errorf("has[%s] false", v)
 				}
 			}
