@@ -126,6 +126,14 @@ func TestPublicMavenCentral(t *testing.T) {
 		wantExternal("store", v[0], v[1], v[2], "public:maven-central")
 		wantExternal("team", v[0], v[1], v[2], "public:maven-central") // retained where asked
 	}
+	// "mvn PREFIX:GOAL" resolves the prefix through the public plugin
+	// group's maven-metadata.xml, passed on by Wharf.
+	st, local := settings("prefix")
+	out, err = rig.run(st, "-C", "dependency:get", "-Dartifact=commons-digester:commons-digester:1.8.1")
+	mustMvn(t, "mvn dependency:get by the plugin's prefix", out, err)
+	if _, err := os.Stat(filepath.Join(local, deps[0])); err != nil {
+		t.Fatalf("dependency:get by prefix did not resolve commons-digester: %v\n%s", err, out)
+	}
 	pkg, err := c.DescribePackage(ctx, &ca.DescribePackageInput{Domain: aws.String(dom), Repository: aws.String("store"),
 		Format: types.PackageFormatMaven, Namespace: aws.String("commons-digester"), Package: aws.String("commons-digester")})
 	if err != nil {

@@ -40,11 +40,15 @@ func (e *publicError) Unwrap() error { return e.err }
 
 // publicMetadata is what resolution uses of an artifact's public
 // maven-metadata.xml: its release versions (SNAPSHOTs are not proxied,
-// as in CodeArtifact) and when it was last updated. Shared by every
+// as in CodeArtifact) and when it was last updated, or a plugin group's
+// prefixes. Shared by every
 // request that reads it: read-only.
 type publicMetadata struct {
 	versions    []string
 	lastUpdated time.Time
+	// plugins are a plugin group's prefixes (GROUP/maven-metadata.xml,
+	// which the layout cannot tell from an artifact's).
+	plugins []plugin
 }
 
 // has reports whether the metadata lists version (a scan: only a publish
@@ -124,6 +128,11 @@ func decodePublicMetadata(key string, body []byte) (*publicMetadata, error) {
 	}
 	if m.Versioning != nil {
 		pm.lastUpdated, _ = time.Parse(lastUpdatedFormat, string(m.Versioning.LastUpdated))
+	}
+	for _, pl := range m.Plugins {
+		if pl.Prefix != "" && validID(string(pl.Prefix), true) && validID(string(pl.ArtifactID), true) {
+			pm.plugins = append(pm.plugins, pl)
+		}
 	}
 	return pm, nil
 }

@@ -42,6 +42,7 @@ func TestDecodePublicMetadata(t *testing.T) {
 		{"no versioning", `<metadata><groupId>com.acme</groupId></metadata>`, nil, false},
 		{"another artifact", doc("com.acme", "other", "1.0"), nil, true},
 		{"another group", doc("org.acme", "lib", "1.0"), nil, true},
+		{"plugin group", `<metadata><plugins><plugin><name>Foo</name><prefix>foo</prefix><artifactId>maven-foo-plugin</artifactId></plugin></plugins></metadata>`, nil, false},
 		{"not XML", `{"versions":[]}`, nil, true},
 		{"trailing garbage", doc("com.acme", "lib", "1.0") + "<x/>", nil, true},
 	}
@@ -61,6 +62,9 @@ func TestDecodePublicMetadata(t *testing.T) {
 				if !m.has(v) {
 					t.Errorf("has[%s] false", v)
 				}
+			}
+			if strings.Contains(tt.body, "<plugins>") && (len(m.plugins) != 1 || m.plugins[0].Prefix != "foo" || m.plugins[0].ArtifactID != "maven-foo-plugin") {
+				t.Errorf("plugins %+v", m.plugins)
 			}
 			if strings.Contains(tt.body, "lastUpdated") && !m.lastUpdated.Equal(time.Date(2024, 1, 2, 3, 4, 5, 0, time.UTC)) {
 				t.Errorf("lastUpdated %v", m.lastUpdated)
@@ -194,6 +198,12 @@ func TestPublicConnection(t *testing.T) {
 	}
 	if vv.Version.OriginType != model.OriginExternal || vv.Version.OriginExternal != "public:maven-central" || len(vv.Assets) != 2 {
 		t.Errorf("ingested 1.0: origin %s %s, %d assets", vv.Version.OriginType, vv.Version.OriginExternal, len(vv.Assets))
+	}
+
+	// A plugin group's prefixes are passed on (mvn PREFIX:GOAL).
+	up.Add("org.acme.plugins", "maven-foo-plugin", "1.0", map[string][]byte{"pom": pom("org.acme.plugins", "maven-foo-plugin", "1.0", "")})
+	if md := string(f.expect("GET", "org/acme/plugins/maven-metadata.xml", nil, http.StatusOK)); !strings.Contains(md, "<prefix>foo</prefix>") || strings.Contains(md, "<version>") {
+		t.Errorf("plugin group metadata:\n%s", md)
 	}
 
 	// SNAPSHOTs are not fetched; neither is a file the repository lacks.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
@@ -83,6 +84,9 @@ type listing struct {
 	found bool
 	// unavailable is the failure of a public repository the chain reached.
 	unavailable error
+	// plugins are the plugin prefixes public repositories list when the
+	// path is a plugin group's (the first listing a prefix wins).
+	plugins []plugin
 }
 
 // listChain lists the artifact's versions along the chain: each version
@@ -130,6 +134,11 @@ func (h *Handler) listChain(ctx context.Context, chain []service.ChainEntry, gro
 		for _, v := range m.versions {
 			add(v, true, m.lastUpdated)
 		}
+		for _, pl := range m.plugins {
+			if !slices.ContainsFunc(l.plugins, func(x plugin) bool { return x.Prefix == pl.Prefix }) {
+				l.plugins = append(l.plugins, pl)
+			}
+		}
 	}
 	return l
 }
@@ -162,6 +171,11 @@ func (h *Handler) resolvedMetadata(ctx context.Context, req *endpoint.Request, p
 		return newDoc(RenderSnapshotMetadata(p.GroupID, p.ArtifactID, v.Version, files), last), nil
 	}
 	l := h.listChain(ctx, chain, p.GroupID, p.ArtifactID)
+	if len(l.versions) == 0 && len(l.plugins) > 0 {
+		// A plugin group's prefixes, as the public repositories list them:
+		// what "mvn PREFIX:GOAL" resolves through.
+		return newDoc(renderPluginGroup(l.plugins), time.Time{}), nil
+	}
 	if len(l.versions) == 0 {
 		if l.unavailable != nil && !l.found {
 			return nil, l.unavailable
