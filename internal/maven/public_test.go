@@ -353,4 +353,19 @@ func TestPublicConnectionsInOrder(t *testing.T) {
 		}
 	}
 	f.expect("GET", "org/clj/tool/0.2/tool-0.2.jar", nil, http.StatusNotFound)
+
+	// The retained copy lacks the POM: fetched through the connection
+	// into jstore, and the retained copy completed.
+	f.expect("GET", "org/clj/tool/0.1/tool-0.1.pom", nil, http.StatusOK)
+	for _, repo := range []string{"jstore", formattest.Repository} {
+		ref := f.ref("org.clj", "tool")
+		ref.Repository = repo
+		vv, err := f.svc.ViewVersion(ctx, admin, ref, "0.1", service.ViewOptions{})
+		if err != nil || len(vv.Assets) != 2 {
+			t.Errorf("%s: 0.1 after its POM was asked: %+v %v, want 2 assets", repo, vv, err)
+		}
+	}
+	if n := clojars.Requests("/org/clj/tool/0.1/tool-0.1.pom"); n != 1 {
+		t.Errorf("the POM was fetched %d times", n)
+	}
 }
