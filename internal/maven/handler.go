@@ -29,11 +29,47 @@ type Handler struct {
 	svc  *service.Service
 	log  *slog.Logger
 	docs *doccache.Cache[*doc]
+	// public are the public repositories behind the Maven connections,
+	// by connection name.
+	public map[string]*publicRepo
 }
 
-// New returns a handler over env's service, with its metadata cache.
-func New(env format.Env) *Handler {
-	return &Handler{svc: env.Service, log: env.Log, docs: format.NewDocCache(env, (*doc).size)}
+// New returns a handler over env's service, with its metadata cache and
+// a publiccache per Maven connection.
+func New(env format.Env) (*Handler, error) {
+	h := &Handler{svc: env.Service, log: env.Log, docs: format.NewDocCache(env, (*doc).size), public: map[string]*publicRepo{}}
+	for _, c := range connections {
+		p, err := newPublicRepo(c.Name, env.URL(c.Name), env.PublicCache(c.Name))
+		if err != nil {
+			return nil, err
+		}
+		h.public[c.Name] = p
+	}
+	return h, nil
+}
+
+// Endpoint is the handler as the format seam serves it, with the lookup
+// the service asks before a publish for each connection.
+func (h *Handler) Endpoint() *format.Endpoint {
+	ep := &format.Endpoint{Serve: h.Serve, Lookups: map[string]service.ExternalLookup{}}
+	for name, p := range h.public {
+		ep.Lookups[name] = p.hasVersion
+	}
+	return ep
+}
+
+// connections are CodeArtifact's five public Maven repositories.
+var connections = []format.Connection{
+	{Name: "public:maven-central", DefaultURL: "https://repo1.maven.org/maven2", Flag: "maven-central-url", Env: "WHARF_MAVEN_CENTRAL_URL",
+		Usage: "Maven Central behind the public:maven-central external connection"},
+	{Name: "public:maven-googleandroid", DefaultURL: "https://dl.google.com/android/maven2", Flag: "maven-google-url", Env: "WHARF_MAVEN_GOOGLE_URL",
+		Usage: "Google's Android Maven repository behind the public:maven-googleandroid external connection"},
+	{Name: "public:maven-gradleplugins", DefaultURL: "https://plugins.gradle.org/m2", Flag: "maven-gradle-plugins-url", Env: "WHARF_MAVEN_GRADLE_PLUGINS_URL",
+		Usage: "the Gradle plugin portal behind the public:maven-gradleplugins external connection"},
+	{Name: "public:maven-commonsware", DefaultURL: "https://repo.commonsware.com", Flag: "maven-commonsware-url", Env: "WHARF_MAVEN_COMMONSWARE_URL",
+		Usage: "CommonsWare's Android repository behind the public:maven-commonsware external connection"},
+	{Name: "public:maven-clojars", DefaultURL: "https://repo.clojars.org", Flag: "maven-clojars-url", Env: "WHARF_MAVEN_CLOJARS_URL",
+		Usage: "Clojars behind the public:maven-clojars external connection"},
 }
 
 // Format declares Maven to the format seam: {public}/maven/{domain}-{owner}/{repo}/,
@@ -42,24 +78,16 @@ func New(env format.Env) *Handler {
 var Format = format.Format{
 	Name:   model.FormatMaven,
 	Scheme: endpoint.Basic,
-	// Declared for their flags; this server does not fetch from them
-	// yet, so a miss that would go there is a 502 (upstream.go).
-	Connections: []format.Connection{
-		{Name: "public:maven-central", DefaultURL: "https://repo1.maven.org/maven2", Flag: "maven-central-url", Env: "WHARF_MAVEN_CENTRAL_URL",
-			Usage: "Maven Central behind the public:maven-central external connection"},
-		{Name: "public:maven-googleandroid", DefaultURL: "https://maven.google.com", Flag: "maven-google-url", Env: "WHARF_MAVEN_GOOGLE_URL",
-			Usage: "Google's Android Maven repository behind the public:maven-googleandroid external connection"},
-		{Name: "public:maven-gradleplugins", DefaultURL: "https://plugins.gradle.org/m2", Flag: "maven-gradle-plugins-url", Env: "WHARF_MAVEN_GRADLE_PLUGINS_URL",
-			Usage: "the Gradle plugin portal behind the public:maven-gradleplugins external connection"},
-		{Name: "public:maven-commonsware", DefaultURL: "https://repo.commonsware.com", Flag: "maven-commonsware-url", Env: "WHARF_MAVEN_COMMONSWARE_URL",
-			Usage: "CommonsWare's Android repository behind the public:maven-commonsware external connection"},
-		{Name: "public:maven-clojars", DefaultURL: "https://repo.clojars.org", Flag: "maven-clojars-url", Env: "WHARF_MAVEN_CLOJARS_URL",
-			Usage: "Clojars behind the public:maven-clojars external connection"},
-	},
+	// Each proxies its public Maven 2 repository (public.go, upstream.go).
+	Connections: connections,
 	// Generated maven-metadata.xml documents with their checksums.
 	CacheBytes: 32 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {
-		return &format.Endpoint{Serve: New(env).Serve}, nil
+		h, err := New(env)
+		if err != nil {
+			return nil, err
+		}
+		return h.Endpoint(), nil
 	},
 }
 
@@ -162,8 +190,14 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 }
 
 // fail answers an error with its status (502 for a public repository
-// this server cannot reach).
+// that could not be read).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	var pe *publicError
+	if errors.As(err, &pe) {
+		h.log.Warn("maven external connection", "connection", pe.conn, "path", r.URL.Path, "err", pe.err)
+		endpoint.Errorf(w, http.StatusBadGateway, pe.Error())
+		return
+	}
 	endpoint.Error(w, r, h.log, err)
 }
 

@@ -245,3 +245,24 @@ func RenderSnapshotMetadata(groupID, artifactID, version string, files []Snapsho
 	b.WriteString("  </versioning>\n</metadata>\n")
 	return b.Bytes()
 }
+
+// renderPluginGroup writes a plugin group's maven-metadata.xml
+// (GROUP/maven-metadata.xml): the prefixes Maven resolves "mvn
+// PREFIX:GOAL" with. Wharf records none of its own; a public
+// repository's are passed on.
+func renderPluginGroup(plugins []plugin) []byte {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader)
+	b.WriteString("<metadata>\n  <plugins>\n")
+	for _, p := range plugins {
+		b.WriteString("    <plugin>\n")
+		if p.Name != "" {
+			element(&b, "      ", "name", string(p.Name))
+		}
+		element(&b, "      ", "prefix", string(p.Prefix))
+		element(&b, "      ", "artifactId", string(p.ArtifactID))
+		b.WriteString("    </plugin>\n")
+	}
+	b.WriteString("  </plugins>\n</metadata>\n")
+	return b.Bytes()
+}

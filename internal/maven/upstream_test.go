@@ -2,11 +2,9 @@ package maven
 
 import (
 	"errors"
-	"reflect"
 	"testing"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -34,62 +32,48 @@ func upVer(id int64, v string, st model.Status, day int) *model.Version {
 	return &model.Version{ID: id, Version: v, Status: st, PublishedTime: time.Date(2026, 1, day, 0, 0, 0, 0, time.UTC)}
 }
 
-func TestVersionSource(t *testing.T) {
+func TestFindSource(t *testing.T) {
 	pub := model.StatusPublished
 	p := Path{GroupID: "com.acme", ArtifactID: "lib", Version: "1.0"}
+	ext := func(v *model.Version, conn string) *model.Version {
+		v.OriginType, v.OriginExternal = model.OriginExternal, conn
+		return v
+	}
 	tests := []struct {
 		name     string
 		chain    []service.ChainEntry
+		path     Path
 		file     string
 		wantRepo string
-		wantErr  string
+		wantConn string
+		wantErr  bool
 	}{
-		{"found two levels up", []service.ChainEntry{upEntry("b", ""), upEntry("mid", ""), upEntry("full", "", upVer(1, "1.0", pub, 1))}, "lib-1.0.pom", "full", ""},
-		{"nearest copy lacks the file", []service.ChainEntry{upEntry("b", ""), upEntry("mid", "", upVer(2, "1.0", pub, 1)), upEntry("full", "", upVer(1, "1.0", pub, 1))}, "lib-1.0.pom", "", "notfound"},
-		{"version only", []service.ChainEntry{upEntry("b", ""), upEntry("mid", "", upVer(2, "1.0", pub, 1))}, "", "mid", ""},
-		{"archived upstream is skipped", []service.ChainEntry{upEntry("b", ""), upEntry("mid", "", upVer(2, "1.0", model.StatusArchived, 1)), upEntry("full", "", upVer(1, "1.0", pub, 1))}, "lib-1.0.jar", "full", ""},
-		{"miss reaches maven central", []service.ChainEntry{upEntry("b", ""), upEntry("store", "public:maven-central")}, "lib-1.0.jar", "", "unreachable"},
-		{"other format's connection is not searched", []service.ChainEntry{upEntry("b", "public:pypi")}, "lib-1.0.jar", "", "notfound"},
-		{"found before the connection", []service.ChainEntry{upEntry("b", ""), upEntry("a", "", upVer(1, "1.0", pub, 1)), upEntry("store", "public:maven-central")}, "lib-1.0.jar", "a", ""},
+		{"found two levels up", []service.ChainEntry{upEntry("b", ""), upEntry("mid", ""), upEntry("full", "", upVer(1, "1.0", pub, 1))}, p, "lib-1.0.pom", "full", "", false},
+		{"nearest copy lacks the file", []service.ChainEntry{upEntry("b", ""), upEntry("mid", "", upVer(2, "1.0", pub, 1)), upEntry("full", "", upVer(1, "1.0", pub, 1))}, p, "lib-1.0.pom", "", "", true},
+		{"version only", []service.ChainEntry{upEntry("b", ""), upEntry("mid", "", upVer(2, "1.0", pub, 1))}, p, "", "mid", "", false},
+		{"archived upstream is skipped", []service.ChainEntry{upEntry("b", ""), upEntry("mid", "", upVer(2, "1.0", model.StatusArchived, 1)), upEntry("full", "", upVer(1, "1.0", pub, 1))}, p, "lib-1.0.jar", "full", "", false},
+		{"miss reaches maven central", []service.ChainEntry{upEntry("b", ""), upEntry("store", "public:maven-central")}, p, "lib-1.0.jar", "store", "public:maven-central", false},
+		{"a SNAPSHOT is not fetched from a public repository", []service.ChainEntry{upEntry("b", ""), upEntry("store", "public:maven-central")},
+			Path{GroupID: "com.acme", ArtifactID: "lib", Version: "1.0-SNAPSHOT"}, "lib-1.0-SNAPSHOT.jar", "", "", true},
+		{"other format's connection is not searched", []service.ChainEntry{upEntry("b", "public:pypi")}, p, "lib-1.0.jar", "", "", true},
+		{"found before the connection", []service.ChainEntry{upEntry("b", ""), upEntry("a", "", upVer(1, "1.0", pub, 1)), upEntry("store", "public:maven-central")}, p, "lib-1.0.jar", "a", "", false},
+		{"retained public copy lacks the file: fetched through the connection", []service.ChainEntry{upEntry("b", "", ext(upVer(2, "1.0", pub, 1), "public:maven-clojars")),
+			upEntry("mid", ""), upEntry("store", "public:maven-clojars", ext(upVer(1, "1.0", pub, 1), "public:maven-clojars"))}, p, "lib-1.0.pom", "store", "public:maven-clojars", false},
+		{"public copy whose connection left the chain", []service.ChainEntry{upEntry("b", "", ext(upVer(2, "1.0", pub, 1), "public:maven-central"))}, p, "lib-1.0.pom", "", "", true},
+		{"own copy lacking the file is not completed from public", []service.ChainEntry{upEntry("b", "", upVer(2, "1.0", pub, 1)), upEntry("store", "public:maven-central")}, p, "lib-1.0.pom", "", "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			e, _, err := versionSource(tt.chain, p, tt.file)
-			var ur *endpoint.UnreachableError
-			switch tt.wantErr {
-			case "notfound":
+			src, err := findSource(tt.chain, tt.path, tt.file)
+			if tt.wantErr {
 				if !errors.Is(err, model.ErrNotFound) {
-					t.Fatalf("err %v, want not found", err)
+					t.Fatalf("got %+v, %v; want not found", src, err)
 				}
-			case "unreachable":
-				if !errors.As(err, &ur) || ur.Connection != "public:maven-central" {
-					t.Fatalf("err %v, want unreachable public:maven-central", err)
-				}
-			default:
-				if err != nil || e.Repo.Repository != tt.wantRepo {
-					t.Fatalf("got %+v, %v; want %s", e, err, tt.wantRepo)
-				}
+				return
+			}
+			if err != nil || src.entry.Repo.Repository != tt.wantRepo || src.conn != tt.wantConn {
+				t.Fatalf("got %+v, %v; want %s through %q", src, err, tt.wantRepo, tt.wantConn)
 			}
 		})
-	}
-}
-
-func TestListedInChain(t *testing.T) {
-	pub, unl := model.StatusPublished, model.StatusUnlisted
-	chain := []service.ChainEntry{
-		upEntry("b", "", upVer(1, "1.0", pub, 1), upVer(2, "3.0", unl, 9)),
-		upEntry("a", "", upVer(3, "1.0", pub, 2), upVer(4, "2.0", pub, 5), upVer(5, "3.0", pub, 9)),
-		upEntry("store", "public:maven-clojars"),
-	}
-	listed, last, conn := listedInChain(chain)
-	// 3.0 is Unlisted in b, the nearer copy: not listed.
-	if !reflect.DeepEqual(listed, []string{"1.0", "2.0"}) {
-		t.Errorf("listed %v", listed)
-	}
-	if want := time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC); !last.Equal(want) {
-		t.Errorf("last %v, want %v", last, want)
-	}
-	if conn != "public:maven-clojars" {
-		t.Errorf("conn %q", conn)
 	}
 }

@@ -30,8 +30,10 @@ const DebianMavenRepo = "/usr/share/maven-repo"
 // Debian's tree lacks: a .sha1, .md5, .sha256 and .sha512 beside every
 // file, computed when not on disk, and a maven-metadata.xml per artifact
 // (GROUP/ARTIFACT/maven-metadata.xml) listing the versions that have a
-// POM, generated when not on disk. Files answer If-Modified-Since; a
-// directory or anything missing is 404.
+// POM, generated when not on disk; and for a plugin group (a directory
+// of plugin artifacts: org/apache/maven/plugins) a GROUP/maven-metadata.xml
+// listing their prefixes. Files answer If-Modified-Since; a directory or
+// anything missing is 404.
 type Maven struct {
 	Control
 	root string
@@ -143,7 +145,9 @@ func (m *Maven) content(p string, served bool) ([]byte, time.Time, error) {
 			}
 			var err error
 			if b, at, err = m.metadata(path.Dir(p)); err != nil {
-				return nil, time.Time{}, err
+				if b, at, err = m.pluginGroup(path.Dir(p)); err != nil {
+					return nil, time.Time{}, err
+				}
 			}
 		}
 	}
@@ -232,6 +236,71 @@ func (m *Maven) metadata(dir string) ([]byte, time.Time, error) {
 		}
 	}
 	md.Versioning.LastUpdated = last.UTC().Format("20060102150405")
+	b, err := xml.MarshalIndent(md, "", "  ")
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	return append([]byte(xml.Header), append(b, '\n')...), last, nil
+}
+
+// pluginPrefix is the prefix Maven gives a plugin by convention
+// (maven-dependency-plugin: dependency; versions-maven-plugin: versions).
+func pluginPrefix(artifactID string) string {
+	if p, ok := strings.CutPrefix(artifactID, "maven-"); ok {
+		if p, ok = strings.CutSuffix(p, "-plugin"); ok && p != "" {
+			return p
+		}
+	}
+	if p, ok := strings.CutSuffix(artifactID, "-maven-plugin"); ok && p != "" {
+		return p
+	}
+	return ""
+}
+
+// pluginGroup generates a plugin group's GROUP/maven-metadata.xml, as
+// Maven Central has one for org.apache.maven.plugins: the prefix of each
+// plugin artifact of the group (named by convention, with a version
+// holding its POM), which "mvn PREFIX:GOAL" resolves through.
+func (m *Maven) pluginGroup(dir string) ([]byte, time.Time, error) {
+	names := map[string]bool{}
+	if ents, err := os.ReadDir(filepath.Join(m.root, filepath.FromSlash(dir))); err == nil {
+		for _, e := range ents {
+			names[e.Name()] = true
+		}
+	}
+	m.mu.RLock()
+	for p := range m.added {
+		if rest, ok := strings.CutPrefix(p, dir+"/"); ok {
+			name, _, _ := strings.Cut(rest, "/")
+			names[name] = true
+		}
+	}
+	m.mu.RUnlock()
+	type plugin struct {
+		Prefix     string `xml:"prefix"`
+		ArtifactID string `xml:"artifactId"`
+	}
+	var md struct {
+		XMLName xml.Name `xml:"metadata"`
+		Plugins []plugin `xml:"plugins>plugin"`
+	}
+	var last time.Time
+	for name := range names {
+		prefix := pluginPrefix(name)
+		if prefix == "" {
+			continue
+		}
+		if _, at, err := m.metadata(dir + "/" + name); err == nil {
+			md.Plugins = append(md.Plugins, plugin{Prefix: prefix, ArtifactID: name})
+			if at.After(last) {
+				last = at
+			}
+		}
+	}
+	if len(md.Plugins) == 0 {
+		return nil, time.Time{}, fs.ErrNotExist
+	}
+	sort.Slice(md.Plugins, func(i, j int) bool { return md.Plugins[i].ArtifactID < md.Plugins[j].ArtifactID })
 	b, err := xml.MarshalIndent(md, "", "  ")
 	if err != nil {
 		return nil, time.Time{}, err

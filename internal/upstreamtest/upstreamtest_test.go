@@ -321,6 +321,26 @@ func TestMaven(t *testing.T) {
 	if g := get(t, srv.URL+"/org/acme/lib/1.10/lib-1.10.jar.sha1"); g.body != hex.EncodeToString(s1[:]) {
 		t.Fatal("Corrupt changed the published checksum")
 	}
+	// A plugin group lists its plugins' prefixes; other directories and a
+	// plugin without a POM are not plugin groups.
+	m.Add("org.acme.plugins", "maven-foo-plugin", "1.0", map[string][]byte{"pom": []byte("<project/>")})
+	m.Add("org.acme.plugins", "bar-maven-plugin", "2.0", map[string][]byte{"pom": []byte("<project/>")})
+	m.Add("org.acme.plugins", "maven-nopom-plugin", "1.0", map[string][]byte{"jar": []byte("jar")})
+	m.Add("org.acme.plugins", "helper", "1.0", map[string][]byte{"pom": []byte("<project/>")})
+	if g := get(t, srv.URL+"/org/acme/plugins/maven-metadata.xml"); g.status != 200 ||
+		!strings.Contains(g.body, "<prefix>foo</prefix>\n      <artifactId>maven-foo-plugin</artifactId>") ||
+		!strings.Contains(g.body, "<prefix>bar</prefix>\n      <artifactId>bar-maven-plugin</artifactId>") ||
+		strings.Contains(g.body, "nopom") || strings.Contains(g.body, "helper") {
+		t.Fatalf("plugin group metadata: %d\n%s", g.status, g.body)
+	}
+	for _, tc := range []struct{ artifact, prefix string }{
+		{"maven-dependency-plugin", "dependency"}, {"versions-maven-plugin", "versions"}, {"maven-plugin", ""}, {"-maven-plugin", ""}, {"lib", ""},
+	} {
+		if got := pluginPrefix(tc.artifact); got != tc.prefix {
+			t.Errorf("pluginPrefix(%q) = %q, want %q", tc.artifact, got, tc.prefix)
+		}
+	}
+
 	// Conditional GET, as Maven's resolver may send.
 	g := get(t, srv.URL+"/org/acme/lib/1.9/lib-1.9.pom")
 	if g2 := get(t, srv.URL+"/org/acme/lib/1.9/lib-1.9.pom", "If-Modified-Since", g.header.Get("Last-Modified")); g2.status != 304 {
