@@ -9,7 +9,9 @@
 //     /usr/share/maven-repo, with the checksum files and
 //     maven-metadata.xml a real remote repository has;
 //   - Npm: an npm registry over packuments and tarballs fetched once from
-//     the real registry.
+//     the real registry;
+//   - RubyGems: a compact-index registry over .gem files, such as those
+//     rebuilt with RubyGems from the gems Debian's ruby bundles.
 //
 // Each embeds a Control: the switches tests need (a delay per request, an
 // outage answering 503 or closing connections, request counts), and each
