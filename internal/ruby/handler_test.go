@@ -35,7 +35,7 @@ type testEnv struct {
 	token string
 }
 
-func newTestEnv(t testing.TB) *testEnv {
+func newTestEnv(t testing.TB, opts ...formattest.Options) *testEnv {
 	t.Helper()
 	e := &testEnv{}
 	f := Format
@@ -47,7 +47,7 @@ func newTestEnv(t testing.TB) *testEnv {
 		e.h = h
 		return h.endpoint(), nil
 	}
-	fx := formattest.New(t, f)
+	fx := formattest.New(t, f, opts...)
 	e.svc, e.srv, e.base, e.token = fx.Service, fx.Server, fx.URL, fx.Token
 	return e
 }
