@@ -24,8 +24,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/doccache"
@@ -46,6 +48,10 @@ type Options struct {
 // maxDependencyGems is how many gems one dependency API call may name,
 // as on rubygems.org (Bundler asks for at most 50 at a time).
 const maxDependencyGems = 200
+
+// maxParallelReads bounds the gems of one dependency API call read at
+// the same time.
+const maxParallelReads = 8
 
 // maxNameSplits bounds the names tried when a file name is split into
 // gem name and version: "a-b-1.0.gem" may be gem a-b or gem a.
@@ -216,17 +222,29 @@ func (h *handler) dependencies(w http.ResponseWriter, r *http.Request, req *endp
 		textError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Too many gems: the dependency API takes at most %d names per request.", maxDependencyGems))
 		return
 	}
+	names = slices.DeleteFunc(names, func(n string) bool { return model.CheckGemName(n) != nil })
+	idxs := make([]*gemIndex, len(names))
+	errs := make([]error, len(names))
+	// The gems of one call are read side by side: through a public
+	// connection each may wait on the registry the first time.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelReads)
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			idxs[i], errs[i] = h.readIndex(r.Context(), req, name)
+		}()
+	}
+	wg.Wait()
 	entries := []any{}
-	for _, name := range names {
-		if model.CheckGemName(name) != nil {
+	for i, idx := range idxs {
+		if errors.Is(errs[i], model.ErrNotFound) {
 			continue
 		}
-		idx, err := h.readIndex(r.Context(), req, name)
-		if errors.Is(err, model.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			h.fail(w, r, err)
+		if errs[i] != nil {
+			h.fail(w, r, errs[i])
 			return
 		}
 		entries = append(entries, idx.dependencyEntries()...)
