@@ -24,8 +24,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/doccache"
@@ -47,15 +49,20 @@ type Options struct {
 // as on rubygems.org (Bundler asks for at most 50 at a time).
 const maxDependencyGems = 200
 
+// maxParallelReads bounds the gems of one dependency API call read at
+// the same time.
+const maxParallelReads = 8
+
 // maxNameSplits bounds the names tried when a file name is split into
 // gem name and version: "a-b-1.0.gem" may be gem a-b or gem a.
 const maxNameSplits = 8
 
 type handler struct {
-	svc   *service.Service
-	log   *slog.Logger
-	opts  Options
-	cache *doccache.Cache[*gemIndex]
+	svc    *service.Service
+	log    *slog.Logger
+	opts   Options
+	cache  *doccache.Cache[*gemIndex]
+	public *publicRegistry
 }
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request, req *endpoint.Request) {
@@ -122,7 +129,10 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	st := endpoint.Status(err)
 	msg := model.AsError(err).Message
 	var ue *endpoint.UnreachableError
+	var re *registryError
 	switch {
+	case errors.As(err, &re):
+		st, msg = http.StatusBadGateway, re.Error()
 	case errors.As(err, &ue):
 		msg = ue.Error()
 	case st == http.StatusInternalServerError:
@@ -144,16 +154,9 @@ func gemNotFound(name string) error {
 	return model.NotFound(model.ResourcePackage, name, "Gem %s was not found in this repository.", name)
 }
 
-// index returns the package's index at its current generation.
-func (h *handler) index(ctx context.Context, req *endpoint.Request, name string) (*gemIndex, error) {
-	ref := req.Repo.Package(model.FormatRuby, "", name)
-	st, err := h.svc.PackageState(ctx, req.Caller, ref)
-	if err != nil {
-		return nil, err
-	}
-	if !st.Found {
-		return nil, gemNotFound(name)
-	}
+// cachedIndex returns the index of a package of a repository without
+// sources at its current generation.
+func (h *handler) cachedIndex(ctx context.Context, req *endpoint.Request, ref service.PackageRef, st service.PackageState) (*gemIndex, error) {
 	return h.cache.Get(ctx, st.PkgID, "", st.Gen, func(ctx context.Context) (*gemIndex, int64, error) {
 		view, err := h.svc.ViewPackage(ctx, req.Caller, ref, service.ViewOptions{})
 		if err != nil {
@@ -178,7 +181,7 @@ func (h *handler) info(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 		textError(w, http.StatusNotFound, "Not found: "+escaped+" is not a gem name.")
 		return
 	}
-	idx, err := h.index(r.Context(), req, name)
+	idx, err := h.readIndex(r.Context(), req, name)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -219,17 +222,29 @@ func (h *handler) dependencies(w http.ResponseWriter, r *http.Request, req *endp
 		textError(w, http.StatusUnprocessableEntity, fmt.Sprintf("Too many gems: the dependency API takes at most %d names per request.", maxDependencyGems))
 		return
 	}
+	names = slices.DeleteFunc(names, func(n string) bool { return model.CheckGemName(n) != nil })
+	idxs := make([]*gemIndex, len(names))
+	errs := make([]error, len(names))
+	// The gems of one call are read side by side: through a public
+	// connection each may wait on the registry the first time.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelReads)
+	for i, name := range names {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			idxs[i], errs[i] = h.readIndex(r.Context(), req, name)
+		}()
+	}
+	wg.Wait()
 	entries := []any{}
-	for _, name := range names {
-		if model.CheckGemName(name) != nil {
+	for i, idx := range idxs {
+		if errors.Is(errs[i], model.ErrNotFound) {
 			continue
 		}
-		idx, err := h.index(r.Context(), req, name)
-		if errors.Is(err, model.ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			h.fail(w, r, err)
+		if errs[i] != nil {
+			h.fail(w, r, errs[i])
 			return
 		}
 		entries = append(entries, idx.dependencyEntries()...)
@@ -242,13 +257,15 @@ func (h *handler) dependencies(w http.ResponseWriter, r *http.Request, req *endp
 	}
 }
 
-// lookup finds the release a file name (FULL_NAME without extension)
-// names. The gem name ends at a "-" before a digit, but names may hold
-// "-2fa" too, so each such split is tried, shortest name first.
-func (h *handler) lookup(ctx context.Context, req *endpoint.Request, escaped string) (*release, string, error) {
-	full, err := url.PathUnescape(escaped)
+// lookup finds the index holding the file a name (FULL_NAME without
+// extension) names, in its releases or, for a repository with
+// public:ruby-gems-org, its public gems. The gem name ends at a "-"
+// before a digit, but names may hold "-2fa" too, so each such split is
+// tried, shortest name first.
+func (h *handler) lookup(ctx context.Context, req *endpoint.Request, escaped string) (idx *gemIndex, name, full string, err error) {
+	full, err = url.PathUnescape(escaped)
 	if err != nil {
-		return nil, "", gemNotFound(escaped)
+		return nil, "", "", gemNotFound(escaped)
 	}
 	tries := 0
 	for i := 1; i+1 < len(full) && tries < maxNameSplits; i++ {
@@ -260,27 +277,54 @@ func (h *handler) lookup(ctx context.Context, req *endpoint.Request, escaped str
 			continue
 		}
 		tries++
-		idx, err := h.index(ctx, req, name)
+		idx, err := h.readIndex(ctx, req, name)
 		if errors.Is(err, model.ErrNotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, "", err
+			return nil, "", "", err
 		}
-		if rel := idx.files[full]; rel != nil {
-			return rel, name, nil
+		if idx.files[full] != nil || idx.public[full] != nil {
+			return idx, name, full, nil
+		}
+		if !idx.viaConn {
+			continue
+		}
+		// A file the cached info lacks (released since it was fetched,
+		// pinned in a Gemfile.lock) makes Wharf ask the registry now.
+		g, err := h.public.gem(ctx, name, full)
+		if err != nil {
+			return nil, "", "", &registryError{conn: rubyGemsConnection, err: err}
+		}
+		if g == nil {
+			continue
+		}
+		if idx, err = h.readIndex(ctx, req, name); err != nil {
+			return nil, "", "", err
+		}
+		if idx.files[full] != nil || idx.public[full] != nil {
+			return idx, name, full, nil
 		}
 	}
-	return nil, "", model.NotFound(model.ResourceAsset, full, "%s was not found in this repository.", full)
+	return nil, "", "", model.NotFound(model.ResourceAsset, full, "%s was not found in this repository.", full)
 }
 
 // quick serves quick/Marshal.4.8/FULL_NAME.gemspec.rz for Published and
-// Unlisted gems.
-func (h *handler) quick(w http.ResponseWriter, r *http.Request, req *endpoint.Request, full string) {
-	rel, _, err := h.lookup(r.Context(), req, full)
+// Unlisted gems. The gemspec of a gem only the public registry has is
+// made from the gem, which is fetched (and ingested) first.
+func (h *handler) quick(w http.ResponseWriter, r *http.Request, req *endpoint.Request, escaped string) {
+	idx, name, full, err := h.lookup(r.Context(), req, escaped)
 	if err != nil {
 		h.fail(w, r, err)
 		return
+	}
+	rel := idx.files[full]
+	if rel == nil {
+		rel, err = h.fetchRelease(r.Context(), req, name, idx.public[full])
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
 	}
 	body := rel.quickSpec()
 	hd := w.Header()
@@ -293,14 +337,46 @@ func (h *handler) quick(w http.ResponseWriter, r *http.Request, req *endpoint.Re
 	}
 }
 
-// download serves gems/FULL_NAME.gem for Published and Unlisted gems.
-func (h *handler) download(w http.ResponseWriter, r *http.Request, req *endpoint.Request, full string) {
-	rel, name, err := h.lookup(r.Context(), req, full)
+// fetchRelease brings a public gem into the repository asked and returns
+// its release there.
+func (h *handler) fetchRelease(ctx context.Context, req *endpoint.Request, name string, g *publicGem) (*release, error) {
+	if err := h.fetchUpstream(ctx, req, name, g.version, g.full+".gem"); err != nil {
+		return nil, err
+	}
+	idx, err := h.readIndex(ctx, req, name)
+	if err != nil {
+		return nil, err
+	}
+	if rel := idx.files[g.full]; rel != nil {
+		return rel, nil
+	}
+	return nil, model.NotFound(model.ResourceAsset, g.full, "%s was not found in this repository.", g.full)
+}
+
+// download serves gems/FULL_NAME.gem for Published and Unlisted gems: the
+// repository's own copy, else the nearest upstream's or the public
+// registry's, retained first.
+func (h *handler) download(w http.ResponseWriter, r *http.Request, req *endpoint.Request, escaped string) {
+	ctx := r.Context()
+	idx, name, full, err := h.lookup(ctx, req, escaped)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
-	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, req.Repo.Package(model.FormatRuby, "", name), rel.version, rel.gem.File)
+	var version, file string
+	if rel := idx.files[full]; rel != nil {
+		version, file = rel.version, rel.gem.File
+	} else {
+		g := idx.public[full]
+		version, file = g.version, g.full+".gem"
+	}
+	ref := req.Repo.Package(model.FormatRuby, "", name)
+	ac, err := h.svc.OpenAsset(ctx, req.Caller, ref, version, file)
+	if errors.Is(err, model.ErrNotFound) && idx.resolved {
+		if err = h.fetchUpstream(ctx, req, name, version, file); err == nil {
+			ac, err = h.svc.OpenAsset(ctx, req.Caller, ref, version, file)
+		}
+	}
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -312,7 +388,7 @@ func (h *handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 	// The same name may come back with other bytes after a delete, so
 	// caches revalidate (a 304 by ETag).
 	hd.Set("Cache-Control", "private, no-cache")
-	http.ServeContent(w, r, rel.gem.File, ac.Asset.Created, ac.Body)
+	http.ServeContent(w, r, file, ac.Asset.Created, ac.Body)
 }
 
 // push handles gem push: the body is the .gem. It is spooled to a

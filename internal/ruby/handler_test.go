@@ -35,15 +35,19 @@ type testEnv struct {
 	token string
 }
 
-func newTestEnv(t testing.TB) *testEnv {
+func newTestEnv(t testing.TB, opts ...formattest.Options) *testEnv {
 	t.Helper()
 	e := &testEnv{}
 	f := Format
 	f.New = func(env format.Env) (*format.Endpoint, error) {
-		e.h = newHandler(env, Options{SpoolDir: t.TempDir()})
-		return &format.Endpoint{Serve: e.h.serve}, nil
+		h, err := newHandler(env, Options{SpoolDir: t.TempDir()})
+		if err != nil {
+			return nil, err
+		}
+		e.h = h
+		return h.endpoint(), nil
 	}
-	fx := formattest.New(t, f)
+	fx := formattest.New(t, f, opts...)
 	e.svc, e.srv, e.base, e.token = fx.Service, fx.Server, fx.URL, fx.Token
 	return e
 }

@@ -65,7 +65,17 @@ type gemIndex struct {
 	// that download by exact name), under the platform as
 	// Gem::Platform#to_s spells it and as the gem spells it.
 	files map[string]*release
-	size  int64
+	// public are the gems only the public registry behind the chain's
+	// connection has (resolved indexes only), by FULL_NAME, and in the
+	// order /info lists them.
+	public       map[string]*publicGem
+	publicListed []*publicGem
+	// resolved says the index is a resolution chain's: a file it lists
+	// that the repository lacks is fetched from upstream.
+	resolved bool
+	// public names the index's chain reaching public:ruby-gems-org.
+	viaConn bool
+	size    int64
 }
 
 // release is one .gem of one stored version.
@@ -85,6 +95,16 @@ func (r *release) quickSpec() []byte {
 // buildIndex builds a package's index from its view: versions in the
 // order they were published, as rubygems.org's /info lists them.
 func buildIndex(view *service.PackageView) (*gemIndex, error) {
+	return buildMergedIndex(view, nil)
+}
+
+// buildMergedIndex builds the index of a resolution chain's merged view
+// and, when pub is not nil, the public registry's gems behind the chain's
+// external connection, after the chain's own: each public line whose
+// version the chain does not hold, and the lines of a version the chain
+// holds through that connection for the files it has not fetched yet
+// (their public line is how a client asks for them).
+func buildMergedIndex(view *service.PackageView, pub *publicInfo) (*gemIndex, error) {
 	idx := &gemIndex{gen: view.Package.Generation, name: view.Package.Key.Name, files: map[string]*release{}}
 	versions := slices.Clone(view.Versions)
 	slices.SortStableFunc(versions, func(a, b *model.Version) int {
@@ -120,6 +140,9 @@ func buildIndex(view *service.PackageView) (*gemIndex, error) {
 				writeInfoLine(&info, g)
 			}
 		}
+	}
+	if pub != nil {
+		idx.addPublic(&info, versions, pub)
 	}
 	idx.info = []byte(info.String())
 	idx.size += int64(len(idx.info)) * 2
@@ -188,7 +211,7 @@ func infoRequirement(r requirement) string {
 // with their requirements as Gem::Requirement#to_s writes them, which
 // Bundler splits on ", ".
 func (idx *gemIndex) dependencyEntries() []any {
-	out := make([]any, 0, len(idx.listed))
+	out := make([]any, 0, len(idx.listed)+len(idx.publicListed))
 	for _, rel := range idx.listed {
 		s := rel.gem.Spec
 		deps := make([]any, 0, len(s.Dependencies))
@@ -201,6 +224,18 @@ func (idx *gemIndex) dependencyEntries() []any {
 			{symbol("name"), s.Name},
 			{symbol("number"), s.Version},
 			{symbol("platform"), s.Platform},
+			{symbol("dependencies"), deps},
+		})
+	}
+	for _, g := range idx.publicListed {
+		deps := make([]any, len(g.deps))
+		for i, d := range g.deps {
+			deps[i] = []any{d[0], d[1]}
+		}
+		out = append(out, hash{
+			{symbol("name"), idx.name},
+			{symbol("number"), g.version},
+			{symbol("platform"), g.platform},
 			{symbol("dependencies"), deps},
 		})
 	}

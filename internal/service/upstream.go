@@ -316,7 +316,9 @@ func completeRetained(tx meta.Tx, src, v *model.Version) (bool, error) {
 	if !added {
 		return false, nil
 	}
-	v.Revision = src.Revision
+	// The source's format metadata describes the files it gained (a
+	// RubyGems platform gem), so the copy takes it with them.
+	v.Revision, v.FormatMetadata = src.Revision, src.FormatMetadata
 	return true, tx.UpdateVersion(v)
 }
 
@@ -332,6 +334,11 @@ type IngestRequest struct {
 	// (npm: the registry's dist-tags that point at it).
 	State     map[string]string
 	Published time.Time
+	// MergeFormatMetadata, when set, gives a version an earlier ingestion
+	// created its format metadata with this asset's part added (RubyGems
+	// lists each platform gem of a version there); it is not called for a
+	// new version, which takes Metadata.FormatMetadata.
+	MergeFormatMetadata func(cur []byte) ([]byte, error)
 }
 
 // IngestExternal stores a version fetched through the repository's
@@ -379,7 +386,7 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 		}
 		version := model.NormalizeVersion(k.Format, req.Version)
 		if v, err := tx.GetVersion(p.ID, version); err == nil {
-			return s.addExternalAsset(ctx, tx, v, req.Connection, a, leased, &pkgID)
+			return s.addExternalAsset(ctx, tx, v, req, a, leased, &pkgID)
 		} else if !errors.Is(err, meta.ErrNotFound) {
 			return err
 		}
@@ -426,8 +433,8 @@ func (s *Service) IngestExternal(ctx context.Context, c Caller, req IngestReques
 // A version that did not come through the same connection, that is not
 // Published, or that has the file already is left alone (a concurrent
 // ingestion won, or the repository's own copy wins).
-func (s *Service) addExternalAsset(ctx context.Context, tx meta.Tx, v *model.Version, conn string, a *model.Asset, leased string, pkgID *int64) error {
-	if v.OriginType != model.OriginExternal || v.OriginExternal != conn || v.Status != model.StatusPublished {
+func (s *Service) addExternalAsset(ctx context.Context, tx meta.Tx, v *model.Version, req IngestRequest, a *model.Asset, leased string, pkgID *int64) error {
+	if v.OriginType != model.OriginExternal || v.OriginExternal != req.Connection || v.Status != model.StatusPublished {
 		return tx.ReleaseBlob(leased)
 	}
 	if _, err := tx.GetAsset(v.ID, a.Name); err == nil {
@@ -437,6 +444,13 @@ func (s *Service) addExternalAsset(ctx context.Context, tx meta.Tx, v *model.Ver
 	}
 	if err := s.attachAsset(ctx, tx, v, a); err != nil {
 		return err
+	}
+	if req.MergeFormatMetadata != nil {
+		doc, err := req.MergeFormatMetadata(v.FormatMetadata)
+		if err != nil {
+			return err
+		}
+		v.FormatMetadata = doc
 	}
 	v.Revision = newRevision() // its assets changed
 	if err := tx.UpdateVersion(v); err != nil {

@@ -3,6 +3,7 @@ package service
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -293,5 +294,54 @@ func TestIngestExternalFilesOneByOne(t *testing.T) {
 	ingest("1.0.0", "c.tgz", "third file")
 	if names, _ := files("store", "1.0.0"); len(names) != 2 {
 		t.Errorf("an Unlisted version gained a file: %v", names)
+	}
+}
+
+// TestIngestExternalMergesFormatMetadata: a file completing a version
+// ingested through the connection merges its part into the version's
+// format metadata (RubyGems lists each platform gem there), and a
+// retained copy completed later takes the source's format metadata with
+// the file.
+func TestIngestExternalMergesFormatMetadata(t *testing.T) {
+	ctx := context.Background()
+	s, _ := newTestService(t)
+	createRepo(t, s, "store")
+	createRepo(t, s, "team", "store")
+	if _, err := s.AssociateExternalConnection(ctx, admin, ExternalConnectionInput{RepositoryInput: RepositoryInput{Domain: "dom", Repository: "store"}, ExternalConnection: "public:npmjs"}); err != nil {
+		t.Fatal(err)
+	}
+	ingest := func(file string) {
+		t.Helper()
+		mustDo(t, s.IngestExternal(ctx, admin, IngestRequest{Ref: npmRef("store"), Connection: "public:npmjs", Version: "1.0.0",
+			Asset:    Upload{Name: file, Body: strings.NewReader("content of " + file)},
+			Metadata: &VersionMetadata{FormatMetadata: []byte(`["` + file + `"]`)},
+			MergeFormatMetadata: func(cur []byte) ([]byte, error) {
+				var files []string
+				if err := json.Unmarshal(cur, &files); err != nil {
+					return nil, err
+				}
+				return json.Marshal(append(files, file))
+			}}))
+	}
+	doc := func(repo string) string {
+		t.Helper()
+		view, err := s.ViewPackage(ctx, admin, npmRef(repo), ViewOptions{})
+		if err != nil || len(view.Versions) != 1 {
+			t.Fatalf("%s: %+v %v", repo, view, err)
+		}
+		return string(view.Versions[0].FormatMetadata)
+	}
+	ingest("a.tgz")
+	mustDo(t, s.RetainVersion(ctx, admin, npmRef("team"), "store", "1.0.0"))
+	ingest("b.tgz")
+	if got, want := doc("store"), `["a.tgz","b.tgz"]`; got != want {
+		t.Errorf("store format metadata = %s, want %s", got, want)
+	}
+	if got := doc("team"); got != `["a.tgz"]` {
+		t.Errorf("team before retaining again = %s", got)
+	}
+	mustDo(t, s.RetainVersion(ctx, admin, npmRef("team"), "store", "1.0.0"))
+	if got, want := doc("team"), `["a.tgz","b.tgz"]`; got != want {
+		t.Errorf("team after retaining again = %s, want %s", got, want)
 	}
 }

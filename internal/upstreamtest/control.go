@@ -12,7 +12,9 @@
 //     the real registry;
 //   - Cargo: a sparse registry (config.json, index files, downloads) over
 //     .crate files packaged from crate sources such as Debian's
-//     /usr/share/cargo/registry.
+//     /usr/share/cargo/registry;
+//   - RubyGems: a compact-index registry over .gem files, such as those
+//     rebuilt with RubyGems from the gems Debian's ruby bundles.
 //
 // Each embeds a Control: the switches tests need (a delay per request, an
 // outage answering 503 or closing connections, request counts), and each
