@@ -22,7 +22,8 @@ import (
 
 // nugetFixtures are real packages made by nuget.exe 5.8's `nuget pack`
 // from the manifests in testdata/nuget/src (Wharf.Pub.App 1.0.0 depends
-// on Wharf.Pub.Lib >= 1.0.0; Lib has 1.0.0, 1.1.0 and 1.2.0). They are
+// on Wharf.Pub.Lib >= 1.0.0; Lib has 1.0.0, 1.1.0 and 1.2.0; Wharf.Pub.Extra
+// 1.0.0 depends on nothing). They are
 // checked in, a few kilobytes each, so that tests without Mono can serve
 // them; rebuild with `nuget pack X.nuspec -OutputDirectory ..` there.
 //
