@@ -199,8 +199,13 @@ func (h *Handler) doc(w http.ResponseWriter, r *http.Request, v *pkgView, name, 
 			h.fail(w, r, err)
 			return
 		}
+	} else if b := build(); b == nil {
+		doc = &rendered{}
+	} else if endpoint.AcceptsGzip(r) {
+		doc = newRendered(b, etagOf(b))
 	} else {
-		doc = render()
+		// Rendered for this request alone: no gzip copy nobody reads.
+		doc = &rendered{plain: b, etag: etagOf(b)}
 	}
 	if doc.plain == nil {
 		endpoint.Errorf(w, http.StatusNotFound, missing)

@@ -172,6 +172,26 @@ func TestPublicFeedPagesAndPush(t *testing.T) {
 	if feed.Requests("/v3/registration5-gz-semver2/wharf.pub.lib/page/1.0.0/1.1.0.json") != 1 {
 		t.Errorf("the page was not fetched: %v", feed.Paths())
 	}
+	// A version the feed unlisted stays in the flat index, listed:false
+	// in the registration (after a refresh: the leaf names it).
+	feed.Unlist("Wharf.Pub.Lib", "1.0.0")
+	time.Sleep(publiccache.DefaultMinRefetch + 100*time.Millisecond)
+	var leaf struct {
+		Listed bool `json:"listed"`
+	}
+	if code := e.getJSON(t, pathRegSemVer2+"wharf.pub.lib/9.9.9.json", &leaf); code != http.StatusNotFound {
+		t.Errorf("leaf of a version nobody has: %d", code)
+	}
+	reg = regIndexDoc{}
+	if code := e.getJSON(t, pathRegSemVer2+"wharf.pub.lib/index.json", &reg); code != 200 {
+		t.Fatalf("registration: %d", code)
+	}
+	if got := reg.leaves(); len(got) != 2 || got["1.0.0"] || !got["1.1.0"] {
+		t.Errorf("versions after unlisting 1.0.0 upstream: %v", got)
+	}
+	if w := e.do(http.MethodGet, pathFlat+"wharf.pub.lib/index.json", nil); w.Body.String() != versionsJSON("1.0.0", "1.1.0") {
+		t.Errorf("flat index with an unlisted version: %s", w.Body)
+	}
 	up := e.in("up")
 	if w := up.push(t, makeNupkg(t, spec{id: "Wharf.Pub.Lib", version: "1.1.0"})); w.Code != http.StatusConflict {
 		t.Errorf("push of a version the feed has: %d %s", w.Code, w.Body)

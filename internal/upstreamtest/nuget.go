@@ -53,9 +53,11 @@ type NuGet struct {
 	// 64 versions.
 	Inline int
 
-	mu      sync.RWMutex
-	pkgs    map[string][]*nugetVersion // by lowercase id, ascending
-	corrupt map[string]bool            // "id/version", lowercase
+	mu       sync.RWMutex
+	pkgs     map[string][]*nugetVersion // by lowercase id, ascending
+	corrupt  map[string]bool            // "id/version", lowercase
+	unlisted map[string]bool            // "id/version", lowercase
+	commits  map[string]int             // each package's changes, by lowercase id
 }
 
 type nugetVersion struct {
@@ -90,7 +92,7 @@ type nugetMeta struct {
 
 // NewNuGet makes an empty feed; Add puts packages in it.
 func NewNuGet() *NuGet {
-	return &NuGet{pkgs: map[string][]*nugetVersion{}, corrupt: map[string]bool{}}
+	return &NuGet{pkgs: map[string][]*nugetVersion{}, corrupt: map[string]bool{}, unlisted: map[string]bool{}, commits: map[string]int{}}
 }
 
 // nugetVersionSyntax is the normalized versions the stand-in accepts
@@ -144,6 +146,7 @@ func (n *NuGet) Add(data []byte) error {
 	vs := append(n.pkgs[key], v)
 	sort.Slice(vs, func(i, j int) bool { return compareNuGet(vs[i].version, vs[j].version) < 0 })
 	n.pkgs[key] = vs
+	n.commits[key]++
 	return nil
 }
 
@@ -167,6 +170,22 @@ func (n *NuGet) Corrupt(id, version string) {
 	n.mu.Lock()
 	n.corrupt[strings.ToLower(id+"/"+version)] = true
 	n.mu.Unlock()
+}
+
+// Unlist marks a version unlisted, as nuget.org's `nuget delete` does:
+// listed false and the 1900 published date in its catalog entry; the
+// flat container still lists and serves it.
+func (n *NuGet) Unlist(id, version string) {
+	n.mu.Lock()
+	n.unlisted[strings.ToLower(id+"/"+version)] = true
+	n.commits[strings.ToLower(id)]++
+	n.mu.Unlock()
+}
+
+func (n *NuGet) listed(v *nugetVersion) bool {
+	n.mu.RLock()
+	defer n.mu.RUnlock()
+	return !n.unlisted[strings.ToLower(v.id+"/"+v.version)]
 }
 
 // PackageHash is the packageHash the feed publishes for a version, ""
@@ -290,19 +309,21 @@ func (n *NuGet) flat(w http.ResponseWriter, r *http.Request, segs []string) {
 // Registration documents, as nuget.org shapes them.
 type (
 	nugetRegIndex struct {
-		ID    string         `json:"@id"`
-		Type  []string       `json:"@type"`
-		Count int            `json:"count"`
-		Items []nugetRegPage `json:"items"`
+		ID       string         `json:"@id"`
+		Type     []string       `json:"@type"`
+		CommitID string         `json:"commitId"`
+		Count    int            `json:"count"`
+		Items    []nugetRegPage `json:"items"`
 	}
 	nugetRegPage struct {
-		ID     string         `json:"@id"`
-		Type   string         `json:"@type"`
-		Count  int            `json:"count"`
-		Items  []nugetRegLeaf `json:"items,omitempty"`
-		Parent string         `json:"parent,omitempty"`
-		Lower  string         `json:"lower"`
-		Upper  string         `json:"upper"`
+		ID       string         `json:"@id"`
+		Type     string         `json:"@type"`
+		CommitID string         `json:"commitId"`
+		Count    int            `json:"count"`
+		Items    []nugetRegLeaf `json:"items,omitempty"`
+		Parent   string         `json:"parent,omitempty"`
+		Lower    string         `json:"lower"`
+		Upper    string         `json:"upper"`
 	}
 	nugetRegLeaf struct {
 		ID             string         `json:"@id"`
@@ -339,6 +360,10 @@ func (n *NuGet) catalogEntry(base string, v *nugetVersion, leaf bool) map[string
 		"projectUrl": v.meta.ProjectURL, "published": v.published.Format(time.RFC3339), "requireLicenseAcceptance": false,
 		"summary": "", "tags": strings.Fields(v.meta.Tags), "title": "", "version": v.version,
 	}
+	if !n.listed(v) {
+		e["listed"] = false
+		e["published"] = "1900-01-01T00:00:00+00:00"
+	}
 	if v.meta.License.Type == "expression" {
 		e["licenseExpression"] = v.meta.License.Value
 		e["licenseUrl"] = "https://licenses.nuget.org/" + v.meta.License.Value
@@ -374,6 +399,12 @@ func (n *NuGet) registration(w http.ResponseWriter, r *http.Request, base string
 		return
 	}
 	index := base + nugetReg + segs[0] + "/index.json"
+	// Every change to the package is a new commit, which the index and
+	// its pages name, as on nuget.org: an index changes whenever a page
+	// does.
+	n.mu.RLock()
+	commit := fmt.Sprintf("commit-%d", n.commits[segs[0]])
+	n.mu.RUnlock()
 	var pages [][]*nugetVersion
 	for rest := vs; len(rest) > 0; {
 		k := min(64, len(rest))
@@ -387,7 +418,7 @@ func (n *NuGet) registration(w http.ResponseWriter, r *http.Request, base string
 	page := func(p []*nugetVersion, withItems bool) nugetRegPage {
 		lower, upper := strings.ToLower(p[0].version), strings.ToLower(p[len(p)-1].version)
 		pg := nugetRegPage{ID: base + nugetReg + segs[0] + "/page/" + lower + "/" + upper + ".json", Type: "catalog:CatalogPage",
-			Count: len(p), Lower: lower, Upper: upper}
+			CommitID: commit, Count: len(p), Lower: lower, Upper: upper}
 		if withItems {
 			pg.Parent = index
 			for _, v := range p {
@@ -398,7 +429,7 @@ func (n *NuGet) registration(w http.ResponseWriter, r *http.Request, base string
 	}
 	switch {
 	case len(segs) == 2 && segs[1] == "index.json":
-		doc := nugetRegIndex{ID: index, Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"}, Count: len(pages)}
+		doc := nugetRegIndex{ID: index, Type: []string{"catalog:CatalogRoot", "PackageRegistration", "catalog:Permalink"}, CommitID: commit, Count: len(pages)}
 		for _, p := range pages {
 			doc.Items = append(doc.Items, page(p, len(vs) <= inline))
 		}
@@ -419,8 +450,8 @@ func (n *NuGet) registration(w http.ResponseWriter, r *http.Request, base string
 		}
 		l := n.leaf(base, v)
 		n.json(w, r, map[string]any{"@id": l.ID, "@type": []string{"Package", "http://schema.nuget.org/catalog#Permalink"},
-			"catalogEntry": l.CatalogEntry["@id"], "listed": true, "packageContent": l.PackageContent,
-			"published": v.published.Format(time.RFC3339), "registration": l.Registration}, true)
+			"catalogEntry": l.CatalogEntry["@id"], "listed": l.CatalogEntry["listed"], "packageContent": l.PackageContent,
+			"published": l.CatalogEntry["published"], "registration": l.Registration}, true)
 	default:
 		http.NotFound(w, r)
 	}
