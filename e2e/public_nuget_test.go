@@ -46,7 +46,7 @@ func packagesConfig(t *testing.T, pins ...string) string {
 //     registration, and `nuget install -Version` then finds it too);
 //   - with the feed stopped (503s, then closed connections), every
 //     version fetched still installs with an empty client cache, and a
-//     package never fetched fails with 502;
+//     version or a package never fetched fails with 502;
 //   - a nupkg corrupted upstream is refused (502, nuget fails) and
 //     nothing of it is retained.
 func TestPublicNuGetOrg(t *testing.T) {
@@ -114,8 +114,12 @@ func TestPublicNuGetOrg(t *testing.T) {
 	}
 	wantExternal("store", "wharf.pub.lib", "1.0.0", "1.1.0")
 
-	// The feed stopped: what was fetched still installs, a package
-	// never fetched is a 502.
+	// The feed stopped: what was fetched still installs; a version
+	// released just before (which the cached registration lacks) and a
+	// package never fetched are 502s.
+	if err := feed.AddFixtures("Wharf.Pub.Lib.1.2.0.nupkg"); err != nil {
+		t.Fatal(err)
+	}
 	token := s.Token(t, dom)
 	team := s.Endpoint(t, dom, "team", types.PackageFormatNuget)
 	for _, o := range []upstreamtest.Outage{upstreamtest.Unavailable, upstreamtest.Unreachable} {
@@ -129,7 +133,10 @@ func TestPublicNuGetOrg(t *testing.T) {
 		if got, log, err := g.install("Wharf.Pub.Extra", "-Version", "1.0.0"); err == nil {
 			t.Fatalf("outage %d: a package never fetched installed: %v\n%s", o, got, log)
 		}
-		for _, path := range []string{"wharf.pub.extra/index.json", "wharf.pub.extra/1.0.0/wharf.pub.extra.1.0.0.nupkg"} {
+		if got, log, err := g.install(packagesConfig(t, "Wharf.Pub.Lib", "1.2.0")); err == nil {
+			t.Fatalf("outage %d: a version never fetched installed: %v\n%s", o, got, log)
+		}
+		for _, path := range []string{"wharf.pub.extra/index.json", "wharf.pub.extra/1.0.0/wharf.pub.extra.1.0.0.nupkg", "wharf.pub.lib/1.2.0/wharf.pub.lib.1.2.0.nupkg"} {
 			resp := pyGet(t, team+"v3/flatcontainer/"+path, token, "")
 			if body := pyBody(t, resp); resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "public:nuget-org") {
 				t.Errorf("outage %d: GET %s: %d %s, want 502", o, path, resp.StatusCode, body)
@@ -140,9 +147,6 @@ func TestPublicNuGetOrg(t *testing.T) {
 	wantNoPackage(t, c, dom, "store", types.PackageFormatNuget, "", "wharf.pub.extra")
 
 	// Corrupted upstream: refused, nothing retained.
-	if err := feed.AddFixtures("Wharf.Pub.Lib.1.2.0.nupkg"); err != nil {
-		t.Fatal(err)
-	}
 	feed.Corrupt("Wharf.Pub.Lib", "1.2.0")
 	if got, log, err := g.install(packagesConfig(t, "Wharf.Pub.Lib", "1.2.0")); err == nil {
 		t.Fatalf("a corrupted nupkg installed: %v\n%s", got, log)

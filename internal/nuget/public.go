@@ -403,11 +403,16 @@ func publicErr(err error) error {
 
 // registration returns a package's public versions, nil when the feed
 // does not have the package. A want the cached registration lacks (a
-// lowercase normalized version) makes it ask the feed again now.
+// lowercase normalized version) makes it ask the feed again now; when
+// the feed cannot be asked, that is its failure, not a missing version.
 func (p *publicFeed) registration(ctx context.Context, idLower, want string) (*publicPackage, error) {
-	d, err := p.docs.Get(ctx, keyRegistration+idLower)
+	key := keyRegistration + idLower
+	d, err := p.docs.Get(ctx, key)
 	if err == nil && want != "" && d.pkg.byLower[want] == nil {
-		d, err = p.docs.Refetch(ctx, keyRegistration+idLower)
+		d, err = p.docs.Refetch(ctx, key)
+		if err == nil && d.pkg.byLower[want] == nil && p.docs.Failing(key) {
+			return nil, fmt.Errorf("%w: %s %s: the registration could not be read again", errUpstreamUnavailable, idLower, want)
+		}
 	}
 	if errors.Is(err, publiccache.ErrNotFound) {
 		return nil, nil
