@@ -447,7 +447,7 @@ func (p *publicFeed) hasVersion(ctx context.Context, k model.PackageKey, version
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		pkg, err := p.registration(context.WithoutCancel(ctx), strings.ToLower(k.Name), "")
+		pkg, err := p.registration(ctx, strings.ToLower(k.Name), "")
 		ch <- answer{pkg, err}
 	}()
 	select {
