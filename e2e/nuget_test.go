@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -316,12 +317,13 @@ func nugetLogin(t *testing.T, s *Server, dir, dom, repo string) *nugetRig {
 // TestNuGetUpstreamReadThrough: nuget pushes to a; nuget install through
 // b (b -> mid -> a) resolves the package and its dependency; b retains
 // the versions it downloaded and mid, between them, nothing; a miss
-// reaching public:nuget-org is a 502.
+// reaching public:nuget-org while its feed cannot be reached is a 502.
 func TestNuGetUpstreamReadThrough(t *testing.T) {
 	t.Parallel()
 	needTool(t, "aws")
 	dir := nugetDir(t)
-	s := StartServer(t)
+	// Nothing listens at the feed's address.
+	s := StartServerWith(t, ServerOptions{Args: []string{"--nuget-org-url", "http://" + freeAddr(t) + "/v3/index.json"}})
 	c := s.Client()
 	const dom = "nugetup"
 	Setup(t, c, dom, "upa", "mid", "upb", "nugetstore")
@@ -347,8 +349,12 @@ func TestNuGetUpstreamReadThrough(t *testing.T) {
 
 	store := s.Endpoint(t, dom, "nugetstore", types.PackageFormatNuget)
 	token := s.Token(t, dom)
-	wantBadGateway(t, store+"v3/flatcontainer/newtonsoft.json/index.json", token, "public:nuget-org")
-	wantBadGateway(t, store+"v3/flatcontainer/newtonsoft.json/13.0.1/newtonsoft.json.13.0.1.nupkg", token, "public:nuget-org")
+	for _, path := range []string{"newtonsoft.json/index.json", "newtonsoft.json/13.0.1/newtonsoft.json.13.0.1.nupkg"} {
+		resp := pyGet(t, store+"v3/flatcontainer/"+path, token, "")
+		if body := pyBody(t, resp); resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, "public:nuget-org could not be read") {
+			t.Errorf("GET %s: %d %s, want 502 naming public:nuget-org", path, resp.StatusCode, body)
+		}
+	}
 	wantNoPackage(t, c, dom, "nugetstore", types.PackageFormatNuget, "", "newtonsoft.json")
 }
 

@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"crypto/sha512"
+	"encoding/base64"
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -170,4 +176,69 @@ func probePOM(version string) []byte {
   <packaging>jar</packaging>
 </project>
 `)
+}
+
+// TestStandInNuGetWithNuget: nuget.exe installs a package with its
+// dependency from the NuGet stand-in (service index, registration,
+// flat container), finds a version released after its first fetch, and
+// refuses a corrupted nupkg (nuget.exe checks a package's zip, not
+// nuget.org's packageHash, so corruption shows as a broken package).
+func TestStandInNuGetWithNuget(t *testing.T) {
+	t.Parallel()
+	dir := nugetDir(t)
+	n := upstreamtest.NewNuGet()
+	if err := n.AddFixtures("Wharf.Pub.Lib.1.0.0.nupkg", "Wharf.Pub.App.1.0.0.nupkg"); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(n)
+	defer srv.Close()
+	g := &nugetRig{t: t, nuget: filepath.Join(dir, "nuget"), env: (&Server{}).Env(t), source: srv.URL + "/v3/index.json"}
+	g.home = t.TempDir()
+	for i, kv := range g.env {
+		if strings.HasPrefix(kv, "HOME=") {
+			g.env[i] = "HOME=" + g.home
+		}
+	}
+	if got := g.mustInstall("Wharf.Pub.App", "-Version", "1.0.0"); !slices.Equal(got, []string{"Wharf.Pub.App.1.0.0", "Wharf.Pub.Lib.1.0.0"}) {
+		t.Fatalf("install = %v", got)
+	}
+	t.Logf("nuget install asked %v", n.Paths())
+	for _, p := range []string{"/v3/index.json", "/v3/registration5-gz-semver2/wharf.pub.app/index.json", "/v3-flatcontainer/wharf.pub.lib/1.0.0/wharf.pub.lib.1.0.0.nupkg"} {
+		if n.Requests(p) == 0 {
+			t.Errorf("nuget never asked for %s; asked %v", p, n.Paths())
+		}
+	}
+
+	// A version released after the first fetch installs at once.
+	if err := n.AddFixtures("Wharf.Pub.Lib.1.1.0.nupkg"); err != nil {
+		t.Fatal(err)
+	}
+	if got := g.mustInstall("Wharf.Pub.Lib", "-Version", "1.1.0"); !slices.Equal(got, []string{"Wharf.Pub.Lib.1.1.0"}) {
+		t.Fatalf("install after a release = %v", got)
+	}
+
+	// A corrupted nupkg is served with bytes its catalog leaf's
+	// packageHash does not match (nuget.exe itself does not check it).
+	if err := n.AddFixtures("Wharf.Pub.Lib.1.2.0.nupkg"); err != nil {
+		t.Fatal(err)
+	}
+	n.Corrupt("Wharf.Pub.Lib", "1.2.0")
+	resp, err := http.Get(srv.URL + "/v3-flatcontainer/wharf.pub.lib/1.2.0/wharf.pub.lib.1.2.0.nupkg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	sum := sha512.Sum512(body)
+	if resp.StatusCode != http.StatusOK || base64.StdEncoding.EncodeToString(sum[:]) == n.PackageHash("Wharf.Pub.Lib", "1.2.0") {
+		t.Fatalf("corrupted nupkg: %d, matching its packageHash", resp.StatusCode)
+	}
+	var leaf struct {
+		Hash string `json:"packageHash"`
+	}
+	resp, err = http.Get(srv.URL + "/v3/catalog0/data/2024.01.02.03.04.05/wharf.pub.lib.1.2.0.json")
+	if err != nil || json.NewDecoder(resp.Body).Decode(&leaf) != nil || leaf.Hash != n.PackageHash("Wharf.Pub.Lib", "1.2.0") {
+		t.Fatalf("catalog leaf: %v %+v", err, leaf)
+	}
+	resp.Body.Close()
 }

@@ -72,6 +72,9 @@ type entry struct {
 	v      *model.Version
 	doc    *versionDoc
 	parsed model.NuGetVersion
+	// public is a version the public feed lists and no repository of
+	// the chain holds yet (its nuspec is the feed's).
+	public bool
 }
 
 func (e *entry) lower() string { return strings.ToLower(e.doc.Version) }

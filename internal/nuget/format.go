@@ -8,6 +8,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/format"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/service"
 )
 
 // Options tune the handler; zero values take the defaults.
@@ -18,14 +19,18 @@ type Options struct {
 	// SpoolDir holds pushed packages while they are checked (a zip is
 	// read from its end, so it is spooled to disk first).
 	SpoolDir string
+	// NuGetOrgURL is the service index behind the public:nuget-org
+	// external connection (default: the connection's configured URL).
+	NuGetOrgURL string
 }
 
 // Format declares NuGet to the format seam. NuGet clients send
 // credentials only after a Basic challenge, so every unauthenticated
 // request gets one; the endpoint is wrapped in drainOnChallenge, which
-// reads a push's body before that challenge. It reaches
-// public:nuget-org, whose registry this server does not fetch from yet:
-// a miss that would go there is a 502.
+// reads a push's body before that challenge. It proxies
+// public:nuget-org (public.go): the feed's versions show in the
+// documents of repositories that reach it and are fetched, verified and
+// retained when first downloaded.
 var Format = format.Format{
 	Name:   model.FormatNuGet,
 	Scheme: endpoint.Basic,
@@ -36,13 +41,17 @@ var Format = format.Format{
 	// Packages' parsed versions and the documents rendered from them.
 	CacheBytes: 256 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {
-		return New(env, Options{}).Endpoint(), nil
+		h, err := New(env, Options{})
+		if err != nil {
+			return nil, err
+		}
+		return h.Endpoint(), nil
 	},
 }
 
 // New builds the handler of a format being installed, its documents in
-// the format's document cache.
-func New(env format.Env, opts Options) *Handler {
+// the format's document cache and the public feed's in a publiccache.
+func New(env format.Env, opts Options) (*Handler, error) {
 	if opts.MaxPushBytes == 0 {
 		opts.MaxPushBytes = 5 << 30
 	}
@@ -53,12 +62,20 @@ func New(env format.Env, opts Options) *Handler {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Handler{svc: env.Service, log: log, opts: opts, docs: format.NewDocCache(env, sizeOf)}
+	if opts.NuGetOrgURL == "" {
+		opts.NuGetOrgURL = env.URL(nugetConnection)
+	}
+	public, err := newPublicFeed(opts.NuGetOrgURL, env.PublicCache(nugetConnection))
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{svc: env.Service, log: log, opts: opts, docs: format.NewDocCache(env, sizeOf), public: public}, nil
 }
 
 // Endpoint is the built format: the handler, behind drainOnChallenge.
 func (h *Handler) Endpoint() *format.Endpoint {
-	return &format.Endpoint{Serve: h.Serve, Wrap: func(next http.Handler) http.Handler {
-		return drainOnChallenge(next, h.opts.MaxPushBytes)
-	}}
+	return &format.Endpoint{Serve: h.Serve, Lookups: map[string]service.ExternalLookup{nugetConnection: h.publicHasVersion},
+		Wrap: func(next http.Handler) http.Handler {
+			return drainOnChallenge(next, h.opts.MaxPushBytes)
+		}}
 }

@@ -42,6 +42,8 @@ type Handler struct {
 	// documents rendered from them, by package generation, in the
 	// format's document cache.
 	docs *doccache.Cache[sized]
+	// public is the feed behind public:nuget-org.
+	public *publicFeed
 }
 
 // pkgEntries is a package's versions as NuGet clients see them.
@@ -143,7 +145,10 @@ type pkgView struct {
 // load reads a package for a read request: its own versions (cached by
 // generation) or, where the repository's upstreams or external
 // connection may add versions, the versions merged along the chain.
-func (h *Handler) load(ctx context.Context, req *endpoint.Request, id string) (*pkgView, error) {
+// want is the version (lowercase, normalized) the request names, if any:
+// the public feed is asked again at once when its cached registration
+// lacks it.
+func (h *Handler) load(ctx context.Context, req *endpoint.Request, id, want string) (*pkgView, error) {
 	idLower := strings.ToLower(id)
 	ref := req.Repo.Package(model.FormatNuGet, "", idLower)
 	st, err := h.svc.PackageState(ctx, req.Caller, ref)
@@ -152,7 +157,7 @@ func (h *Handler) load(ctx context.Context, req *endpoint.Request, id string) (*
 	}
 	v := &pkgView{ref: ref, idLower: idLower, pkgID: st.PkgID, gen: st.Gen, sources: st.Sources}
 	if st.Sources {
-		v.ents, err = h.mergedEntries(ctx, req, ref)
+		v.ents, err = h.mergedEntries(ctx, req, ref, want)
 		return v, err
 	}
 	ents, err := cachedGet(ctx, h.docs, st.PkgID, "entries", st.Gen, func(ctx context.Context) (*pkgEntries, int64, error) {
@@ -194,8 +199,13 @@ func (h *Handler) doc(w http.ResponseWriter, r *http.Request, v *pkgView, name, 
 			h.fail(w, r, err)
 			return
 		}
+	} else if b := build(); b == nil {
+		doc = &rendered{}
+	} else if endpoint.AcceptsGzip(r) {
+		doc = newRendered(b, etagOf(b))
 	} else {
-		doc = render()
+		// Rendered for this request alone: no gzip copy nobody reads.
+		doc = &rendered{plain: b, etag: etagOf(b)}
 	}
 	if doc.plain == nil {
 		endpoint.Errorf(w, http.StatusNotFound, missing)
@@ -210,7 +220,7 @@ func (h *Handler) flat(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 	segs, ok := segments(rest)
 	switch {
 	case ok && len(segs) == 2 && segs[1] == "index.json":
-		v, err := h.load(r.Context(), req, segs[0])
+		v, err := h.load(r.Context(), req, segs[0], "")
 		if err != nil {
 			h.fail(w, r, err)
 			return
@@ -268,17 +278,26 @@ func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint
 
 // nuspec serves a version's manifest as it was pushed.
 func (h *Handler) nuspec(w http.ResponseWriter, r *http.Request, req *endpoint.Request, idLower, version string) {
-	v, err := h.load(r.Context(), req, idLower)
+	v, err := h.load(r.Context(), req, idLower, version)
 	if err != nil {
 		h.fail(w, r, err)
 		return
 	}
 	e := v.ents.find(version)
-	if e == nil || e.doc.Nuspec == "" {
+	var b []byte
+	if e != nil && e.public {
+		// Not fetched yet: the feed's own manifest.
+		if b, err = h.public.nuspec(r.Context(), idLower, version); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+	} else if e != nil {
+		b = []byte(e.doc.Nuspec)
+	}
+	if len(b) == 0 {
 		endpoint.Errorf(w, http.StatusNotFound, fmt.Sprintf("Version %s of %s not found in repository %s.", version, idLower, req.Repo.Repository))
 		return
 	}
-	b := []byte(e.doc.Nuspec)
 	hd := w.Header()
 	hd.Set("Content-Type", "application/xml")
 	hd.Set("Cache-Control", "private, no-cache")
@@ -302,7 +321,11 @@ func (h *Handler) registration(w http.ResponseWriter, r *http.Request, req *endp
 		endpoint.Errorf(w, http.StatusNotFound, "Not found: a registration hive serves {id}/index.json, {id}/page/{lower}/{upper}.json and {id}/{version}.json.")
 		return
 	}
-	v, err := h.load(r.Context(), req, segs[0])
+	want := ""
+	if len(segs) == 2 && segs[1] != "index.json" {
+		want = model.NormalizeVersion(model.FormatNuGet, strings.TrimSuffix(segs[1], ".json"))
+	}
+	v, err := h.load(r.Context(), req, segs[0], want)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -355,7 +378,7 @@ func (h *Handler) search(w http.ResponseWriter, r *http.Request, req *endpoint.R
 		if q.packageID != "" && k.Name != q.packageID {
 			continue
 		}
-		v, err := h.load(r.Context(), req, k.Name)
+		v, err := h.load(r.Context(), req, k.Name, "")
 		var me *model.Error
 		if errors.As(err, &me) && me.Kind == model.KindNotFound {
 			continue // deleted meanwhile
@@ -422,6 +445,9 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 // fail answers err: a refusal 400 with its message, anything else by
 // the endpoint's mapping (internal errors logged, not shown).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if upstreamFailure(w, err) {
+		return
+	}
 	if isRefusal(err) {
 		msg := strings.TrimSuffix(err.Error(), ".")
 		endpoint.Errorf(w, http.StatusBadRequest, strings.ToUpper(msg[:1])+msg[1:]+".")

@@ -161,8 +161,14 @@ func newTestEndpointWith(tb testing.TB, opts Options) *testEndpoint {
 	}
 	mux := http.NewServeMux()
 	f := Format
-	f.New = func(env format.Env) (*format.Endpoint, error) { return New(env, opts).Endpoint(), nil }
-	if err := format.Install(mux, f, format.Env{Service: svc, Log: log}); err != nil {
+	f.New = func(env format.Env) (*format.Endpoint, error) {
+		h, err := New(env, opts)
+		if err != nil {
+			return nil, err
+		}
+		return h.Endpoint(), nil
+	}
+	if err := format.Install(mux, f, format.Env{Service: svc, Log: log, PublicCacheDir: filepath.Join(dir, "public-cache")}); err != nil {
 		tb.Fatal(err)
 	}
 	path := "/nuget/dom-" + account + "/repo/"

@@ -14,7 +14,10 @@
 //     .crate files packaged from crate sources such as Debian's
 //     /usr/share/cargo/registry;
 //   - RubyGems: a compact-index registry over .gem files, such as those
-//     rebuilt with RubyGems from the gems Debian's ruby bundles.
+//     rebuilt with RubyGems from the gems Debian's ruby bundles;
+//   - NuGet: a V3 feed laid out as nuget.org's (service index, flat
+//     container, gzipped registrations, catalog leaves with packageHash)
+//     over nupkgs made by nuget pack.
 //
 // Each embeds a Control: the switches tests need (a delay per request, an
 // outage answering 503 or closing connections, request counts), and each
