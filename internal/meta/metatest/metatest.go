@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"DomainPackages", testDomainPackages},
 		{"Events", testEvents},
 		{"EventsRollback", testEventsRollback},
+		{"WebhookSecret", testWebhookSecret},
 		{"RetentionRules", testRetentionRules},
 		{"Trash", testTrash},
 		{"Downloads", testDownloads},
