@@ -222,7 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
-	if err := mountConsole(mux, svc, acc.dir, rules, cfg.Logger); err != nil {
+	if err := mountConsole(mux, svc, acc.dir, rules, m, cfg.Logger); err != nil {
 		m.Close()
 		return nil, err
 	}

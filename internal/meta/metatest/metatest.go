@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"Events", testEvents},
 		{"EventsRollback", testEventsRollback},
 		{"WebhookSecret", testWebhookSecret},
+		{"ConsoleSessions", testConsoleSessions},
 		{"RetentionRules", testRetentionRules},
 		{"Trash", testTrash},
 		{"Downloads", testDownloads},
