@@ -17,6 +17,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/meta/postgres"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
+	"github.com/wharf-dev/wharf/internal/webhook"
 )
 
 const adminUsage = `Usage: wharf admin <command> [flags]
@@ -45,8 +46,9 @@ Commands:
                      (alias detach-policy)
   list-user-policies --account-id ID --user-name NAME
   reseal             [--old-secrets-key-file PATH]
-                     (encrypt every stored secret, and the generated
-                     admin-credentials.json, with the current key)
+                     (encrypt every stored secret, webhook signing
+                     secrets and the generated admin-credentials.json
+                     with the current key)
   new-secrets-key    (print a fresh random secrets key)
   webhook            add|list|remove|deliveries: package event webhooks
                      ('wharf admin webhook help')
@@ -397,7 +399,7 @@ var adminCommands = map[string]runFunc{
 		sort.Slice(out, func(i, j int) bool { return out[i].PolicyName < out[j].PolicyName })
 		return map[string]any{"PolicyNames": out}, err
 	},
-	"reseal": func(ctx context.Context, c *adminCmd, m *identity.Manager, _ meta.AccessStore) (any, error) {
+	"reseal": func(ctx context.Context, c *adminCmd, m *identity.Manager, store meta.AccessStore) (any, error) {
 		var old []*identity.Sealer
 		if *c.oldKeyFile != "" {
 			k, err := identity.LoadKey(*c.oldKeyFile)
@@ -417,13 +419,18 @@ var adminCommands = map[string]runFunc{
 		if err != nil {
 			return map[string]any{"Resealed": n, "KeyId": m.Sealer.KeyID()}, err
 		}
+		// Webhook signing secrets are sealed with the same key.
+		hooks, err := webhook.Reseal(ctx, store, m.Sealer, old...)
+		if err != nil {
+			return map[string]any{"Resealed": n, "KeyId": m.Sealer.KeyID()}, fmt.Errorf("webhook secrets: %w", err)
+		}
 		// The generated administrator's file, if the data directory has
 		// one, is the last secret outside the store.
 		adminFile, err := identity.ResealAdmin(*c.dataDir, m.Sealer, old...)
 		if err != nil {
 			err = fmt.Errorf("%s: %w", identity.AdminFileName, err)
 		}
-		return map[string]any{"Resealed": n, "AdminCredentialsResealed": adminFile, "KeyId": m.Sealer.KeyID()}, err
+		return map[string]any{"Resealed": n, "WebhookSecretsResealed": hooks, "AdminCredentialsResealed": adminFile, "KeyId": m.Sealer.KeyID()}, err
 	},
 }
 

@@ -11,8 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
+	"github.com/wharf-dev/wharf/internal/webhook"
 )
 
 const webhookUsage = `Usage: wharf admin webhook <command> [flags]
@@ -26,6 +28,8 @@ server picks changes up at once. Output is JSON.
 Commands:
   add         --domain D [--domain-owner ACCOUNT] [--repository R] --url U
               --secret-file F   (the HMAC key; its surrounding whitespace is dropped)
+              [--secrets-key-file K] (as wharf serve's: the secret is stored
+              sealed with it; WHARF_SECRETS_KEY_FILE or WHARF_SECRETS_KEY too)
   list
   remove      --webhook-id ID   (with its deliveries still queued)
   deliveries  [--webhook-id ID] [--pending] [--limit N (default 100)]
@@ -73,6 +77,7 @@ func adminWebhook(args []string) error {
 	c.dataDir = c.fs.String("data-dir", env("WHARF_DATA_DIR", "wharf-data"), "data directory")
 	c.metaStore = c.fs.String("meta-store", env("WHARF_META_STORE", "sqlite"), "sqlite or postgres")
 	c.postgresDSN = c.fs.String("postgres-dsn", "", "PostgreSQL database of --meta-store postgres")
+	c.keyFile = c.fs.String("secrets-key-file", env("WHARF_SECRETS_KEY_FILE", ""), "secrets key file the webhook secret is sealed with")
 	domain := c.fs.String("domain", "", "domain")
 	owner := c.fs.String("domain-owner", "", "account owning the domain")
 	repo := c.fs.String("repository", "", "repository (none: every repository of the domain)")
@@ -105,8 +110,16 @@ func adminWebhook(args []string) error {
 		if len(secret) < 16 {
 			return errors.New("admin webhook add: the secret must be at least 16 characters")
 		}
+		key, _, err := secretsKey(*c.keyFile)
+		if err != nil {
+			return fmt.Errorf("admin webhook add: %w", err)
+		}
+		sealer, err := identity.NewSealer(key)
+		if err != nil {
+			return fmt.Errorf("admin webhook add: %w", err)
+		}
 		run = func(ctx context.Context, s meta.Store) (any, error) {
-			w := &meta.Webhook{Repository: *repo, URL: u.String(), Secret: secret, Created: time.Now().UTC()}
+			w := &meta.Webhook{Repository: *repo, URL: u.String(), Created: time.Now().UTC()}
 			err := s.Update(ctx, func(tx meta.Tx) error {
 				d, err := findDomain(tx, *domain, *owner)
 				if err != nil {
@@ -118,7 +131,7 @@ func adminWebhook(args []string) error {
 					}
 				}
 				w.DomainOwner, w.Domain = d.Owner, d.Name
-				return tx.CreateWebhook(w)
+				return webhook.Create(tx, sealer, w, secret)
 			})
 			return toWebhook(w), err
 		}

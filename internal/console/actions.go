@@ -99,7 +99,7 @@ func (c *Console) action(w http.ResponseWriter, r *http.Request, s *session) {
 	}
 	// Back to the package, which says once what was done (kept in the
 	// session, so that no link can make the console claim something).
-	c.sessions.setFlash(s.id, done)
+	c.flash(r, s, done)
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 

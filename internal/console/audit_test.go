@@ -159,7 +159,7 @@ func TestAuditPageDenied(t *testing.T) {
 	}
 	svc := service.New(f.meta, b, rootOnly{}, service.Config{Logger: log})
 	user := service.Caller{Account: acct, ARN: "arn:aws:iam::" + acct + ":user/alice", AccessKeyID: "AKIAALICE"}
-	c, err := New(svc, keys{"AKIAALICE": {"alice-secret", user}, adminKey: {adminSec, admin}}, Options{Logger: log})
+	c, err := New(svc, keys{"AKIAALICE": {"alice-secret", user}, adminKey: {adminSec, admin}}, Options{Logger: log, Sessions: f.meta})
 	if err != nil {
 		t.Fatal(err)
 	}

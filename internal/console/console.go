@@ -20,6 +20,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/retention/job"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -49,6 +50,10 @@ type Options struct {
 	// MaxSessions bounds the session store (default 10,000); the oldest
 	// session is dropped to make room.
 	MaxSessions int
+	// Sessions is the metadata store sessions are kept in (required): the
+	// one every replica shares, so a session works on all of them and
+	// outlives a restart.
+	Sessions meta.Store
 	// Now is the clock (tests).
 	Now func() time.Time
 	// Retention serves the retention rule pages (nil: the console has
@@ -81,12 +86,15 @@ func New(svc *service.Service, keys Keys, opt Options) (*Console, error) {
 	if opt.Now == nil {
 		opt.Now = time.Now
 	}
+	if opt.Sessions == nil {
+		return nil, errors.New("console: no session store")
+	}
 	pages, err := parseTemplates()
 	if err != nil {
 		return nil, err
 	}
 	return &Console{svc: svc, keys: keys, log: opt.Logger, pages: pages, now: opt.Now, rules: opt.Retention,
-		sessions: newSessionStore(opt.MaxSessions, opt.SessionTTL, opt.Now)}, nil
+		sessions: newSessionStore(opt.Sessions, opt.MaxSessions, opt.SessionTTL, opt.Now)}, nil
 }
 
 // Routes registers the console's handlers under Prefix.
@@ -188,7 +196,11 @@ func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, nam
 		return
 	}
 	if p.Flash == "" && p.Session != nil {
-		p.Flash = c.sessions.takeFlash(p.Session.id)
+		msg, err := c.sessions.takeFlash(r.Context(), p.Session)
+		if err != nil {
+			c.log.Warn("console: flash message", "err", err) // the page still renders, without it
+		}
+		p.Flash = msg
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout", p); err != nil {

@@ -12,7 +12,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/wharf-dev/wharf/internal/blob/fs"
 	"github.com/wharf-dev/wharf/internal/meta/sqlite"
@@ -86,7 +85,7 @@ func newFixture(t testing.TB) *fixture {
 		adminKey: {adminSec, admin},
 		otherKey: {otherSec, service.Caller{Account: "444455556666", ARN: "arn:aws:iam::444455556666:root", AccessKeyID: otherKey}},
 	}
-	c, err := New(svc, k, Options{Logger: log, Retention: job.New(svc, m, nil, log)})
+	c, err := New(svc, k, Options{Logger: log, Retention: job.New(svc, m, nil, log), Sessions: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -263,24 +262,6 @@ func TestSignOutEndsSession(t *testing.T) {
 	r.AddCookie(sc)
 	if w := f.do(r); w.Code != http.StatusSeeOther {
 		t.Fatalf("after sign-out: %d", w.Code)
-	}
-}
-
-func TestSessionStore(t *testing.T) {
-	now := time.Unix(1000, 0)
-	st := newSessionStore(2, time.Hour, func() time.Time { return now })
-	a := st.create(admin)
-	b := st.create(admin)
-	c := st.create(admin)
-	if st.get(a.id) != nil || st.get(b.id) == nil || st.get(c.id) == nil || st.len() != 2 {
-		t.Fatal("the store must drop the oldest session when full")
-	}
-	if a.CSRF == b.CSRF || b.id == c.id {
-		t.Fatal("tokens must be fresh")
-	}
-	now = now.Add(time.Hour)
-	if st.get(b.id) != nil || st.len() != 1 {
-		t.Fatal("an expired session must be gone")
 	}
 }
 

@@ -130,6 +130,6 @@ func (c *Console) runRule(w http.ResponseWriter, r *http.Request, s *session) {
 	if st.State == job.StateFailed {
 		msg = fmt.Sprintf("The run of %s failed: %s", name, st.Error)
 	}
-	c.sessions.setFlash(s.id, msg)
+	c.flash(r, s, msg)
 	http.Redirect(w, r, l.RuleURL(name), http.StatusSeeOther)
 }

@@ -1,24 +1,27 @@
 package console
 
 import (
-	"container/list"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/meta"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
 
-// Cookie names. The session cookie holds only a random id; what it stands
-// for stays on the server.
+// Cookie names. The session cookie holds only a random token; what it
+// stands for stays on the server, in the metadata store under the token's
+// SHA-256.
 const (
 	sessionCookie = "wharf_console"
 	preCookie     = "wharf_console_signin"
@@ -26,27 +29,26 @@ const (
 
 // session is one sign-in.
 type session struct {
-	id      string
+	id      string // SHA-256 of the cookie's token, hex: the stored row's key
 	Caller  service.Caller
 	CSRF    string
 	expires time.Time
-	elem    *list.Element
-	flash   string // said once on the next page; guarded by the store's mutex
+	flash   string // as read with the session; said once on its next page
 }
 
-// sessionStore keeps sessions in memory, bounded: when full, the oldest
-// sign-in is dropped (its user signs in again).
+// sessionStore keeps sessions in the metadata store, so that replicas
+// sharing the store share them, a restart keeps them, and a sign-out is
+// seen everywhere at once. It is bounded: a sign-in drops expired
+// sessions and, when full, the oldest (its user signs in again).
 type sessionStore struct {
-	mu    sync.Mutex
-	byID  map[string]*session
-	order *list.List // oldest first
+	store meta.Store
 	max   int
 	ttl   time.Duration
 	now   func() time.Time
 }
 
-func newSessionStore(max int, ttl time.Duration, now func() time.Time) *sessionStore {
-	return &sessionStore{byID: map[string]*session{}, order: list.New(), max: max, ttl: ttl, now: now}
+func newSessionStore(store meta.Store, max int, ttl time.Duration, now func() time.Time) *sessionStore {
+	return &sessionStore{store: store, max: max, ttl: ttl, now: now}
 }
 
 func randomToken() string {
@@ -55,73 +57,75 @@ func randomToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// create starts a session for c.
-func (st *sessionStore) create(c service.Caller) *session {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	for st.order.Len() >= st.max {
-		old := st.order.Front()
-		st.order.Remove(old)
-		delete(st.byID, old.Value.(string))
-	}
-	s := &session{id: randomToken(), Caller: c, CSRF: randomToken(), expires: st.now().Add(st.ttl)}
-	s.elem = st.order.PushBack(s.id)
-	st.byID[s.id] = s
-	return s
+// sessionID is the stored key of a cookie's token.
+func sessionID(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
 }
 
-// get returns the live session with this id, dropping it if expired.
-func (st *sessionStore) get(id string) *session {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	s, ok := st.byID[id]
-	if !ok {
-		return nil
+// create starts a session for c and returns it with the token for the
+// cookie.
+func (st *sessionStore) create(ctx context.Context, c service.Caller) (*session, string, error) {
+	token, now := randomToken(), st.now()
+	s := &session{id: sessionID(token), Caller: c, CSRF: randomToken(), expires: now.Add(st.ttl)}
+	row := &meta.ConsoleSession{ID: s.id, Account: c.Account, ARN: c.ARN, AccessKeyID: c.AccessKeyID, CSRF: s.CSRF, Created: now, Expires: s.expires}
+	if err := st.store.Update(ctx, func(tx meta.Tx) error { return tx.CreateConsoleSession(row, st.max) }); err != nil {
+		return nil, "", fmt.Errorf("console session: %w", err)
 	}
-	if !st.now().Before(s.expires) {
-		st.order.Remove(s.elem)
-		delete(st.byID, id)
-		return nil
+	return s, token, nil
+}
+
+// get returns the live session of a cookie's token; nil when there is
+// none (never made, signed out, expired or dropped for room).
+func (st *sessionStore) get(ctx context.Context, token string) (*session, error) {
+	var row *meta.ConsoleSession
+	err := st.store.View(ctx, func(tx meta.Tx) (err error) {
+		row, err = tx.GetConsoleSession(sessionID(token), st.now())
+		return err
+	})
+	if errors.Is(err, meta.ErrNotFound) {
+		return nil, nil
 	}
-	return s
+	if err != nil {
+		return nil, fmt.Errorf("console session: %w", err)
+	}
+	return &session{id: row.ID, Caller: service.Caller{Account: row.Account, ARN: row.ARN, AccessKeyID: row.AccessKeyID},
+		CSRF: row.CSRF, expires: row.Expires, flash: row.Flash}, nil
 }
 
 // drop ends a session.
-func (st *sessionStore) drop(id string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if s, ok := st.byID[id]; ok {
-		st.order.Remove(s.elem)
-		delete(st.byID, id)
-	}
+func (st *sessionStore) drop(ctx context.Context, id string) error {
+	return st.store.Update(ctx, func(tx meta.Tx) error { return tx.DeleteConsoleSession(id) })
 }
 
-// setFlash keeps a message for the session's next page.
-func (st *sessionStore) setFlash(id, msg string) {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if s, ok := st.byID[id]; ok {
-		s.flash = msg
-	}
+// setFlash keeps a message for the session's next page, on whichever
+// replica serves it.
+func (st *sessionStore) setFlash(ctx context.Context, id, msg string) error {
+	return st.store.Update(ctx, func(tx meta.Tx) error {
+		_, err := tx.SwapConsoleSessionFlash(id, msg)
+		if errors.Is(err, meta.ErrNotFound) {
+			return nil // signed out meanwhile: no one to tell
+		}
+		return err
+	})
 }
 
-// takeFlash returns and forgets the session's message.
-func (st *sessionStore) takeFlash(id string) string {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	s, ok := st.byID[id]
-	if !ok {
-		return ""
+// takeFlash returns and forgets the session's message. It writes only when
+// the session was read with one, so pages without a message cost no
+// write.
+func (st *sessionStore) takeFlash(ctx context.Context, s *session) (string, error) {
+	if s.flash == "" {
+		return "", nil
 	}
-	msg := s.flash
-	s.flash = ""
-	return msg
-}
-
-func (st *sessionStore) len() int {
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	return len(st.byID)
+	var msg string
+	err := st.store.Update(ctx, func(tx meta.Tx) (err error) {
+		msg, err = tx.SwapConsoleSessionFlash(s.id, "")
+		return err
+	})
+	if errors.Is(err, meta.ErrNotFound) {
+		return "", nil
+	}
+	return msg, err
 }
 
 func (c *Console) setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
@@ -146,11 +150,17 @@ func (c *Console) withSession(h handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		var s *session
 		if ck, err := r.Cookie(sessionCookie); err == nil {
-			s = c.sessions.get(ck.Value)
+			if s, err = c.sessions.get(r.Context(), ck.Value); err != nil {
+				c.fail(w, r, nil, err)
+				return
+			}
 		}
 		if s != nil {
 			if _, who, err := c.keys.LookupKey(r.Context(), s.Caller.AccessKeyID); err != nil || who.ARN != s.Caller.ARN {
-				c.sessions.drop(s.id)
+				if err := c.sessions.drop(r.Context(), s.id); err != nil {
+					c.fail(w, r, nil, err)
+					return
+				}
 				s = nil
 			}
 		}
@@ -211,9 +221,13 @@ func (c *Console) signIn(w http.ResponseWriter, r *http.Request) {
 			Data: signInData{CSRF: tok, Next: next, KeyID: keyID}})
 		return
 	}
-	s := c.sessions.create(caller)
+	s, token, err := c.sessions.create(r.Context(), caller)
+	if err != nil {
+		c.fail(w, r, nil, err)
+		return
+	}
 	c.setCookie(w, r, preCookie, "", 0)
-	c.setCookie(w, r, sessionCookie, s.id, time.Until(s.expires))
+	c.setCookie(w, r, sessionCookie, token, s.expires.Sub(c.now()))
 	c.log.Info("console sign-in", "arn", caller.ARN, "key", caller.AccessKeyID)
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
@@ -230,7 +244,10 @@ func (c *Console) verify(ctx context.Context, keyID, secret string) (service.Cal
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, s *session) {
-	c.sessions.drop(s.id)
+	if err := c.sessions.drop(r.Context(), s.id); err != nil {
+		c.fail(w, r, s, err)
+		return
+	}
 	c.setCookie(w, r, sessionCookie, "", 0)
 	http.Redirect(w, r, Prefix+"signin", http.StatusSeeOther)
 }
@@ -241,4 +258,13 @@ func safeNext(next string) string {
 		return Prefix
 	}
 	return next
+}
+
+// flash keeps msg for the session's next page. The action it reports is
+// done by then, so a failure to keep it is logged, not shown as the
+// action's.
+func (c *Console) flash(r *http.Request, s *session, msg string) {
+	if err := c.sessions.setFlash(r.Context(), s.id, msg); err != nil {
+		c.log.Warn("console: flash message", "err", err)
+	}
 }

@@ -90,6 +90,6 @@ func (c *Console) restore(w http.ResponseWriter, r *http.Request, s *session) {
 		c.fail(w, r, s, err)
 		return
 	}
-	c.sessions.setFlash(s.id, fmt.Sprintf("Restored %s %s as %s.", ref.Package, out.Version, out.Status))
+	c.flash(r, s, fmt.Sprintf("Restored %s %s as %s.", ref.Package, out.Version, out.Status))
 	http.Redirect(w, r, l.VersionURL(ref.Format, ref.Namespace, ref.Package, out.Version), http.StatusSeeOther)
 }

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 )
 
@@ -108,10 +109,35 @@ func (s *Sealer) KeyID() string {
 	return s.id
 }
 
-func aad(akid string) []byte { return []byte("wharf access key " + akid) }
+// Purpose is what a sealed secret is the secret of. It is bound into the
+// ciphertext as additional data, so a sealed secret cannot be moved to
+// another row, nor from one kind of row to another (an access key's into
+// a webhook's): it no longer opens there.
+type Purpose struct {
+	aad string
+	// legacyPlain: stored values without a prefix predate sealing and are
+	// the secret in clear.
+	legacyPlain bool
+}
+
+// AccessKey is the purpose of access key akid's secret.
+func AccessKey(akid string) Purpose { return Purpose{aad: "wharf access key " + akid} }
+
+// WebhookSecret is the purpose of webhook id's signing secret. Webhook
+// rows written before secrets were sealed hold the secret without a
+// prefix; they open as plain.
+func WebhookSecret(id int64) Purpose {
+	return Purpose{aad: "wharf webhook secret " + strconv.FormatInt(id, 10), legacyPlain: true}
+}
 
 // Seal returns the stored form of the secret of access key akid.
-func (s *Sealer) Seal(akid, secret string) (string, error) {
+func (s *Sealer) Seal(akid, secret string) (string, error) { return s.SealFor(AccessKey(akid), secret) }
+
+// Open recovers the secret of access key akid from its stored form.
+func (s *Sealer) Open(akid, stored string) (string, error) { return s.OpenFor(AccessKey(akid), stored) }
+
+// SealFor returns the stored form of a secret for purpose p.
+func (s *Sealer) SealFor(p Purpose, secret string) (string, error) {
 	if !s.Encrypts() {
 		return plainPrefix + secret, nil
 	}
@@ -119,7 +145,7 @@ func (s *Sealer) Seal(akid, secret string) (string, error) {
 	if _, err := rand.Read(nonce); err != nil {
 		return "", err
 	}
-	ct := s.aead.Seal(nonce, nonce, []byte(secret), aad(akid))
+	ct := s.aead.Seal(nonce, nonce, []byte(secret), []byte(p.aad))
 	return gcmPrefix + s.id + ":" + base64.RawStdEncoding.EncodeToString(ct), nil
 }
 
@@ -127,13 +153,16 @@ func (s *Sealer) Seal(akid, secret string) (string, error) {
 // the configured one, or when no key is configured.
 var ErrWrongKey = errors.New("secret is encrypted with another secrets key")
 
-// Open recovers the secret of access key akid from its stored form.
-func (s *Sealer) Open(akid, stored string) (string, error) {
+// OpenFor recovers a secret sealed for purpose p from its stored form.
+func (s *Sealer) OpenFor(p Purpose, stored string) (string, error) {
 	if v, ok := strings.CutPrefix(stored, plainPrefix); ok {
 		return v, nil
 	}
 	rest, ok := strings.CutPrefix(stored, gcmPrefix)
 	if !ok {
+		if p.legacyPlain {
+			return stored, nil
+		}
 		return "", errors.New("stored secret has an unknown form")
 	}
 	id, b64, ok := strings.Cut(rest, ":")
@@ -150,7 +179,7 @@ func (s *Sealer) Open(akid, stored string) (string, error) {
 	if err != nil || len(ct) < s.aead.NonceSize() {
 		return "", errors.New("stored secret is malformed")
 	}
-	pt, err := s.aead.Open(nil, ct[:s.aead.NonceSize()], ct[s.aead.NonceSize():], aad(akid))
+	pt, err := s.aead.Open(nil, ct[:s.aead.NonceSize()], ct[s.aead.NonceSize():], []byte(p.aad))
 	if err != nil {
 		return "", fmt.Errorf("stored secret does not decrypt: %w", err)
 	}

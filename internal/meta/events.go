@@ -19,7 +19,7 @@ type Webhook struct {
 	Domain      string
 	Repository  string // "" for every repository of the domain
 	URL         string
-	Secret      string // HMAC-SHA256 key signing every delivery
+	Secret      string // HMAC-SHA256 key signing every delivery, in its stored (sealed) form
 	Created     time.Time
 }
 
@@ -41,7 +41,7 @@ type Delivery struct {
 	WebhookID   int64
 	Stream      string
 	URL         string // the webhook's, filled when read
-	Secret      string // the webhook's, filled by ClaimDeliveries only
+	Secret      string // the webhook's, stored (sealed) form, filled by ClaimDeliveries only
 	Body        []byte // the event's, filled by ClaimDeliveries only
 	Delivered   bool
 	Attempts    int
@@ -76,6 +76,9 @@ type Events interface {
 	ListWebhooks() ([]*Webhook, error)
 	// DeleteWebhook removes a webhook with its deliveries; ErrNotFound.
 	DeleteWebhook(id int64) error
+	// SetWebhookSecret replaces a webhook's stored secret (to seal or
+	// re-seal it); ErrNotFound.
+	SetWebhookSecret(id int64, secret string) error
 	// NextEventSequence returns 1 more than the last number it returned
 	// for stream (1 the first time).
 	NextEventSequence(stream string) (int64, error)

@@ -55,6 +55,7 @@ type Tx interface {
 	Downloads
 	SizesReader
 	Audit
+	ConsoleSessions
 }
 
 type Domains interface {

@@ -22,6 +22,7 @@ import (
 	"github.com/wharf-dev/wharf/internal/sigv4"
 	"github.com/wharf-dev/wharf/internal/throttle"
 	"github.com/wharf-dev/wharf/internal/token"
+	"github.com/wharf-dev/wharf/internal/webhook"
 )
 
 // access is who may call Wharf and how often: the identity directory, the
@@ -29,6 +30,7 @@ import (
 // cache, built once and shared by the control plane and the endpoints.
 type access struct {
 	dir     *identity.Directory
+	sealer  *identity.Sealer // also opens webhook secrets
 	authz   *authz.Authorizer
 	issuer  *token.Issuer
 	limiter *throttle.Limiter
@@ -48,6 +50,7 @@ func openAccess(ctx context.Context, cfg Config, store meta.AccessStore, storedT
 	}
 	a := &access{
 		dir:     dir,
+		sealer:  sealer,
 		authz:   &authz.Authorizer{P: dir, Log: cfg.Logger},
 		issuer:  token.NewIssuer(deriveTokenKey(storedTokenKey, cfg.SecretsKey)),
 		limiter: throttle.New(cfg.Throttle, nil),
@@ -102,6 +105,19 @@ func (a *access) warnAboutSecrets(ctx context.Context, store meta.Identities, se
 		if rel, err := filepath.Rel(cfg.DataDir, cfg.SecretsKeyFile); err == nil && !strings.HasPrefix(rel, "..") {
 			a.log.Warn("the secrets key file is inside the data directory, so a copy of the data directory carries it", "file", cfg.SecretsKeyFile)
 		}
+	}
+}
+
+// warnAboutWebhookSecrets says, once at start, when webhook signing
+// secrets are stored in clear although a secrets key is configured (made
+// before it was, or by an admin command run without it).
+func (a *access) warnAboutWebhookSecrets(ctx context.Context, store meta.Store) {
+	if !a.sealer.Encrypts() {
+		return
+	}
+	unsealed, _, err := webhook.Unsealed(ctx, store, a.sealer)
+	if err == nil && unsealed > 0 {
+		a.log.Warn("some webhook signing secrets are not sealed with the configured secrets key; run wharf admin reseal", "webhooks", unsealed)
 	}
 }
 

@@ -202,7 +202,9 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 	if cfg.Webhooks.Logger == nil {
 		cfg.Webhooks.Logger = cfg.Logger
 	}
+	cfg.Webhooks.Sealer = acc.sealer
 	hooks := webhook.New(m, cfg.Webhooks)
+	acc.warnAboutWebhookSecrets(ctx, m)
 	svc.OnEvents(hooks.Wake)
 	svc.SetKeyCheck(acc.keyCheck)
 	if trail != nil {
@@ -220,7 +222,7 @@ func Open(ctx context.Context, cfg Config) (*Server, error) {
 		m.Close()
 		return nil, err
 	}
-	if err := mountConsole(mux, svc, acc.dir, rules, cfg.Logger); err != nil {
+	if err := mountConsole(mux, svc, acc.dir, rules, m, cfg.Logger); err != nil {
 		m.Close()
 		return nil, err
 	}

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/identity"
 	"github.com/wharf-dev/wharf/internal/meta"
 )
 
@@ -57,6 +58,9 @@ type Config struct {
 	Poll     time.Duration // how often to look for work other replicas queued; default 1s
 	Workers  int           // deliveries in flight at once; default 8
 	Retain   time.Duration // how long delivered events are kept; default 7 days
+	// Sealer opens the stored webhook secrets; nil reads only secrets
+	// stored in clear.
+	Sealer *identity.Sealer
 }
 
 // Deliverer drains the outbox. Several, one per replica, may share a
@@ -188,9 +192,18 @@ func (d *Deliverer) round(ctx context.Context) (int, error) {
 	return len(ds), errors.Join(errs...)
 }
 
-// attempt POSTs the delivery once and records the outcome in dl.
+// attempt POSTs the delivery once and records the outcome in dl. A
+// secret that does not open fails the attempt without sending: an
+// unsigned delivery would teach receivers to accept one.
 func (d *Deliverer) attempt(ctx context.Context, dl *meta.Delivery) {
-	status, err := d.post(ctx, dl)
+	secret, err := d.cfg.Sealer.OpenFor(identity.WebhookSecret(dl.WebhookID), dl.Secret)
+	status := 0
+	if err != nil {
+		err = fmt.Errorf("webhook %d: its secret cannot be read (not sent; configure the secrets key it was sealed with, or run wharf admin reseal): %w", dl.WebhookID, err)
+		d.cfg.Logger.Error("webhook delivery not sent", "url", dl.URL, "event", dl.EventID, "err", err)
+	} else {
+		status, err = d.post(ctx, dl, secret)
+	}
 	now := d.cfg.Now()
 	dl.Attempts++
 	dl.LastStatus = status
@@ -203,7 +216,7 @@ func (d *Deliverer) attempt(ctx context.Context, dl *meta.Delivery) {
 	d.cfg.Logger.Info("webhook delivery failed", "url", dl.URL, "event", dl.EventID, "attempts", dl.Attempts, "err", err, "retry_in", d.Backoff(dl.Attempts))
 }
 
-func (d *Deliverer) post(ctx context.Context, dl *meta.Delivery) (int, error) {
+func (d *Deliverer) post(ctx context.Context, dl *meta.Delivery, secret string) (int, error) {
 	ctx, cancel := context.WithTimeout(ctx, d.cfg.Timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, dl.URL, bytes.NewReader(dl.Body))
@@ -212,7 +225,7 @@ func (d *Deliverer) post(ctx context.Context, dl *meta.Delivery) (int, error) {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Wharf-Webhook")
-	req.Header.Set(SignatureHeader, Sign(dl.Secret, dl.Body))
+	req.Header.Set(SignatureHeader, Sign(secret, dl.Body))
 	req.Header.Set(DeliveryHeader, strconv.FormatInt(dl.EventID, 10)+"-"+strconv.FormatInt(dl.WebhookID, 10))
 	resp, err := d.cfg.Client.Do(req)
 	if err != nil {

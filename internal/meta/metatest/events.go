@@ -216,3 +216,61 @@ func testEventsRollback(t *testing.T, s meta.Store) {
 		return err
 	})
 }
+
+// testWebhookSecret: SetWebhookSecret replaces one webhook's stored secret,
+// seen by ListWebhooks and by the deliveries ClaimDeliveries returns,
+// leaves the others alone, is undone with its transaction, and refuses a
+// webhook that does not exist.
+func testWebhookSecret(t *testing.T, s meta.Store) {
+	d, r, _ := fixture(t, s)
+	a := &meta.Webhook{DomainOwner: d.Owner, Domain: d.Name, URL: "http://a/", Secret: "old-a", Created: epoch}
+	b := &meta.Webhook{DomainOwner: d.Owner, Domain: d.Name, URL: "http://b/", Secret: "old-b", Created: epoch}
+	update(t, s, func(tx meta.Tx) error {
+		if err := tx.CreateWebhook(a); err != nil {
+			return err
+		}
+		if err := tx.CreateWebhook(b); err != nil {
+			return err
+		}
+		if err := tx.SetWebhookSecret(a.ID, "new-a"); err != nil {
+			return err
+		}
+		return tx.AppendEvent(&meta.Event{Stream: "s", DomainOwner: d.Owner, Domain: d.Name, Repository: r.Name, Body: []byte("x"), Created: epoch})
+	})
+	boom := errors.New("boom")
+	if err := s.Update(ctx, func(tx meta.Tx) error {
+		if err := tx.SetWebhookSecret(b.ID, "rolled-back"); err != nil {
+			return err
+		}
+		return boom
+	}); !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	if err := s.Update(ctx, func(tx meta.Tx) error { return tx.SetWebhookSecret(b.ID+1000, "x") }); !errors.Is(err, meta.ErrNotFound) {
+		t.Errorf("SetWebhookSecret of a missing webhook: %v, want ErrNotFound", err)
+	}
+	view(t, s, func(tx meta.Tx) error {
+		hs, err := tx.ListWebhooks()
+		if err != nil {
+			return err
+		}
+		if len(hs) != 2 || hs[0].Secret != "new-a" || hs[1].Secret != "old-b" {
+			t.Errorf("webhooks after SetWebhookSecret = %+v", hs)
+		}
+		return nil
+	})
+	update(t, s, func(tx meta.Tx) error {
+		ds, err := tx.ClaimDeliveries(epoch, epoch.Add(time.Minute), 10)
+		if err != nil {
+			return err
+		}
+		got := map[string]string{}
+		for _, dl := range ds {
+			got[dl.URL] = dl.Secret
+		}
+		if got["http://a/"] != "new-a" || got["http://b/"] != "old-b" {
+			t.Errorf("claimed deliveries carry secrets %v", got)
+		}
+		return nil
+	})
+}

@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) meta.Store) {
 		{"DomainPackages", testDomainPackages},
 		{"Events", testEvents},
 		{"EventsRollback", testEventsRollback},
+		{"WebhookSecret", testWebhookSecret},
+		{"ConsoleSessions", testConsoleSessions},
 		{"RetentionRules", testRetentionRules},
 		{"Trash", testTrash},
 		{"Downloads", testDownloads},

@@ -48,6 +48,17 @@ func (t *tx) DeleteWebhook(id int64) error {
 	return nil
 }
 
+func (t *tx) SetWebhookSecret(id int64, secret string) error {
+	tag, err := t.exec(`UPDATE webhooks SET secret = $1 WHERE id = $2`, secret, id)
+	if err != nil {
+		return err
+	}
+	if tag.RowsAffected() == 0 {
+		return meta.ErrNotFound
+	}
+	return nil
+}
+
 func (t *tx) NextEventSequence(stream string) (int64, error) {
 	var seq int64
 	err := t.row(`INSERT INTO event_sequences (stream, seq) VALUES ($1, 1)

@@ -370,4 +370,21 @@ DROP TABLE dist_tags;
 CREATE TRIGGER package_state_insert_gen AFTER INSERT ON package_state REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION touch_packages();
 CREATE TRIGGER package_state_update_gen AFTER UPDATE ON package_state REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION touch_packages();
 CREATE TRIGGER package_state_delete_gen AFTER DELETE ON package_state REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION touch_packages();
+`, `
+-- Web console sign-ins: in the store so every replica knows them and a
+-- restart keeps them. id is the SHA-256 of the cookie's token. Expired
+-- rows go at the next sign-in, which also drops the oldest beyond the
+-- bound.
+CREATE TABLE console_sessions (
+	id TEXT COLLATE "C" PRIMARY KEY,
+	account TEXT NOT NULL,
+	arn TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	csrf TEXT NOT NULL,
+	flash TEXT NOT NULL DEFAULT '',
+	created BIGINT NOT NULL,
+	expires BIGINT NOT NULL
+);
+CREATE INDEX console_sessions_created ON console_sessions(created);
+CREATE INDEX console_sessions_expires ON console_sessions(expires);
 `}

@@ -51,6 +51,19 @@ func (t *tx) DeleteWebhook(id int64) error {
 	return nil
 }
 
+func (t *tx) SetWebhookSecret(id int64, secret string) error {
+	r, err := t.exec(`UPDATE webhooks SET secret = ? WHERE id = ?`, secret, id)
+	if err != nil {
+		return err
+	}
+	if n, err := r.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return meta.ErrNotFound
+	}
+	return nil
+}
+
 func (t *tx) NextEventSequence(stream string) (int64, error) {
 	var seq int64
 	err := t.row(`INSERT INTO event_sequences (stream, seq) VALUES (?, 1)

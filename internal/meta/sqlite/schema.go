@@ -335,4 +335,21 @@ CREATE TABLE package_state (
 );
 INSERT INTO package_state (package_id, key, value) SELECT package_id, tag, version FROM dist_tags;
 DROP TABLE dist_tags;
+`, `
+-- Web console sign-ins: in the store so every replica knows them and a
+-- restart keeps them. id is the SHA-256 of the cookie's token. Expired
+-- rows go at the next sign-in, which also drops the oldest beyond the
+-- bound.
+CREATE TABLE console_sessions (
+	id TEXT PRIMARY KEY,
+	account TEXT NOT NULL,
+	arn TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	csrf TEXT NOT NULL,
+	flash TEXT NOT NULL DEFAULT '',
+	created INTEGER NOT NULL,
+	expires INTEGER NOT NULL
+);
+CREATE INDEX console_sessions_created ON console_sessions(created);
+CREATE INDEX console_sessions_expires ON console_sessions(expires);
 `}
