@@ -70,4 +70,3 @@ func TestMergeChain(t *testing.T) {
 		})
 	}
 }
-
