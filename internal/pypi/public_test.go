@@ -6,14 +6,17 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/archive/archivetest"
 	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
@@ -282,6 +285,10 @@ func TestPublicIndex(t *testing.T) {
 	if v := vv.Version; v.OriginType != model.OriginExternal || v.OriginExternal != pypiConnection || len(vv.Assets) != 2 {
 		t.Fatalf("ingested %+v with %d assets", v, len(vv.Assets))
 	}
+	dv, err := e.svc.DescribePackageVersion(ctx, admin, service.VersionRef{PackageRef: e.fx.Ref("", "wharf-demo"), PackageVersion: "1.0"})
+	if err != nil || dv.PackageVersion.Summary != "s" || dv.PackageVersion.DisplayName != "Wharf_Demo" {
+		t.Fatalf("the ingested version's metadata (from the wheel's METADATA): %+v %v", dv, err)
+	}
 	fetched := e.index.Total()
 
 	// Released after the page was cached: asking for the file refetches
@@ -328,4 +335,53 @@ func TestPublicIndex(t *testing.T) {
 		t.Fatalf("new project with the index down: %d %s", w.Code, w.Body)
 	}
 	e.index.SetOutage(upstreamtest.Up)
+}
+
+func TestReadCoreFields(t *testing.T) {
+	doc := "Metadata-Version: 2.1\nName: Demo_Pkg\nVersion: 1.0\nSummary: A demo\nHome-page: https://demo.example\n" +
+		"Requires-Python: >=3.8\nRequires-Dist: mdurl (~=0.1)\nRequires-Dist: rich ; extra == \"cli\"\n" +
+		"Classifier: License :: OSI Approved :: MIT License\nProject-URL: Source, https://git.example/demo\n\n# Demo\n\nThe readme.\n"
+	tests := []struct {
+		name    string
+		file    string
+		data    []byte
+		wantErr bool
+	}{
+		{"wheel", "demo_pkg-1.0-py3-none-any.whl", archivetest.Zip(
+			archivetest.File{Name: "demo_pkg/__init__.py", Body: ""},
+			archivetest.File{Name: "demo_pkg-1.0.dist-info/METADATA", Body: doc}), false},
+		{"sdist", "demo_pkg-1.0.tar.gz", archivetest.TarGz(archivetest.File{Name: "demo_pkg-1.0/PKG-INFO", Body: doc}), false},
+		{"zip sdist", "demo_pkg-1.0.zip", archivetest.Zip(archivetest.File{Name: "demo_pkg-1.0/PKG-INFO", Body: doc}), false},
+		{"wheel without METADATA", "demo_pkg-1.0-py3-none-any.whl", archivetest.Zip(archivetest.File{Name: "demo_pkg/METADATA", Body: doc}), true},
+		{"not an archive", "demo_pkg-1.0.tar.gz", []byte("nope"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := os.CreateTemp(t.TempDir(), "dist")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			f.Write(tt.data)
+			f.Seek(0, io.SeekStart)
+			md, err := distMetadata(f, int64(len(tt.data)), tt.file)
+			if tt.wantErr {
+				if err == nil {
+					t.Fatalf("read metadata %+v from a broken distribution", md)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if md.DisplayName != "Demo_Pkg" || md.Summary != "A demo" || md.HomePage != "https://demo.example" ||
+				md.SourceCodeRepo != "https://git.example/demo" || len(md.Licenses) != 1 || md.Licenses[0].Name != "MIT License" ||
+				len(md.Dependencies) != 2 || md.Dependencies[0].Package != "mdurl" || !strings.Contains(md.Readme, "The readme.") {
+				t.Fatalf("metadata %+v", md)
+			}
+			if !strings.Contains(string(md.FormatMetadata), `"requires_python":"\u003e=3.8"`) && !strings.Contains(string(md.FormatMetadata), `"requires_python":">=3.8"`) {
+				t.Fatalf("format metadata %s", md.FormatMetadata)
+			}
+		})
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -262,15 +263,47 @@ func (h *handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 			return false, err
 		}
 		defer got.Close()
-		fm, err := json.Marshal(formatMetadata{RequiresPython: f.RequiresPython})
+		md, err := h.publicMetadata(got, f)
 		if err != nil {
 			return false, err
 		}
 		err = h.svc.IngestExternal(ctx, c, service.IngestRequest{
 			Ref: ref, Connection: pypiConnection, Version: version,
 			Asset:    service.Upload{Name: filename, Body: got, SHA256: got.SHA256},
-			Metadata: &service.VersionMetadata{FormatMetadata: fm}, Published: f.Uploaded,
+			Metadata: md, Published: f.Uploaded,
 		})
 		return err == nil, err
 	})
+}
+
+// publicMetadata is the metadata a public file gives its version (the
+// version's first file ingested decides, as on PyPI): its core metadata
+// when it can be read, and at least the Requires-Python the index gives,
+// which the project page needs. The file is rewound for storing.
+func (h *handler) publicMetadata(got *publiccache.File, f *publicFile) (*service.VersionMetadata, error) {
+	md, err := distMetadata(got.File, got.Size, f.Filename)
+	if _, serr := got.Seek(0, io.SeekStart); serr != nil {
+		return nil, serr
+	}
+	if err != nil {
+		// The bytes are the index's (their sha256 matched): serve them,
+		// with what the index says.
+		h.log.Info("pypi: public file without readable core metadata", "file", f.Filename, "err", err)
+		md = &service.VersionMetadata{}
+	}
+	var fm formatMetadata
+	if len(md.FormatMetadata) > 0 {
+		if err := json.Unmarshal(md.FormatMetadata, &fm); err != nil {
+			return nil, err
+		}
+	}
+	if fm.RequiresPython == "" {
+		fm.RequiresPython = f.RequiresPython
+	}
+	b, err := json.Marshal(fm)
+	if err != nil {
+		return nil, err
+	}
+	md.FormatMetadata = b
+	return md, nil
 }
