@@ -335,6 +335,18 @@ func TestPublicIndex(t *testing.T) {
 		t.Fatalf("new project with the index down: %d %s", w.Code, w.Body)
 	}
 	e.index.SetOutage(upstreamtest.Up)
+
+	// upstream=BLOCK: only what the repository holds lists and downloads.
+	if _, err := e.svc.PutPackageOriginConfiguration(ctx, admin, service.PutPackageOriginConfigurationInput{PackageRef: e.fx.Ref("", "wharf-demo"),
+		Restrictions: model.OriginRestrictions{Publish: model.Allow, Upstream: model.Block}}); err != nil {
+		t.Fatal(err)
+	}
+	if page := e.do(http.MethodGet, "simple/wharf-demo/", nil).Body.String(); !strings.Contains(page, whl) || strings.Contains(page, "wharf_demo-4.0") {
+		t.Fatalf("page with upstream=BLOCK:\n%s", page)
+	}
+	if w := e.do(http.MethodGet, "files/wharf-demo/4.0/wharf_demo-4.0-py3-none-any.whl", nil); w.Code != http.StatusNotFound {
+		t.Fatalf("public file with upstream=BLOCK: %d %s", w.Code, w.Body)
+	}
 }
 
 func TestReadCoreFields(t *testing.T) {
