@@ -397,3 +397,35 @@ func TestReadCoreFields(t *testing.T) {
 		})
 	}
 }
+
+func TestRenderYanked(t *testing.T) {
+	p := &project{Name: "demo", Versions: []string{"1.0", "2.0"}, Files: []distFile{
+		{Filename: "demo-1.0.tar.gz", Version: "1.0", SHA256: sumA, Yanked: true},
+		{Filename: "demo-2.0.tar.gz", Version: "2.0", SHA256: sumB, Yanked: true, YankedReason: `broken "build"`},
+		{Filename: "demo-3.0.tar.gz", Version: "3.0", SHA256: sumB},
+	}}
+	h := string(renderProjectHTML(p))
+	for _, want := range []string{`demo-1.0.tar.gz#sha256=` + sumA + `" data-yanked="">`, `data-yanked="broken &#34;build&#34;">demo-2.0.tar.gz`, sumB + `">demo-3.0.tar.gz`} {
+		if !strings.Contains(h, want) {
+			t.Errorf("HTML lacks %s:\n%s", want, h)
+		}
+	}
+	var doc struct {
+		Files []struct {
+			Yanked any `json:"yanked"`
+		} `json:"files"`
+	}
+	if err := json.Unmarshal(renderProjectJSON(p), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Files[0].Yanked != true || doc.Files[1].Yanked != `broken "build"` || doc.Files[2].Yanked != nil {
+		t.Errorf("JSON yanked: %+v", doc.Files)
+	}
+	// What Wharf renders, it reads back.
+	for _, body := range [][]byte{renderProjectHTML(p), renderProjectJSON(p)} {
+		got, err := decodePublicPage("http://w.example/simple/demo/", "demo", body, []string{"http://w.example"})
+		if err != nil || len(got.Files) != 3 || !got.Files[0].Yanked || got.Files[1].YankedReason != `broken "build"` || got.Files[2].Yanked {
+			t.Errorf("read back %+v %v", got, err)
+		}
+	}
+}
