@@ -50,6 +50,9 @@ type publicFile struct {
 	CoreMetadata string
 	Size         int64 // 0 when the index does not say
 	Uploaded     time.Time
+	// key is Version's PEP 440 key, kept so that merging a page into
+	// every request's answer runs no version parsing.
+	key string
 }
 
 // publicProject is a decoded public project page: the files Wharf can
@@ -248,14 +251,13 @@ func decodePublicPage(pageURL, project string, body []byte, bases []string) (*pu
 		} else {
 			spelling[k] = v
 		}
-		f.Version = v
+		f.Version, f.key = v, k
 		seen[f.Filename] = true
 		p.Files = append(p.Files, f)
 	}
 	slices.SortFunc(p.Files, func(a, b publicFile) int { return strings.Compare(a.Filename, b.Filename) })
 	for i, f := range p.Files {
-		k, _ := versionKey(f.Version)
-		p.byKey[k] = append(p.byKey[k], i)
+		p.byKey[f.key] = append(p.byKey[f.key], i)
 	}
 	return p, nil
 }

@@ -117,6 +117,10 @@ func TestDecodePublicPage(t *testing.T) {
 			}
 			for i, f := range p.Files {
 				f.Size, f.Uploaded = 0, time.Time{} // JSON only
+				if f.key != keyOf(f.Version) {
+					t.Errorf("file %d: key %q for version %q", i, f.key, f.Version)
+				}
+				f.key = ""
 				if f != want[i] {
 					t.Errorf("file %d:\n got %+v\nwant %+v", i, f, want[i])
 				}
@@ -151,8 +155,10 @@ func TestMergeProject(t *testing.T) {
 		{Filename: "demo-3.0.tar.gz", SHA256: sumB, Version: "3.0"},
 	}}
 	index.byKey = map[string][]int{}
-	for i, f := range index.Files {
-		index.byKey[keyOf(f.Version)] = append(index.byKey[keyOf(f.Version)], i)
+	for i := range index.Files {
+		f := &index.Files[i]
+		f.key = keyOf(f.Version)
+		index.byKey[f.key] = append(index.byKey[f.key], i)
 	}
 	tests := []struct {
 		name      string

@@ -78,7 +78,7 @@ func mergeProject(chain []service.ChainEntry, pub *publicProject, name string) (
 			}
 		}
 		for _, f := range pub.Files {
-			if seen[keyOf(f.Version)] {
+			if seen[f.key] {
 				continue
 			}
 			if !listed[f.Version] {
@@ -87,8 +87,8 @@ func mergeProject(chain []service.ChainEntry, pub *publicProject, name string) (
 			}
 			p.Files = append(p.Files, publicDistFile(f, f.Version))
 		}
-		for _, f := range pub.Files {
-			seen[keyOf(f.Version)] = true
+		for k := range pub.byKey {
+			seen[k] = true
 		}
 		found = found || len(pub.Files) > 0
 	}
@@ -255,7 +255,7 @@ func (h *handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 			return true, nil
 		}
 		f, err := h.public.fileOf(ctx, name, filename)
-		if err != nil || f == nil || keyOf(f.Version) != keyOf(version) {
+		if err != nil || f == nil || f.key != keyOf(version) {
 			return false, err
 		}
 		got, err := h.public.download(ctx, f, "")
