@@ -396,7 +396,7 @@ type anchor struct {
 // pages need: attributes quoted with " or ', or unquoted, and text up to
 // the closing </a>.
 func anchors(doc string) []anchor {
-	lower := strings.ToLower(doc)
+	lower := asciiLower(doc)
 	var out []anchor
 	for i := 0; ; {
 		j := strings.Index(lower[i:], "<a")
@@ -419,6 +419,19 @@ func anchors(doc string) []anchor {
 		out = append(out, anchor{attrs: attrs, text: html.UnescapeString(doc[i : i+k])})
 		i += k
 	}
+}
+
+// asciiLower lowercases ASCII letters only, so indexes into the result
+// are indexes into s (strings.ToLower changes the length of some text,
+// invalid UTF-8 among it).
+func asciiLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	return string(b)
 }
 
 // tagAttrs reads a start tag's attributes from doc[i:] up to its '>', and
