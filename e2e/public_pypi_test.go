@@ -127,8 +127,10 @@ func TestPublicPyPIConnection(t *testing.T) {
 		up.SetOutage(o.outage)
 		time.Sleep(1100 * time.Millisecond) // past the freshness window: refreshes are tried, and fail
 		installMarkdown("with the index " + o.name)
-		if out, err := pip("wharf-probe==1.0"); err != nil {
-			t.Fatalf("pip install wharf-probe==1.0 with the index %s: %v\n%s", o.name, err, out)
+		for _, v := range []string{"1.0", "1.1"} {
+			if out, err := pip("wharf-probe==" + v); err != nil {
+				t.Fatalf("pip install wharf-probe==%s with the index %s: %v\n%s", v, o.name, err, out)
+			}
 		}
 		if out, err := pip("setuptools"); err == nil {
 			t.Fatalf("pip installed setuptools, never fetched, with the index %s:\n%s", o.name, out)
