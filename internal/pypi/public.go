@@ -165,27 +165,14 @@ func (p *publicRegistry) fileOf(ctx context.Context, name, filename string) (*pu
 
 // hasVersion reports whether the index has a version of the package: the
 // service asks it before a publish, to refuse versions public:pypi
-// serves (a 409). It answers within ctx's deadline; the fetch goes on
-// past it and fills the cache for the next publish or read.
+// serves (a 409). The cache answers within ctx's deadline while its
+// fetch goes on past it, filling the cache for the next publish or read.
 func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	type answer struct {
-		d   *publicProject
-		err error
+	d, err := p.project(ctx, normalize(k.Name), false)
+	if err != nil || d == nil {
+		return false, err
 	}
-	ch := make(chan answer, 1)
-	go func() {
-		d, err := p.project(context.WithoutCancel(ctx), normalize(k.Name), false)
-		ch <- answer{d, err}
-	}()
-	select {
-	case a := <-ch:
-		if a.err != nil || a.d == nil {
-			return false, a.err
-		}
-		return a.d.hasVersion(version), nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	return d.hasVersion(version), nil
 }
 
 // download fetches a file from an allowed host and checks it against
