@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -433,5 +434,42 @@ func TestRenderYanked(t *testing.T) {
 		if err != nil || len(got.Files) != 3 || !got.Files[0].Yanked || got.Files[1].YankedReason != `broken "build"` || got.Files[2].Yanked {
 			t.Errorf("read back %+v %v", got, err)
 		}
+	}
+}
+
+// TestPublicLookup: the publish lookup answers within its caller's
+// deadline, the fetch going on to fill the cache; versions compare as
+// PEP 440 versions; a project the index lacks has no version.
+func TestPublicLookup(t *testing.T) {
+	index := upstreamtest.NewPyPI()
+	if err := index.Add("wharf_demo-1.0-py3-none-any.whl", wheelContent("1.0", "a")); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(index)
+	defer srv.Close()
+	p, err := newPublicRegistry(srv.URL, publiccache.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.docs.Close()
+	key := model.PackageKey{Format: model.FormatPyPI, Name: "wharf-demo"}
+	index.SetDelay(300 * time.Millisecond)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Millisecond)
+	defer cancel()
+	if _, err := p.hasVersion(ctx, key, "1.0"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("lookup past its deadline: %v", err)
+	}
+	index.SetDelay(0)
+	for _, tt := range []struct {
+		name, version string
+		want          bool
+	}{{"wharf-demo", "1.0.0", true}, {"wharf-demo", "1.0", true}, {"wharf-demo", "2.0", false}, {"absent", "1.0", false}} {
+		got, err := p.hasVersion(context.Background(), model.PackageKey{Format: model.FormatPyPI, Name: tt.name}, tt.version)
+		if err != nil || got != tt.want {
+			t.Errorf("hasVersion(%s %s) = %v, %v; want %v", tt.name, tt.version, got, err, tt.want)
+		}
+	}
+	if n := index.Requests("/simple/wharf-demo/"); n != 1 {
+		t.Errorf("the index was asked %d times for the page, want 1 (the fetch outlived the first lookup)", n)
 	}
 }
