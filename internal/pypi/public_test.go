@@ -14,6 +14,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -213,7 +214,13 @@ type publicEnv struct {
 func newPublicEnv(t *testing.T) *publicEnv {
 	t.Helper()
 	index := upstreamtest.NewPyPI()
-	srv := httptest.NewServer(index)
+	return newPublicEnvWith(t, index, index)
+}
+
+// newPublicEnvWith is newPublicEnv with h serving the index.
+func newPublicEnvWith(t *testing.T, index *upstreamtest.PyPI, h http.Handler) *publicEnv {
+	t.Helper()
+	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	fx := formattest.New(t, Format, formattest.Options{URLs: map[string]string{pypiConnection: srv.URL}})
 	e := &testEndpoint{fx: fx, svc: fx.Service, mux: fx.Mux, token: fx.Token, base: service.EndpointPath(model.FormatPyPI, formattest.Domain, account, formattest.Repository)}
@@ -471,5 +478,34 @@ func TestPublicLookup(t *testing.T) {
 	}
 	if n := index.Requests("/simple/wharf-demo/"); n != 1 {
 		t.Errorf("the index was asked %d times for the page, want 1 (the fetch outlived the first lookup)", n)
+	}
+}
+
+// TestPublicIndexHTML: an index that serves only PEP 503 HTML works the
+// same: its files are listed and fetched.
+func TestPublicIndexHTML(t *testing.T) {
+	index := upstreamtest.NewPyPI()
+	var mu sync.Mutex
+	var accepts []string
+	e := newPublicEnvWith(t, index, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		accepts = append(accepts, r.Header.Get("Accept"))
+		mu.Unlock()
+		r.Header.Set("Accept", "text/html")
+		index.ServeHTTP(w, r)
+	}))
+	const whl = "wharf_demo-1.0-py3-none-any.whl"
+	wheel := wheelContent("1.0", "a")
+	e.add(t, whl, wheel)
+	if w := e.do(http.MethodGet, "simple/wharf-demo/", nil, "Accept", typeJSON); w.Code != 200 || !strings.Contains(w.Body.String(), `"url":"../../files/wharf-demo/1.0/`+whl+`"`) {
+		t.Fatalf("page: %d %s", w.Code, w.Body)
+	}
+	if w := e.do(http.MethodGet, "files/wharf-demo/1.0/"+whl, nil); w.Code != 200 || !bytes.Equal(w.Body.Bytes(), wheel) {
+		t.Fatalf("file: %d", w.Code)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(accepts) == 0 || accepts[0] != publicAccept {
+		t.Errorf("asked the index with Accept %q, want %q", accepts, publicAccept)
 	}
 }
