@@ -509,3 +509,43 @@ func TestPublicIndexHTML(t *testing.T) {
 		t.Errorf("asked the index with Accept %q, want %q", accepts, publicAccept)
 	}
 }
+
+// TestPublicFileSharedFetch: concurrent first downloads of one file share
+// one fetch from the index, and one version is ingested.
+func TestPublicFileSharedFetch(t *testing.T) {
+	e := newPublicEnv(t)
+	const whl = "wharf_demo-1.0-py3-none-any.whl"
+	wheel := wheelContent("1.0", "a")
+	e.add(t, whl, wheel)
+	e.index.SetDelay(50 * time.Millisecond) // the misses overlap
+	var wg sync.WaitGroup
+	codes := make([]int, 8)
+	for i := range codes {
+		wg.Go(func() {
+			w := e.do(http.MethodGet, "files/wharf-demo/1.0/"+whl, nil)
+			if !bytes.Equal(w.Body.Bytes(), wheel) {
+				codes[i] = -w.Code
+				return
+			}
+			codes[i] = w.Code
+		})
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != 200 {
+			t.Fatalf("download %d: %d", i, c)
+		}
+	}
+	fetches := 0
+	for _, p := range e.index.Paths() {
+		if strings.HasSuffix(p, "/"+whl) {
+			fetches += e.index.Requests(p)
+		}
+	}
+	if fetches != 1 {
+		t.Fatalf("the index served the file %d times, want 1", fetches)
+	}
+	if got := e.index.Requests("/simple/wharf-demo/"); got != 1 {
+		t.Fatalf("the index served the page %d times, want 1", got)
+	}
+}
