@@ -101,7 +101,9 @@ func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, 
 	if err != nil || u.Host == "" {
 		return nil, fmt.Errorf("%s: base URL %q: want an http or https URL", pypiConnection, base)
 	}
-	p := &publicRegistry{base: strings.TrimSuffix(base, "/"),
+	// pip users know an index by its simple/ URL: take that too.
+	base = strings.TrimSuffix(strings.TrimSuffix(base, "/"), "/simple")
+	p := &publicRegistry{base: base,
 		client:    &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(pypiConnection, nil)},
 		fileBases: fileBases(u)}
 	fetch := publiccache.HTTP(p.client, p.pageURL, http.Header{"Accept": {publicAccept}}, maxPublicPage)

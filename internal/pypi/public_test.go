@@ -58,6 +58,22 @@ func TestFileVersion(t *testing.T) {
 	}
 }
 
+func TestPublicPageURL(t *testing.T) {
+	for _, base := range []string{"https://idx.example/pypi", "https://idx.example/pypi/", "https://idx.example/pypi/simple", "https://idx.example/pypi/simple/"} {
+		p, err := newPublicRegistry(base, publiccache.Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.pageURL("demo-pkg"); got != "https://idx.example/pypi/simple/demo-pkg/" {
+			t.Errorf("base %s: page URL %s", base, got)
+		}
+		p.docs.Close()
+	}
+	if _, err := newPublicRegistry("not a url", publiccache.Options{Dir: t.TempDir()}); err == nil {
+		t.Error("a base URL without a host was taken")
+	}
+}
+
 func TestFileBases(t *testing.T) {
 	tests := []struct {
 		base string
