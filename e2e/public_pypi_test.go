@@ -141,7 +141,9 @@ func TestPublicPyPIConnection(t *testing.T) {
 	wantNoPackage(t, c, dom, "store", types.PackageFormatPypi, "", "setuptools")
 
 	// A corrupted file: pip gets an error, Wharf a 502, and nothing is kept.
+	// (The index is asked again once the last failure is a MinRefetch old.)
 	name := filepath.Base(setuptools[0])
+	waitPage(t, team+"simple/setuptools/", token, name)
 	up.Corrupt(name)
 	if out, err := pip("setuptools"); err == nil {
 		t.Fatalf("pip installed a corrupted setuptools:\n%s", out)
