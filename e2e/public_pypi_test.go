@@ -106,7 +106,7 @@ func TestPublicPyPIConnection(t *testing.T) {
 	if err := up.AddFiles(pyBuildWheel(t, dist, probe)); err != nil {
 		t.Fatal(err)
 	}
-	waitPage(t, team+"simple/wharf-probe/", token, "wharf_probe-1.1-")
+	pyWaitPage(t, team+"simple/wharf-probe/", token, "wharf_probe-1.1-")
 	if out, err := pip("wharf-probe==1.1"); err != nil {
 		t.Fatalf("pip install wharf-probe==1.1 after its release: %v\n%s", err, out)
 	}
@@ -135,7 +135,7 @@ func TestPublicPyPIConnection(t *testing.T) {
 		if out, err := pip("setuptools"); err == nil {
 			t.Fatalf("pip installed setuptools, never fetched, with the index %s:\n%s", o.name, out)
 		}
-		wantStatus(t, team+"simple/setuptools/", token, http.StatusBadGateway, "public:pypi")
+		pyWantStatus(t, team+"simple/setuptools/", token, http.StatusBadGateway, "public:pypi")
 	}
 	up.SetOutage(upstreamtest.Up)
 	wantNoPackage(t, c, dom, "store", types.PackageFormatPypi, "", "setuptools")
@@ -143,20 +143,20 @@ func TestPublicPyPIConnection(t *testing.T) {
 	// A corrupted file: pip gets an error, Wharf a 502, and nothing is kept.
 	// (The index is asked again once the last failure is a MinRefetch old.)
 	name := filepath.Base(setuptools[0])
-	waitPage(t, team+"simple/setuptools/", token, name)
+	pyWaitPage(t, team+"simple/setuptools/", token, name)
 	up.Corrupt(name)
 	if out, err := pip("setuptools"); err == nil {
 		t.Fatalf("pip installed a corrupted setuptools:\n%s", out)
 	}
 	version := strings.Split(name, "-")[1]
-	wantStatus(t, team+"files/setuptools/"+version+"/"+name, token, http.StatusBadGateway, "sha256")
+	pyWantStatus(t, team+"files/setuptools/"+version+"/"+name, token, http.StatusBadGateway, "sha256")
 	wantNoPackage(t, c, dom, "store", types.PackageFormatPypi, "", "setuptools")
 	wantNoPackage(t, c, dom, "team", types.PackageFormatPypi, "", "setuptools")
 }
 
-// waitPage polls a project page until it lists want: a page older than
+// pyWaitPage polls a project page until it lists want: a page older than
 // the freshness window is answered from the cache while it refreshes.
-func waitPage(t *testing.T, url, token, want string) {
+func pyWaitPage(t *testing.T, url, token, want string) {
 	t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
@@ -172,9 +172,9 @@ func waitPage(t *testing.T, url, token, want string) {
 	}
 }
 
-// wantStatus GETs url (Basic auth with the token) and checks the status
+// pyWantStatus GETs url (Basic auth with the token) and checks the status
 // and that the body mentions what.
-func wantStatus(t *testing.T, url, token string, status int, what string) {
+func pyWantStatus(t *testing.T, url, token string, status int, what string) {
 	t.Helper()
 	resp := pyGet(t, url, token, "")
 	body := pyBody(t, resp)

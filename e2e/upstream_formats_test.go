@@ -138,8 +138,8 @@ func TestPyPIUpstreamReadThrough(t *testing.T) {
 	// pystore's connection cannot be reached: a 502 that says so, for the
 	// page and the file alike, and nothing recorded.
 	store := s.Endpoint(t, dom, "pystore", types.PackageFormatPypi)
-	wantStatus(t, store+"simple/requests/", token, http.StatusBadGateway, "public:pypi")
-	wantStatus(t, store+"files/requests/2.31.0/requests-2.31.0-py3-none-any.whl", token, http.StatusBadGateway, "public:pypi")
+	pyWantStatus(t, store+"simple/requests/", token, http.StatusBadGateway, "public:pypi")
+	pyWantStatus(t, store+"files/requests/2.31.0/requests-2.31.0-py3-none-any.whl", token, http.StatusBadGateway, "public:pypi")
 	wantNoPackage(t, c, dom, "pystore", types.PackageFormatPypi, "", "requests")
 }
 
