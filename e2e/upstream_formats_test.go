@@ -64,10 +64,11 @@ func wantBadGateway(t *testing.T, url, token, conn string) {
 // TestPyPIUpstreamReadThrough: twine uploads to a; pip, logged in to b
 // (b -> mid -> a), downloads and installs it through b; the version is
 // retained in b, not in mid; a package that blocks upstream versions
-// sees only its own; and a miss reaching public:pypi is a 502.
+// sees only its own; and a miss reaching public:pypi, whose index is
+// down, is a 502.
 func TestPyPIUpstreamReadThrough(t *testing.T) {
 	t.Parallel()
-	s := StartServer(t)
+	s := StartServerWith(t, ServerOptions{Args: []string{"--pypi-url", "http://" + freeAddr(t)}})
 	c := s.Client()
 	const dom = "pyup"
 	Setup(t, c, dom, "upa", "mid", "upb", "blk", "pystore")
@@ -137,8 +138,8 @@ func TestPyPIUpstreamReadThrough(t *testing.T) {
 	// pystore's connection cannot be reached: a 502 that says so, for the
 	// page and the file alike, and nothing recorded.
 	store := s.Endpoint(t, dom, "pystore", types.PackageFormatPypi)
-	wantBadGateway(t, store+"simple/requests/", token, "public:pypi")
-	wantBadGateway(t, store+"files/requests/2.31.0/requests-2.31.0-py3-none-any.whl", token, "public:pypi")
+	pyWantStatus(t, store+"simple/requests/", token, http.StatusBadGateway, "public:pypi")
+	pyWantStatus(t, store+"files/requests/2.31.0/requests-2.31.0-py3-none-any.whl", token, http.StatusBadGateway, "public:pypi")
 	wantNoPackage(t, c, dom, "pystore", types.PackageFormatPypi, "", "requests")
 }
 

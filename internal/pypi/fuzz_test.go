@@ -88,3 +88,24 @@ func FuzzVersionKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPublicPage feeds arbitrary index answers to the page decoder:
+// nothing may panic, and every file it keeps has a sha256, a version and
+// a URL on the allowed host.
+func FuzzPublicPage(f *testing.F) {
+	f.Add([]byte(`<a href="/p/demo-1.0.tar.gz#sha256=` + strings.Repeat("a", 64) + `" data-yanked>demo-1.0.tar.gz</a>`))
+	f.Add([]byte(`<A HREF='x' data-requires-python="&gt;=3">demo-1.0-py3-none-any.whl</A><a`))
+	f.Add([]byte("<a href=\"\xff\xfeİ\">demo-\xc4\xb0.tar.gz</a>"))
+	f.Add([]byte(`{"meta":{"api-version":"1.0"},"files":[{"filename":"demo-1.0.zip","url":"/x","hashes":{"sha256":"` + strings.Repeat("b", 64) + `"},"yanked":"r"}]}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		p, err := decodePublicPage("http://idx.example/simple/demo/", "demo", body, []string{"http://idx.example"})
+		if err != nil {
+			return
+		}
+		for _, pf := range p.Files {
+			if !isSHA256(pf.SHA256) || pf.Version == "" || !strings.HasPrefix(pf.URL, "http://idx.example/") {
+				t.Fatalf("kept %+v", pf)
+			}
+		}
+	})
+}

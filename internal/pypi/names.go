@@ -176,3 +176,47 @@ func splitsAs(stem, name, version string) bool {
 	}
 	return false
 }
+
+// fileVersion reads the version from the name of a distribution file of
+// project, as pip does: a wheel's second component (PEP 427), an sdist's
+// {name}-{version} stem (.tar.gz or a legacy .zip; legacy names keep
+// dashes, so the split whose name matches the project and whose rest is
+// a PEP 440 version wins). It reports false for other files (eggs,
+// installers) and for names that are not the project's.
+func fileVersion(project, filename string) (string, bool) {
+	norm := normalize(project)
+	if stem, ok := strings.CutSuffix(filename, ".whl"); ok {
+		parts := strings.Split(stem, "-")
+		if (len(parts) != 5 && len(parts) != 6) || normalize(parts[0]) != norm {
+			return "", false
+		}
+		if _, ok := versionKey(parts[1]); !ok {
+			return "", false
+		}
+		return parts[1], true
+	}
+	stem, ok := strings.CutSuffix(filename, ".tar.gz")
+	if !ok {
+		if stem, ok = strings.CutSuffix(filename, ".zip"); !ok {
+			return "", false
+		}
+	}
+	for i := strings.IndexByte(stem, '-'); i > 0; i = nextDash(stem, i) {
+		if normalize(stem[:i]) != norm {
+			continue
+		}
+		if _, ok := versionKey(stem[i+1:]); ok {
+			return stem[i+1:], true
+		}
+	}
+	return "", false
+}
+
+// nextDash is the index of the first '-' in s after i, -1 when none.
+func nextDash(s string, i int) int {
+	j := strings.IndexByte(s[i+1:], '-')
+	if j < 0 {
+		return -1
+	}
+	return i + 1 + j
+}

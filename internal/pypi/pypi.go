@@ -26,9 +26,10 @@ import (
 )
 
 type handler struct {
-	svc   *service.Service
-	log   *slog.Logger
-	pages *doccache.Cache[*page]
+	svc    *service.Service
+	log    *slog.Logger
+	pages  *doccache.Cache[*page]
+	public *publicRegistry
 }
 
 // Format declares PyPI to the format seam. pip and twine authenticate
@@ -36,8 +37,7 @@ type handler struct {
 var Format = format.Format{
 	Name:   model.FormatPyPI,
 	Scheme: endpoint.Basic,
-	// Declared for its flag; this server does not fetch from it yet, so
-	// a miss that would go there is a 502 (upstream.go).
+	// The index behind public:pypi (public.go, upstream.go).
 	Connections: []format.Connection{{
 		Name: pypiConnection, DefaultURL: "https://pypi.org", Flag: "pypi-url", Env: "WHARF_PYPI_URL",
 		Usage: "public Python Package Index behind the public:pypi external connection",
@@ -45,8 +45,12 @@ var Format = format.Format{
 	// Rendered project pages, HTML and JSON.
 	CacheBytes: 64 << 20,
 	New: func(env format.Env) (*format.Endpoint, error) {
-		h := &handler{svc: env.Service, log: env.Log, pages: format.NewDocCache(env, (*page).size)}
-		return &format.Endpoint{Serve: h.serve}, nil
+		public, err := newPublicRegistry(env.URL(pypiConnection), env.PublicCache(pypiConnection))
+		if err != nil {
+			return nil, err
+		}
+		h := &handler{svc: env.Service, log: env.Log, pages: format.NewDocCache(env, (*page).size), public: public}
+		return &format.Endpoint{Serve: h.serve, Lookups: map[string]service.ExternalLookup{pypiConnection: public.hasVersion}}, nil
 	},
 }
 
@@ -218,7 +222,7 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 		}
 	}
 	if err != nil {
-		endpoint.Error(w, r, h.log, err)
+		h.fail(w, r, err)
 		return
 	}
 	defer a.Body.Close()

@@ -33,6 +33,10 @@ type distFile struct {
 	RequiresPython string
 	Size           int64
 	Uploaded       time.Time
+	// Yanked files (PEP 592) are listed, marked: pip takes them only when
+	// pinned to their version.
+	Yanked       bool
+	YankedReason string
 }
 
 // project is what a project page lists.
@@ -96,6 +100,11 @@ func renderProjectHTML(p *project) []byte {
 			b.WriteString(html.EscapeString(f.RequiresPython))
 			b.WriteByte('"')
 		}
+		if f.Yanked {
+			b.WriteString(` data-yanked="`)
+			b.WriteString(html.EscapeString(f.YankedReason))
+			b.WriteByte('"')
+		}
 		b.WriteByte('>')
 		b.WriteString(html.EscapeString(f.Filename))
 		b.WriteString("</a><br/>\n")
@@ -115,6 +124,8 @@ type jsonFile struct {
 	RequiresPython string            `json:"requires-python,omitempty"`
 	Size           int64             `json:"size"`
 	UploadTime     string            `json:"upload-time,omitempty"`
+	// Yanked is true or the reason; absent when the file is not yanked.
+	Yanked any `json:"yanked,omitempty"`
 }
 
 type jsonProject struct {
@@ -133,6 +144,12 @@ func renderProjectJSON(p *project) []byte {
 	for i, f := range p.Files {
 		doc.Files[i] = jsonFile{Filename: f.Filename, URL: fileURL(p.Name, f.Version, f.Filename),
 			Hashes: map[string]string{"sha256": f.SHA256}, RequiresPython: f.RequiresPython, Size: f.Size}
+		if f.Yanked {
+			doc.Files[i].Yanked = true
+			if f.YankedReason != "" {
+				doc.Files[i].Yanked = f.YankedReason
+			}
+		}
 		if !f.Uploaded.IsZero() {
 			// PEP 700's format: ISO 8601 in UTC with a Z.
 			doc.Files[i].UploadTime = f.Uploaded.UTC().Format("2006-01-02T15:04:05.000000Z")

@@ -1,10 +1,8 @@
 package pypi
 
 import (
-	"errors"
 	"testing"
 
-	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/service"
 )
@@ -67,47 +65,6 @@ func TestMergeChain(t *testing.T) {
 			for i := range got {
 				if got[i] != tt.wantFiles[i] {
 					t.Fatalf("files %v, want %v", got, tt.wantFiles)
-				}
-			}
-		})
-	}
-}
-
-func TestFileSource(t *testing.T) {
-	pub := model.StatusPublished
-	ref := service.PackageRef{Repository: "b", Format: model.FormatPyPI, Package: "demo"}
-	tests := []struct {
-		name     string
-		chain    []service.ChainEntry
-		version  string
-		file     string
-		wantFrom string
-		wantErr  string // "notfound", "unreachable" or ""
-	}{
-		{"found upstream", chainOf(entry("b", ""), entry("mid", ""), entry("a", "", upVer(1, "1.0", pub))), "1.0", "demo-1.0-a.whl", "a", ""},
-		{"nearest copy lacks the file", chainOf(entry("b", ""), entry("mid", "", upVer(2, "1.0", pub)), entry("a", "", upVer(1, "1.0", pub))), "1.0", "demo-1.0-a.whl", "", "notfound"},
-		{"present in the repository asked", chainOf(entry("b", "", upVer(1, "1.0", pub))), "1.0", "demo-1.0-b.whl", "b", ""},
-		{"nowhere", chainOf(entry("b", ""), entry("a", "", upVer(1, "1.0", pub))), "2.0", "demo-2.0-a.whl", "", "notfound"},
-		{"miss reaches public:pypi", chainOf(entry("b", ""), entry("store", pypiConnection)), "1.0", "demo-1.0-a.whl", "", "unreachable"},
-		{"found before the connection", chainOf(entry("b", ""), entry("a", "", upVer(1, "1.0", pub)), entry("store", pypiConnection)), "1.0", "demo-1.0-a.whl", "a", ""},
-		{"archived upstream is not a source", chainOf(entry("b", ""), entry("a", "", upVer(1, "1.0", model.StatusArchived))), "1.0", "demo-1.0-a.whl", "", "notfound"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			from, err := fileSource(tt.chain, ref, tt.version, tt.file)
-			var ur *endpoint.UnreachableError
-			switch tt.wantErr {
-			case "notfound":
-				if !errors.Is(err, model.ErrNotFound) {
-					t.Fatalf("err %v, want not found", err)
-				}
-			case "unreachable":
-				if !errors.As(err, &ur) || ur.Connection != pypiConnection {
-					t.Fatalf("err %v, want unreachable %s", err, pypiConnection)
-				}
-			default:
-				if err != nil || from != tt.wantFrom {
-					t.Fatalf("got %q, %v; want %q", from, err, tt.wantFrom)
 				}
 			}
 		})
