@@ -50,17 +50,6 @@ func wantNoPackage(t *testing.T, c *ca.Client, domain, repo string, f types.Pack
 	}
 }
 
-// wantBadGateway GETs url (Basic auth with the token) and checks the 502
-// names the connection.
-func wantBadGateway(t *testing.T, url, token, conn string) {
-	t.Helper()
-	resp := pyGet(t, url, token, "")
-	body := pyBody(t, resp)
-	if resp.StatusCode != http.StatusBadGateway || !strings.Contains(body, conn+" is not reachable from this server") {
-		t.Errorf("GET %s: %d %s, want 502 naming %s", url, resp.StatusCode, body, conn)
-	}
-}
-
 // TestPyPIUpstreamReadThrough: twine uploads to a; pip, logged in to b
 // (b -> mid -> a), downloads and installs it through b; the version is
 // retained in b, not in mid; a package that blocks upstream versions
