@@ -3,6 +3,7 @@ package npm
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -159,5 +160,37 @@ func BenchmarkTarball(b *testing.B) {
 			runGets(b, fsrv.URL+"/"+name+".tgz", "")
 		})
 		fsrv.Close()
+	}
+}
+
+// BenchmarkVersionJSON: one public manifest of typical size rendered
+// into a packument, walked as bytes (appendVersionJSON, what render
+// uses) against decoded and encoded again (versionJSON, its fallback).
+func BenchmarkVersionJSON(b *testing.B) {
+	m := benchManifest("bench", "1.2.3")
+	delete(m, "readme")
+	m["name"], m["version"] = "bench", "1.2.3"
+	m["dist"] = map[string]string{"shasum": "0123456789abcdef0123456789abcdef01234567", "tarball": "https://registry.npmjs.org/bench/-/bench-1.2.3.tgz",
+		"integrity": "sha512-MpUEN2OodtUzxvKQl72cUF7RQ5EiHsGvSsVG0ia9c5RbWGL2CI4C7EpPS8UTBIplnlzZiNuV56w+FuNxy3ty2Q=="}
+	doc, _ := json.Marshal(m)
+	name, _ := parseName("bench")
+	base := "http://127.0.0.1:8470/npm/acme-111122223333/store/"
+	for _, kind := range []struct {
+		label string
+		kind  docKind
+	}{{"abbreviated", abbrevDoc}, {"full", fullDoc}} {
+		b.Run(kind.label+"/walk", func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			buf := make([]byte, 0, 4096)
+			for b.Loop() {
+				buf, _ = appendVersionJSON(buf[:0], doc, name, "1.2.3", base, kind.kind)
+			}
+		})
+		b.Run(kind.label+"/decode", func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				versionJSON(doc, name, "1.2.3", base, kind.kind)
+			}
+		})
 	}
 }
