@@ -194,3 +194,25 @@ func BenchmarkVersionJSON(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkPublicPackument: the warm path of an install through
+// public:npmjs: the abbreviated packument of a public package with 800
+// versions (manifests of typical size), one of them already ingested,
+// merged and rendered per request from the cached public document.
+func BenchmarkPublicPackument(b *testing.B) {
+	e, f := newPublicEnv(b)
+	tgz := pkgTgz(b, "pub-big", "1.0.0")
+	for i := range 800 {
+		f.add(b, "pub-big", fmt.Sprintf("1.%d.%d", i/100, i%100), tgz, false)
+	}
+	for v, m := range f.docs["pub-big"]["versions"].(map[string]any) {
+		mm := benchManifest("pub-big", v)
+		delete(mm, "readme")
+		for k, x := range m.(map[string]any) {
+			mm[k] = x
+		}
+		f.docs["pub-big"]["versions"].(map[string]any)[v] = mm
+	}
+	benchGet(b, benchClient(), e.base+"pub-big/-/pub-big-1.0.0.tgz", e.token)
+	runGets(b, e.base+"pub-big", e.token, "Accept-Encoding", "gzip", "Accept", abbrevType+"; q=1.0, application/json; q=0.8, */*")
+}

@@ -24,31 +24,16 @@ func appendVersionJSON(dst, doc []byte, name pkgName, version, base string, kind
 	return append(dst, b...), nil
 }
 
-// appendVersionFast copies the members of the manifest doc to dst,
-// keeping only abbrevFields for the abbreviated document, with the
+// appendVersionFast copies the members of the manifest doc to dst in one
+// pass, keeping only abbrevFields for the abbreviated document, with the
 // tarball URL set in dist and hasInstallScript set when the scripts
-// install. It reports false, dst unchanged, when doc is not a manifest
-// it can walk.
+// install (dist and hasInstallScript go last). It reports false, dst
+// unchanged, when doc is not a manifest it can walk.
 func appendVersionFast(dst, doc []byte, tarball string, kind docKind) ([]byte, bool) {
-	var dist, scripts []byte
-	hasDist := false
-	ok := eachMember(doc, func(k, v []byte) bool {
-		switch string(k) {
-		case "dist":
-			dist, hasDist = v, true
-		case "scripts":
-			scripts = v
-		}
-		return true
-	})
-	if !ok || hasDist && (len(dist) == 0 || dist[0] != '{') {
-		return dst, false
-	}
-	install := kind == abbrevDoc && scriptsInstall(scripts)
 	start := len(dst)
 	dst = append(dst, '{')
 	first := true
-	member := func(k []byte) {
+	member := func(k string) {
 		if !first {
 			dst = append(dst, ',')
 		}
@@ -57,22 +42,32 @@ func appendVersionFast(dst, doc []byte, tarball string, kind docKind) ([]byte, b
 		dst = append(dst, k...)
 		dst = append(dst, '"', ':')
 	}
-	ok = eachMember(doc, func(k, v []byte) bool {
-		ks := string(k)
-		if kind == abbrevDoc && (!abbrevFields[ks] || install && ks == "hasInstallScript") {
+	var dist, scripts, installFlag []byte
+	hasDist := false
+	ok := eachMember(doc, func(k, v []byte) bool {
+		switch string(k) {
+		case "dist":
+			dist, hasDist = v, true
+			return true // written last, with its tarball
+		case "scripts":
+			scripts = v
+		case "hasInstallScript":
+			if kind == abbrevDoc {
+				installFlag = v // written last, once the scripts are known
+				return true
+			}
+		}
+		if kind == abbrevDoc && !abbrevFields[string(k)] {
 			return true
 		}
-		if ks == "dist" {
-			return true // written last, with its tarball
-		}
-		member(k)
+		member(string(k))
 		dst = append(dst, v...)
 		return true
 	})
-	if !ok {
+	if !ok || hasDist && (len(dist) == 0 || dist[0] != '{') {
 		return dst[:start], false
 	}
-	member([]byte("dist"))
+	member("dist")
 	dst = append(dst, '{')
 	n := 0
 	if hasDist {
@@ -100,9 +95,15 @@ func appendVersionFast(dst, doc []byte, tarball string, kind docKind) ([]byte, b
 	dst = append(dst, `"tarball":`...)
 	dst = appendJSONString(dst, tarball)
 	dst = append(dst, '}')
-	if install {
-		member([]byte("hasInstallScript"))
-		dst = append(dst, "true"...)
+	if kind == abbrevDoc {
+		switch {
+		case scriptsInstall(scripts):
+			member("hasInstallScript")
+			dst = append(dst, "true"...)
+		case installFlag != nil:
+			member("hasInstallScript")
+			dst = append(dst, installFlag...)
+		}
 	}
 	return append(dst, '}'), true
 }
