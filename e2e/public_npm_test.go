@@ -245,6 +245,10 @@ func TestPublicNpmjsLocalUpstream(t *testing.T) {
 		}
 	}
 	up.SetOutage(upstreamtest.Up)
+	// A failed fetch of ms is remembered for publiccache's MinRefetch (a
+	// second), so that a registry that is down is not asked again by
+	// every request; past it, ms is fetched again.
+	time.Sleep(1100 * time.Millisecond)
 
 	// A corrupted tarball is refused (502) and nothing is retained.
 	up.Corrupt("/ms/-/ms-2.1.3.tgz")
