@@ -53,10 +53,13 @@ type bench struct {
 	proxyDelay   time.Duration
 	// proxyFixtureDir holds the real packages the proxy section installs.
 	proxyFixtureDir string
-	metrics         bool // start Wharf with --metrics-listen
-	opsCompare      bool // npm and control: plain vs metrics vs metrics+audit
-	cleanups        []func()
-	logf            func(string, ...any)
+	// proxyBaselineBin, when set, is a second wharf binary the proxy
+	// section measures in the same rounds (before and after a change).
+	proxyBaselineBin string
+	metrics          bool // start Wharf with --metrics-listen
+	opsCompare       bool // npm and control: plain vs metrics vs metrics+audit
+	cleanups         []func()
+	logf             func(string, ...any)
 }
 
 func (b *bench) scale(n int) int { return max(int(float64(n)*b.factor), 20) }
@@ -115,6 +118,7 @@ func run() error {
 	outDir := fs.String("out", "", "results directory (default bench/results under the module root)")
 	proxyDelay := fs.Duration("proxy-delay", 50*time.Millisecond, "proxy section: delay the public-registry stand-in adds to every request")
 	proxyFixture := fs.String("proxy-fixture", "", "proxy section: the real packages installed, fetched once from the npm registry (default RESULTS/proxy-fixture)")
+	proxyBaseline := fs.String("proxy-baseline-bin", "", "proxy section: also measure this wharf binary in the same rounds (say, the build before a change), side by side")
 	wharfBin := fs.String("wharf-bin", "", "a wharf binary to measure instead of building this tree's (say, an older version's)")
 	attack := preauthAttack{}
 	fs.IntVar(&attack.conns, "preauth-conns", 40, "preauth: concurrent attacking connections")
@@ -133,7 +137,7 @@ func run() error {
 	if b.outDir == "" {
 		b.outDir = filepath.Join(root, "bench", "results")
 	}
-	b.proxyDelay, b.proxyFixtureDir = *proxyDelay, *proxyFixture
+	b.proxyDelay, b.proxyFixtureDir, b.proxyBaselineBin = *proxyDelay, *proxyFixture, *proxyBaseline
 	if b.proxyFixtureDir == "" {
 		b.proxyFixtureDir = filepath.Join(b.outDir, "proxy-fixture")
 	}

@@ -122,6 +122,12 @@ func (b *bench) startWharf(name, dataDir string, extra ...string) (*Proc, error)
 // startWharfWith is startWharf with metrics on or off whatever -metrics
 // says, for -ops-compare's servers.
 func (b *bench) startWharfWith(name, dataDir string, metrics bool, extra ...string) (*Proc, error) {
+	return b.startWharfBin(b.wharfBin, name, dataDir, metrics, extra...)
+}
+
+// startWharfBin is startWharfWith for another wharf binary (the proxy
+// section's -proxy-baseline-bin).
+func (b *bench) startWharfBin(bin, name, dataDir string, metrics bool, extra ...string) (*Proc, error) {
 	addr, err := freePort()
 	if err != nil {
 		return nil, err
@@ -141,7 +147,7 @@ func (b *bench) startWharfWith(name, dataDir string, metrics bool, extra ...stri
 		}
 		args = append(args, "--metrics-listen", metricsAddr)
 	}
-	cmd := exec.Command(b.wharfBin, args...)
+	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "WHARF_ACCOUNT_ID="+benchAccount, "WHARF_ACCESS_KEY_ID="+benchKeyID, "WHARF_SECRET_ACCESS_KEY="+benchSecret)
 	p, err := startProc(name, filepath.Join(b.runDir, name+".log"), "/healthz", cmd, "http://"+addr)
 	if err == nil && debug != "" {

@@ -394,6 +394,8 @@ const (
 	pxVerdWarm  = "Verdaccio warm"
 	pxWharfCold = "Wharf cold"
 	pxWharfWarm = "Wharf warm"
+	pxBaseCold  = "Wharf baseline cold"
+	pxBaseWarm  = "Wharf baseline warm"
 )
 
 // proxyFigures runs the proxy section.
@@ -490,30 +492,36 @@ func proxyFigures(ctx context.Context, b *bench) ([]*Figure, error) {
 		}
 		return install(pxVerdWarm, reg, round)
 	}
-	wharf := func(round int) error {
-		name := fmt.Sprintf("wharf-proxy-%d", round+1)
-		data := filepath.Join(b.runDir, name)
-		p, err := b.startWharf(name, data, "--npmjs-url", up.URL)
-		if err != nil {
-			return err
+	wharfBin := func(bin, prefix, cold, warm string, profile bool) func(int) error {
+		return func(round int) error {
+			name := fmt.Sprintf("%s-%d", prefix, round+1)
+			data := filepath.Join(b.runDir, name)
+			p, err := b.startWharfBin(bin, name, data, b.metrics, "--npmjs-url", up.URL)
+			if err != nil {
+				return err
+			}
+			defer func() {
+				p.Stop()
+				os.RemoveAll(data)
+			}()
+			token, endpoint, err := wharfNpmSetup(ctx, p.URL, "public:npmjs")
+			if err != nil {
+				return err
+			}
+			reg := &npmRegistry{Name: name, Base: endpoint, Token: token, Pid: p.Pid(), Debug: p.Debug}
+			if err := cli.configure(reg); err != nil {
+				return err
+			}
+			if err := install(cold, reg, round); err != nil {
+				return err
+			}
+			if !profile {
+				return install(warm, reg, round)
+			}
+			return b.profileWhile("npm install warm through public:npmjs", p.Debug, 120, func() error { return install(warm, reg, round) })
 		}
-		defer func() {
-			p.Stop()
-			os.RemoveAll(data)
-		}()
-		token, endpoint, err := wharfNpmSetup(ctx, p.URL, "public:npmjs")
-		if err != nil {
-			return err
-		}
-		reg := &npmRegistry{Name: name, Base: endpoint, Token: token, Pid: p.Pid(), Debug: p.Debug}
-		if err := cli.configure(reg); err != nil {
-			return err
-		}
-		if err := install(pxWharfCold, reg, round); err != nil {
-			return err
-		}
-		return b.profileWhile("npm install warm through public:npmjs", p.Debug, 120, func() error { return install(pxWharfWarm, reg, round) })
 	}
+	wharf := wharfBin(b.wharfBin, "wharf-proxy", pxWharfCold, pxWharfWarm, true)
 	b.logf("npm install of %s (%d packages in the fixture) with %s added per registry request", strings.Join(sortedRoots(), ", "), fx.Packages, b.proxyDelay)
 	// One untimed install warms npm itself and the page cache.
 	if err := install(pxStatic, static, -1); err != nil {
@@ -525,6 +533,11 @@ func proxyFigures(ctx context.Context, b *bench) ([]*Figure, error) {
 		verdaccio,
 		wharf,
 	}
+	labels := []string{pxDirect, pxStatic, pxVerdCold, pxVerdWarm, pxWharfCold, pxWharfWarm}
+	if b.proxyBaselineBin != "" {
+		steps = append(steps, wharfBin(b.proxyBaselineBin, "wharf-baseline-proxy", pxBaseCold, pxBaseWarm, false))
+		labels = append(labels, pxBaseCold, pxBaseWarm)
+	}
 	for r := 0; r < b.rounds; r++ {
 		for k := range steps {
 			if err := steps[(k+r)%len(steps)](r); err != nil {
@@ -533,7 +546,6 @@ func proxyFigures(ctx context.Context, b *bench) ([]*Figure, error) {
 		}
 	}
 
-	labels := []string{pxDirect, pxStatic, pxVerdCold, pxVerdWarm, pxWharfCold, pxWharfWarm}
 	wall := &Figure{Name: fmt.Sprintf("npm install of %d real packages through a proxy of a registry %s away (wall time)", want, b.proxyDelay), Unit: "s"}
 	cpu := &Figure{Name: "server CPU per proxied npm install (user+sys of the registry's process)", Unit: "s"}
 	for _, l := range labels {
@@ -554,6 +566,12 @@ func proxyFigures(ctx context.Context, b *bench) ([]*Figure, error) {
 	ratio(wall, times, pxVerdCold, pxDirect, "", nil)
 	ratio(cpu, cpus, pxWharfWarm, pxVerdWarm, "≤ 0.2x", atMost(0.2))
 	ratio(cpu, cpus, pxWharfCold, pxVerdCold, "", nil)
+	if b.proxyBaselineBin != "" {
+		ratio(wall, times, pxBaseWarm, pxStatic, "", nil)
+		ratio(cpu, cpus, pxBaseWarm, pxVerdWarm, "", nil)
+		ratio(cpu, cpus, pxWharfWarm, pxBaseWarm, "", nil)
+		cpu.Notes = append(cpu.Notes, "baseline: "+b.proxyBaselineBin)
+	}
 	var reached []string
 	for _, l := range labels {
 		st := statOf(upReqs[l])

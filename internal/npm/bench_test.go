@@ -3,6 +3,7 @@ package npm
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -160,4 +161,58 @@ func BenchmarkTarball(b *testing.B) {
 		})
 		fsrv.Close()
 	}
+}
+
+// BenchmarkVersionJSON: one public manifest of typical size rendered
+// into a packument, walked as bytes (appendVersionJSON, what render
+// uses) against decoded and encoded again (versionJSON, its fallback).
+func BenchmarkVersionJSON(b *testing.B) {
+	m := benchManifest("bench", "1.2.3")
+	delete(m, "readme")
+	m["name"], m["version"] = "bench", "1.2.3"
+	m["dist"] = map[string]string{"shasum": "0123456789abcdef0123456789abcdef01234567", "tarball": "https://registry.npmjs.org/bench/-/bench-1.2.3.tgz",
+		"integrity": "sha512-MpUEN2OodtUzxvKQl72cUF7RQ5EiHsGvSsVG0ia9c5RbWGL2CI4C7EpPS8UTBIplnlzZiNuV56w+FuNxy3ty2Q=="}
+	doc, _ := json.Marshal(m)
+	name, _ := parseName("bench")
+	base := "http://127.0.0.1:8470/npm/acme-111122223333/store/"
+	for _, kind := range []struct {
+		label string
+		kind  docKind
+	}{{"abbreviated", abbrevDoc}, {"full", fullDoc}} {
+		b.Run(kind.label+"/walk", func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			buf := make([]byte, 0, 4096)
+			for b.Loop() {
+				buf, _ = appendVersionJSON(buf[:0], doc, name, "1.2.3", base, kind.kind)
+			}
+		})
+		b.Run(kind.label+"/decode", func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			for b.Loop() {
+				versionJSON(doc, name, "1.2.3", base, kind.kind)
+			}
+		})
+	}
+}
+
+// BenchmarkPublicPackument: the warm path of an install through
+// public:npmjs: the abbreviated packument of a public package with 800
+// versions (manifests of typical size), one of them already ingested,
+// merged and rendered per request from the cached public document.
+func BenchmarkPublicPackument(b *testing.B) {
+	e, f := newPublicEnv(b)
+	tgz := pkgTgz(b, "pub-big", "1.0.0")
+	for i := range 800 {
+		f.add(b, "pub-big", fmt.Sprintf("1.%d.%d", i/100, i%100), tgz, false)
+	}
+	for v, m := range f.docs["pub-big"]["versions"].(map[string]any) {
+		mm := benchManifest("pub-big", v)
+		delete(mm, "readme")
+		for k, x := range m.(map[string]any) {
+			mm[k] = x
+		}
+		f.docs["pub-big"]["versions"].(map[string]any)[v] = mm
+	}
+	benchGet(b, benchClient(), e.base+"pub-big/-/pub-big-1.0.0.tgz", e.token)
+	runGets(b, e.base+"pub-big", e.token, "Accept-Encoding", "gzip", "Accept", abbrevType+"; q=1.0, application/json; q=0.8, */*")
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/model"
@@ -44,14 +45,39 @@ func npmTime(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.00
 func revision(p *model.Package) string { return fmt.Sprintf("%d-%016x", p.Generation, uint64(p.ID)) }
 
 // listedVersions are the versions a packument shows, in SemVer order.
+// Each version is parsed once (semver.CompareStrings would parse both
+// sides of every comparison: public packages list hundreds).
 func listedVersions(view *service.PackageView) []*model.Version {
-	var out []*model.Version
+	type parsed struct {
+		v  *model.Version
+		sv semver.Version
+		ok bool
+	}
+	ps := make([]parsed, 0, len(view.Versions))
 	for _, v := range view.Versions {
 		if v.Status.Listed() {
-			out = append(out, v)
+			sv, ok := semver.Parse(v.Version)
+			ps = append(ps, parsed{v, sv, ok})
 		}
 	}
-	slices.SortFunc(out, func(a, b *model.Version) int { return semver.CompareStrings(a.Version, b.Version) })
+	slices.SortFunc(ps, func(a, b parsed) int {
+		switch {
+		case a.ok && b.ok:
+			return a.sv.Compare(b.sv)
+		case a.ok:
+			return 1
+		case b.ok:
+			return -1
+		}
+		return strings.Compare(a.v.Version, b.v.Version)
+	})
+	if len(ps) == 0 {
+		return nil
+	}
+	out := make([]*model.Version, len(ps))
+	for i, p := range ps {
+		out[i] = p.v
+	}
 	return out
 }
 
@@ -98,6 +124,9 @@ func versionJSON(doc []byte, name pkgName, version, base string, kind docKind) (
 	dist := map[string]json.RawMessage{}
 	if raw, ok := m["dist"]; ok {
 		_ = json.Unmarshal(raw, &dist)
+	}
+	if dist == nil { // "dist": null
+		dist = map[string]json.RawMessage{}
 	}
 	versionManifest(dist).set("tarball", tarballURL(base, name, version))
 	versionManifest(m).set("dist", dist)
@@ -156,7 +185,14 @@ func render(view *service.PackageView, name pkgName, base string, kind docKind) 
 		}
 	}
 
+	// Room for the manifests and their tarball URLs, so the buffer
+	// grows once.
+	size := 512
+	for _, v := range listed {
+		size += len(v.FormatMetadata) + 2*len(v.Version) + len(base) + 2*len(name.String()) + 48
+	}
 	var b bytes.Buffer
+	b.Grow(size)
 	w := &jsonWriter{b: &b}
 	b.WriteByte('{')
 	if kind == fullDoc {
@@ -183,11 +219,11 @@ func render(view *service.PackageView, name pkgName, base string, kind docKind) 
 	b.WriteByte('{')
 	var latest *model.Version
 	for _, v := range listed {
-		doc, err := versionJSON(v.FormatMetadata, name, v.Version, base, kind)
+		w.key(v.Version)
+		doc, err := appendVersionJSON(b.AvailableBuffer(), v.FormatMetadata, name, v.Version, base, kind)
 		if err != nil {
 			return nil, fmt.Errorf("render %s@%s: %w", name, v.Version, err)
 		}
-		w.key(v.Version)
 		b.Write(doc)
 		if v.Version == tags["latest"] {
 			latest = v
@@ -233,13 +269,10 @@ func (w *jsonWriter) key(k string) {
 	if n := w.b.Len(); n > 0 && w.b.Bytes()[n-1] != '{' {
 		w.b.WriteByte(',')
 	}
-	kb, _ := json.Marshal(k)
-	w.b.Write(kb)
-	w.b.WriteByte(':')
+	w.b.Write(append(appendJSONString(w.b.AvailableBuffer(), k), ':'))
 }
 
 func (w *jsonWriter) field(k, v string) {
 	w.key(k)
-	vb, _ := json.Marshal(v)
-	w.b.Write(vb)
+	w.b.Write(appendJSONString(w.b.AvailableBuffer(), v))
 }

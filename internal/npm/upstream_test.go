@@ -62,7 +62,7 @@ type fakeRegistry struct {
 	failNames map[string]bool
 }
 
-func newFakeRegistry(t *testing.T) *fakeRegistry {
+func newFakeRegistry(t testing.TB) *fakeRegistry {
 	f := &fakeRegistry{docs: map[string]map[string]any{}, tarballs: map[string][]byte{}, failNames: map[string]bool{}}
 	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := strings.TrimPrefix(r.URL.Path, "/")
@@ -94,7 +94,7 @@ func newFakeRegistry(t *testing.T) *fakeRegistry {
 
 // add publishes name@version on the fake; corrupt makes its integrity
 // describe other bytes.
-func (f *fakeRegistry) add(t *testing.T, name, version string, tgz []byte, corrupt bool) {
+func (f *fakeRegistry) add(t testing.TB, name, version string, tgz []byte, corrupt bool) {
 	sum := sha512.Sum512(tgz)
 	if corrupt {
 		sum = sha512.Sum512(append(tgz, 0))
@@ -114,7 +114,7 @@ func (f *fakeRegistry) add(t *testing.T, name, version string, tgz []byte, corru
 
 // newPublicEnv is a test environment whose repository dom/repo has the
 // public:npmjs connection, served by a fake registry.
-func newPublicEnv(t *testing.T) (*testEnv, *fakeRegistry) {
+func newPublicEnv(t testing.TB) (*testEnv, *fakeRegistry) {
 	t.Helper()
 	f := newFakeRegistry(t)
 	e := newTestEnv(t, formattest.Options{URLs: map[string]string{npmjsConnection: f.srv.URL}})

@@ -418,6 +418,57 @@ func TestNpm(t *testing.T) {
 	if got := n.Requests("/@acme%2flib"); got != 3 {
 		t.Fatalf("%d requests counted for /@acme%%2flib, want 3", got)
 	}
+
+	// A release while running: both documents show it as latest, the
+	// old validators no longer match, its tarball is served.
+	tgz2 := []byte("\x1f\x8b second tarball")
+	m2 := `{"name":"@acme/lib","version":"1.1.0","dist":{"tarball":"https://registry.npmjs.org/@acme/lib/-/lib-1.1.0.tgz"}}`
+	if err := n.AddVersion("@acme/lib", []byte(m2), tgz2); err != nil {
+		t.Fatal(err)
+	}
+	for _, accept := range []string{"application/json", corgi} {
+		g2 := get(t, srv.URL+"/@acme%2flib", "Accept", accept)
+		var doc struct {
+			DistTags map[string]string          `json:"dist-tags"`
+			Versions map[string]json.RawMessage `json:"versions"`
+			Time     map[string]string          `json:"time"`
+			Modified string                     `json:"modified"`
+		}
+		if err := json.Unmarshal([]byte(g2.body), &doc); err != nil || g2.status != 200 {
+			t.Fatalf("%s after AddVersion: %d %v %s", accept, g2.status, err, g2.body)
+		}
+		if doc.DistTags["latest"] != "1.1.0" || len(doc.Versions) != 2 || !strings.Contains(string(doc.Versions["1.1.0"]), srv.URL+"/@acme/lib/-/lib-1.1.0.tgz") ||
+			doc.Time["1.1.0"] == "" && doc.Modified == "" {
+			t.Errorf("%s after AddVersion: %s", accept, g2.body)
+		}
+	}
+	if g2 := get(t, srv.URL+"/@acme%2flib", "If-None-Match", g.header.Get("ETag")); g2.status != 200 {
+		t.Errorf("If-None-Match with the ETag from before the release: %d, want 200", g2.status)
+	}
+	if g := get(t, srv.URL+"/@acme/lib/-/lib-1.1.0.tgz"); g.status != 200 || g.body != string(tgz2) {
+		t.Errorf("added tarball: %d %q", g.status, g.body)
+	}
+	n.Corrupt("/@acme/lib/-/lib-1.1.0.tgz")
+	if g := get(t, srv.URL+"/@acme/lib/-/lib-1.1.0.tgz"); g.body == string(tgz2) {
+		t.Error("Corrupt did not change the added tarball")
+	}
+	// A package the fixture lacks can be released too.
+	if err := n.AddVersion("fresh", []byte(`{"name":"fresh","version":"0.1.0","dist":{"tarball":"https://registry.npmjs.org/fresh/-/fresh-0.1.0.tgz"}}`), tgz); err != nil {
+		t.Fatal(err)
+	}
+	if g := get(t, srv.URL+"/fresh", "Accept", corgi); g.status != 200 || !strings.Contains(g.body, `"latest":"0.1.0"`) {
+		t.Errorf("released new package: %d %s", g.status, g.body)
+	}
+	for _, bad := range []string{
+		`{"name":"other","version":"1.0.0","dist":{"tarball":"https://registry.npmjs.org/other/-/other-1.0.0.tgz"}}`,
+		`{"name":"fresh","dist":{"tarball":"https://registry.npmjs.org/fresh/-/fresh-1.0.0.tgz"}}`,
+		`{"name":"fresh","version":"1.0.0","dist":{"tarball":"https://elsewhere.example/fresh/-/fresh-1.0.0.tgz"}}`,
+		`not json`,
+	} {
+		if err := n.AddVersion("fresh", []byte(bad), tgz); err == nil {
+			t.Errorf("AddVersion accepted %s", bad)
+		}
+	}
 }
 
 // Every stand-in has the same switches: a delay, two kinds of outage and
