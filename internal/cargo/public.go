@@ -227,24 +227,11 @@ func (p *publicRegistry) line(ctx context.Context, name, version string) (*publi
 // answers within ctx's deadline; the fetch goes on past it and fills the
 // cache for the next publish or read.
 func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	type answer struct {
-		d   *publicDoc
-		err error
+	d, err := p.index(ctx, k.Name, false)
+	if err != nil || d == nil {
+		return false, err
 	}
-	ch := make(chan answer, 1)
-	go func() {
-		d, err := p.index(ctx, k.Name, false)
-		ch <- answer{d, err}
-	}()
-	select {
-	case a := <-ch:
-		if a.err != nil || a.d == nil {
-			return false, a.err
-		}
-		return a.d.lines[version] != nil, nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	return d.lines[version] != nil, nil
 }
 
 // downloadURL is where the registry serves a version's .crate, from

@@ -123,25 +123,12 @@ func (p *publicRegistry) versionOf(ctx context.Context, name pkgName, version st
 // public:npmjs serves (a 409). It answers within ctx's deadline; the
 // fetch goes on past it and fills the cache for the next publish or read.
 func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	type answer struct {
-		d   *publicDoc
-		err error
+	d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name}, false)
+	if err != nil || d == nil {
+		return false, err
 	}
-	ch := make(chan answer, 1)
-	go func() {
-		d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name}, false)
-		ch <- answer{d, err}
-	}()
-	select {
-	case a := <-ch:
-		if a.err != nil || a.d == nil {
-			return false, a.err
-		}
-		_, ok := a.d.Versions[version]
-		return ok, nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	_, ok := d.Versions[version]
+	return ok, nil
 }
 
 // publicHasVersion is the service's ExternalLookup for public:npmjs.

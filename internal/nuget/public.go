@@ -441,24 +441,11 @@ func (p *publicFeed) nuspec(ctx context.Context, idLower, versionLower string) (
 // serves (409). It answers within ctx's deadline; the fetch goes on past
 // it and fills the cache for the next push or read.
 func (p *publicFeed) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	type answer struct {
-		pkg *publicPackage
-		err error
+	pkg, err := p.registration(ctx, strings.ToLower(k.Name), "")
+	if err != nil || pkg == nil {
+		return false, err
 	}
-	ch := make(chan answer, 1)
-	go func() {
-		pkg, err := p.registration(ctx, strings.ToLower(k.Name), "")
-		ch <- answer{pkg, err}
-	}()
-	select {
-	case a := <-ch:
-		if a.err != nil || a.pkg == nil {
-			return false, a.err
-		}
-		return a.pkg.byLower[model.NormalizeVersion(model.FormatNuGet, version)] != nil, nil
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	return pkg.byLower[model.NormalizeVersion(model.FormatNuGet, version)] != nil, nil
 }
 
 // packageHash is what the feed publishes as a version's digest: the
