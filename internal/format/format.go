@@ -124,11 +124,12 @@ func NewDocCache[V any](env Env, sizeOf func(V) int64) *doccache.Cache[V] {
 
 // PublicCache returns the options of a connection's publiccache: its
 // own directory under PublicCacheDir (public:npmjs keeps its documents in
-// PUBLICCACHEDIR/npmjs), the freshness window and the logger. Without a
+// PUBLICCACHEDIR/npmjs), the freshness window, the registry it reads
+// (Source: the connection's URL) and the logger. Without a
 // PublicCacheDir the options name no directory and publiccache.New
 // refuses them.
 func (e Env) PublicCache(connection string) publiccache.Options {
-	o := publiccache.Options{Fresh: e.PublicFresh, Logger: e.Log}
+	o := publiccache.Options{Fresh: e.PublicFresh, Logger: e.Log, Source: e.URL(connection)}
 	if e.PublicCacheDir != "" {
 		o.Dir = filepath.Join(e.PublicCacheDir, strings.TrimPrefix(connection, "public:"))
 	}

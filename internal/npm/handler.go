@@ -76,7 +76,9 @@ func New(env format.Env, opts Options) (*Handler, error) {
 	if opts.NpmjsURL == "" {
 		opts.NpmjsURL = env.URL(npmjsConnection)
 	}
-	public, err := newPublicRegistry(opts.NpmjsURL, env.PublicCache(npmjsConnection))
+	pc := env.PublicCache(npmjsConnection)
+	pc.Source = opts.NpmjsURL
+	public, err := newPublicRegistry(opts.NpmjsURL, pc)
 	if err != nil {
 		return nil, err
 	}

@@ -65,7 +65,9 @@ func New(env format.Env, opts Options) (*Handler, error) {
 	if opts.NuGetOrgURL == "" {
 		opts.NuGetOrgURL = env.URL(nugetConnection)
 	}
-	public, err := newPublicFeed(opts.NuGetOrgURL, env.PublicCache(nugetConnection))
+	pc := env.PublicCache(nugetConnection)
+	pc.Source = opts.NuGetOrgURL
+	public, err := newPublicFeed(opts.NuGetOrgURL, pc)
 	if err != nil {
 		return nil, err
 	}

@@ -101,6 +101,11 @@ type Options struct {
 	// Dir holds the documents (created 0700 if missing), e.g.
 	// DATA-DIR/public-cache/npmjs. One Cache per directory.
 	Dir string
+	// Source names the registry the documents come from (its base URL).
+	// When the connection is pointed at another registry, the documents
+	// fetched from the former one are dropped as the cache opens, rather
+	// than served (with URLs into the former registry) until refreshed.
+	Source string
 	// Fresh is how long a fetched document is served without asking the
 	// registry; an older one is served while a background refresh runs.
 	Fresh time.Duration
@@ -212,6 +217,9 @@ func New[T any](opts Options, fetch FetchFunc, decode DecodeFunc[T]) (*Cache[T],
 		c.log = slog.Default()
 	}
 	c.base, c.cancel = context.WithCancel(context.Background())
+	if err := checkSource(opts.Dir, opts.Source, c.log); err != nil {
+		return nil, fmt.Errorf("publiccache: %w", err)
+	}
 	files, err := scan(opts.Dir)
 	if err != nil {
 		return nil, fmt.Errorf("publiccache: %w", err)

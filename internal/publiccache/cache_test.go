@@ -553,6 +553,36 @@ func TestRestart(t *testing.T) {
 	eventually(t, "the refresh after restart", func() bool { v, _ := c3.Get(context.Background(), "a"); return v == "doc:a2" })
 }
 
+// TestSourceChanged: pointed at the same registry, a restarted cache
+// serves what it fetched; pointed at another one, it drops the former
+// registry's documents instead of serving them until refreshed.
+func TestSourceChanged(t *testing.T) {
+	reg, clock := newRegistry(t), newClock()
+	dir := t.TempDir()
+	opts := func(source string) Options { o := testOptions(dir, clock); o.Source = source; return o }
+	c := reg.cache(t, opts("https://registry.one"))
+	reg.set("a", "doc:one")
+	mustGet(t, c, "a", "doc:one")
+	c.Close()
+
+	reg.set("a", "doc:two")
+	c = reg.cache(t, opts("https://registry.one"))
+	if st := c.Stats(); st.Files != 1 {
+		t.Fatalf("same source after restart: %+v, want the document kept", st)
+	}
+	mustGet(t, c, "a", "doc:one")
+	c.Close()
+
+	c = reg.cache(t, opts("https://registry.two"))
+	if st := c.Stats(); st.Files != 0 {
+		t.Fatalf("another source: %+v, want the former documents dropped", st)
+	}
+	mustGet(t, c, "a", "doc:two")
+	if reg.hits.Load() != 2 {
+		t.Errorf("%d registry requests, want 2", reg.hits.Load())
+	}
+}
+
 // A damaged file is ignored: fetched again and rewritten.
 func TestCorruptFile(t *testing.T) {
 	cases := []struct {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
@@ -185,4 +186,47 @@ func scan(dir string) ([]scanned, error) {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].mtime.Before(out[j].mtime) })
 	return out, nil
+}
+
+// sourceFile records, in a cache's directory, the registry its documents
+// came from.
+const sourceFile = "SOURCE"
+
+// checkSource drops the documents in dir when they came from a registry
+// other than source, and records source. A directory without the record
+// (written before it existed) keeps its documents. An empty source
+// checks nothing.
+func checkSource(dir, source string, log *slog.Logger) error {
+	if source == "" {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	p := filepath.Join(dir, sourceFile)
+	prev, err := os.ReadFile(p)
+	switch {
+	case err == nil && string(prev) == source:
+		return nil
+	case err == nil:
+		log.Info("public registry changed: dropping the documents fetched from the former one", "dir", dir, "was", string(prev), "now", source)
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if e.IsDir() && len(e.Name()) == 2 {
+				if err := os.RemoveAll(filepath.Join(dir, e.Name())); err != nil {
+					return err
+				}
+			}
+		}
+	case !errors.Is(err, fs.ErrNotExist):
+		return err
+	}
+	tmp := p + ".tmp"
+	if err := os.WriteFile(tmp, []byte(source), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, p)
 }
