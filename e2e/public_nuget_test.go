@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	ca "github.com/aws/aws-sdk-go-v2/service/codeartifact"
@@ -102,10 +104,15 @@ func TestPublicNuGetOrg(t *testing.T) {
 		t.Errorf("the feed was asked for the nupkg %d times", feed.Requests("/v3-flatcontainer/wharf.pub.lib/1.0.0/wharf.pub.lib.1.0.0.nupkg"))
 	}
 
-	// Added upstream after the first fetch: installs at once.
+	// Added upstream after the first fetch: installs at once. A version
+	// the cached registration lacks is asked for anew at most once per
+	// publiccache's MinRefetch (1 s, against storms of requests for a
+	// version that does not exist), so the release comes a second after
+	// the first fetch, as any real one does.
 	if err := feed.AddFixtures("Wharf.Pub.Lib.1.1.0.nupkg"); err != nil {
 		t.Fatal(err)
 	}
+	time.Sleep(1100 * time.Millisecond)
 	if got := g.mustInstall(packagesConfig(t, "Wharf.Pub.Lib", "1.1.0")); !slices.Equal(got, []string{"Wharf.Pub.Lib.1.1.0"}) {
 		t.Fatalf("packages.config install of a version added upstream = %v", got)
 	}
@@ -145,6 +152,17 @@ func TestPublicNuGetOrg(t *testing.T) {
 	}
 	feed.SetOutage(upstreamtest.Up)
 	wantNoPackage(t, c, dom, "store", types.PackageFormatNuget, "", "wharf.pub.extra")
+	// A failed fetch is remembered for publiccache's MinRefetch (1 s):
+	// wait until the feed answers again (1.2.0's nuspec, which makes Wharf
+	// read the registration anew and ingests nothing), so the corrupted
+	// nupkg below is really fetched and checked.
+	eventually(t, "the feed answering again", func() error {
+		resp := pyGet(t, team+"v3/flatcontainer/wharf.pub.lib/1.2.0/wharf.pub.lib.nuspec", token, "")
+		if body := pyBody(t, resp); resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("%d %s", resp.StatusCode, body)
+		}
+		return nil
+	})
 
 	// Corrupted upstream: refused, nothing retained.
 	feed.Corrupt("Wharf.Pub.Lib", "1.2.0")
