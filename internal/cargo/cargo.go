@@ -356,9 +356,7 @@ func (h *handler) allow(w http.ResponseWriter, r *http.Request, methods ...strin
 // registry (nothing cached to serve instead) is a 502.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, publiccache.ErrUnavailable) {
-		h.log.WarnContext(r.Context(), "cargo external connection", "connection", cratesIOConnection, "path", r.URL.Path, "err", err)
-		endpoint.CargoBody(w, http.StatusBadGateway, fmt.Sprintf("External connection %s could not be read: %v", cratesIOConnection, err))
-		return
+		err = &endpoint.UpstreamError{Connection: cratesIOConnection, Err: err}
 	}
 	endpoint.ErrorBody(w, r, h.log, err, endpoint.CargoBody)
 }

@@ -203,7 +203,7 @@ func CargoBody(w http.ResponseWriter, status int, msg string) {
 
 // Status maps an error to the HTTP status package managers expect.
 func Status(err error) int {
-	var ue *UnreachableError
+	var ue *UpstreamError
 	if errors.As(err, &ue) {
 		return http.StatusBadGateway
 	}
@@ -219,13 +219,20 @@ func Status(err error) int {
 	}
 }
 
-// UnreachableError is a public registry behind an external connection
-// that a read had to ask and this server cannot reach (Error answers 502).
-type UnreachableError struct{ Connection string }
-
-func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("%s is not reachable from this server; only versions already in the repository or its upstreams can be served.", e.Connection)
+// UpstreamError is a read that needed the public registry behind an
+// external connection and could not use it: no answer, a failure, or a
+// document or file that failed its checks. Every format answers it 502,
+// naming the connection.
+type UpstreamError struct {
+	Connection string
+	Err        error
 }
+
+func (e *UpstreamError) Error() string {
+	return fmt.Sprintf("External connection %s could not be read: %v", e.Connection, e.Err)
+}
+
+func (e *UpstreamError) Unwrap() error { return e.Err }
 
 // Error answers err as JSON ({"error": ...}, which npm prints) with the
 // mapped status. Internal errors are logged, not shown.
@@ -237,9 +244,10 @@ func Error(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) 
 func ErrorBody(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, body Body) {
 	st := Status(err)
 	msg := model.AsError(err).Message
-	var ue *UnreachableError
+	var ue *UpstreamError
 	if errors.As(err, &ue) {
 		msg = ue.Error()
+		log.WarnContext(r.Context(), "external connection", "connection", ue.Connection, "method", r.Method, "path", r.URL.Path, "err", ue.Err)
 	}
 	if st == http.StatusInternalServerError {
 		log.ErrorContext(r.Context(), "repository endpoint error", "method", r.Method, "path", r.URL.Path, "err", err)

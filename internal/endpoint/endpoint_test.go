@@ -2,6 +2,7 @@ package endpoint
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -38,15 +39,15 @@ func TestCredential(t *testing.T) {
 	}
 }
 
-// A public registry the server cannot reach is a 502 with its own
-// message, however deep it is wrapped; other errors keep their status.
-func TestErrorUnreachable(t *testing.T) {
+// A public registry that could not be read is a 502 naming the connection,
+// however deep it is wrapped; other errors keep their status.
+func TestErrorUpstream(t *testing.T) {
 	for _, tt := range []struct {
 		err    error
 		status int
 		msg    string
 	}{
-		{fmt.Errorf("fetch: %w", &UnreachableError{Connection: "public:pypi"}), http.StatusBadGateway, "public:pypi is not reachable from this server"},
+		{fmt.Errorf("fetch: %w", &UpstreamError{Connection: "public:pypi", Err: errors.New("GET https://pypi.org/simple/x/: 503")}), http.StatusBadGateway, "External connection public:pypi could not be read: GET https://pypi.org/simple/x/: 503"},
 		{model.NotFound(model.ResourcePackage, "p", "Package p not found."), http.StatusNotFound, "Package p not found."},
 	} {
 		w := httptest.NewRecorder()

@@ -189,15 +189,9 @@ func (h *Handler) get(w http.ResponseWriter, r *http.Request, req *endpoint.Requ
 	}
 }
 
-// fail answers an error with its status (502 for a public repository
-// that could not be read).
+// fail answers an error with its status (502, naming the connection, for
+// a public repository that could not be read).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	var pe *publicError
-	if errors.As(err, &pe) {
-		h.log.Warn("maven external connection", "connection", pe.conn, "path", r.URL.Path, "err", pe.err)
-		endpoint.Errorf(w, http.StatusBadGateway, pe.Error())
-		return
-	}
 	endpoint.Error(w, r, h.log, err)
 }
 

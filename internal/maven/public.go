@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
@@ -24,19 +25,6 @@ const maxPublicFile = 2 << 30
 // Maven Central has a .sha1 beside every file and a .sha256 beside newer
 // ones; a file with neither (an .md5 alone is not trusted) is refused.
 var publicChecksums = []string{"sha256", "sha1"}
-
-// publicError is a failure to read the public repository behind a
-// connection: answered 502, naming the connection.
-type publicError struct {
-	conn string
-	err  error
-}
-
-func (e *publicError) Error() string {
-	return fmt.Sprintf("External connection %s could not be read: %v", e.conn, e.err)
-}
-
-func (e *publicError) Unwrap() error { return e.err }
 
 // publicMetadata is what resolution uses of an artifact's public
 // maven-metadata.xml: its release versions (SNAPSHOTs are not proxied,
@@ -149,7 +137,7 @@ func (p *publicRepo) metadata(ctx context.Context, groupID, artifactID string, r
 	case errors.Is(err, publiccache.ErrNotFound):
 		return nil, nil
 	case errors.Is(err, publiccache.ErrUnavailable):
-		return nil, &publicError{conn: p.conn, err: err}
+		return nil, &endpoint.UpstreamError{Connection: p.conn, Err: err}
 	case err != nil:
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/wharf-dev/wharf/internal/endpoint"
 	"github.com/wharf-dev/wharf/internal/format/formattest"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
@@ -295,9 +296,9 @@ func TestListChain(t *testing.T) {
 			if !tt.wantLast.IsZero() && !l.last.Equal(tt.wantLast) {
 				t.Errorf("last %v, want %v", l.last, tt.wantLast)
 			}
-			var pe *publicError
+			var pe *endpoint.UpstreamError
 			if tt.unreached && !errors.As(l.unavailable, &pe) {
-				t.Errorf("unavailable %v is not a publicError", l.unavailable)
+				t.Errorf("unavailable %v is not an endpoint.UpstreamError", l.unavailable)
 			}
 		})
 	}

@@ -239,7 +239,7 @@ func (h *Handler) fromUpstream(ctx context.Context, req *endpoint.Request, p Pat
 func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.PackageRef, conn string, p Path) (bool, error) {
 	pub := h.public[conn]
 	if pub == nil {
-		return false, &endpoint.UnreachableError{Connection: conn}
+		return false, &endpoint.UpstreamError{Connection: conn, Err: errors.New("no public repository is configured for it")}
 	}
 	key := ref.Domain + "\x00" + ref.DomainOwner + "\x00" + ref.Repository + "\x00" + p.GroupID + "\x00" + p.ArtifactID + "\x00" + p.Version + "\x00" + p.File
 	return pub.flight.Do(key, func() (bool, error) {
@@ -257,7 +257,7 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 			return false, nil
 		}
 		if err != nil {
-			return false, &publicError{conn: conn, err: err}
+			return false, &endpoint.UpstreamError{Connection: conn, Err: err}
 		}
 		defer f.Close()
 		var md *service.VersionMetadata

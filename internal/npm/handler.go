@@ -313,12 +313,7 @@ func (h *Handler) versionDoc(w http.ResponseWriter, r *http.Request, req *endpoi
 	var view *service.PackageView
 	if st.Sources {
 		// The same merged view the packument shows.
-		var status int
-		view, status, err = h.resolveView(r.Context(), req, name, ref)
-		if status == http.StatusBadGateway {
-			upstreamFailure(w, npmjsConnection, err)
-			return
-		}
+		view, err = h.resolveView(r.Context(), req, name, ref)
 	} else {
 		view, err = h.svc.ViewPackage(r.Context(), req.Caller, ref, service.ViewOptions{})
 	}

@@ -198,11 +198,6 @@ func (p *publicRegistry) download(ctx context.Context, d publicDist, dir string)
 	return f, nil
 }
 
-// upstreamFailure answers a failure to reach a public registry.
-func upstreamFailure(w http.ResponseWriter, conn string, err error) {
-	endpoint.Errorf(w, http.StatusBadGateway, fmt.Sprintf("External connection %s could not be read: %v", conn, err))
-}
-
 // publicVersions turns a public packument into versions as the merged
 // view holds them.
 func publicVersions(d *publicDoc) []*model.Version {
@@ -221,12 +216,8 @@ func publicVersions(d *publicDoc) []*model.Version {
 // with an upstream's tag winning on conflict. It is rendered per request:
 // it depends on several packages and possibly the public registry.
 func (h *Handler) resolvedPackument(w http.ResponseWriter, r *http.Request, req *endpoint.Request, name pkgName, ref service.PackageRef, kind docKind) {
-	view, status, err := h.resolveView(r.Context(), req, name, ref)
+	view, err := h.resolveView(r.Context(), req, name, ref)
 	if err != nil {
-		if status == http.StatusBadGateway {
-			upstreamFailure(w, npmjsConnection, err)
-			return
-		}
 		h.fail(w, r, err)
 		return
 	}
@@ -251,11 +242,11 @@ func (h *Handler) resolvedPackument(w http.ResponseWriter, r *http.Request, req 
 
 // resolveView merges the chain into one view. A public registry that
 // cannot be reached only fails the request when nothing else has the
-// package (a 502 status with the error).
-func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, int, error) {
+// package (an endpoint.UpstreamError, a 502).
+func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name pkgName, ref service.PackageRef) (*service.PackageView, error) {
 	chain, err := h.svc.ResolveChain(ctx, req.Caller, ref, service.ViewOptions{})
 	if err != nil {
-		return nil, 0, err
+		return nil, err
 	}
 	merged := &service.PackageView{State: map[string]string{}}
 	seen := map[string]bool{}
@@ -293,14 +284,14 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 	}
 	if len(merged.Versions) == 0 {
 		if pubErr != nil {
-			return nil, http.StatusBadGateway, pubErr
+			return nil, &endpoint.UpstreamError{Connection: npmjsConnection, Err: pubErr}
 		}
-		return nil, 0, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
+		return nil, model.NotFound(model.ResourcePackage, name.String(), "Package %s not found in repository %s or its upstreams.", name, ref.Repository)
 	}
 	if merged.Package == nil {
 		merged.Package = &model.Package{Key: name.key()}
 	}
-	return merged, 0, nil
+	return merged, nil
 }
 
 // tarballFromUpstream serves a tarball the repository does not hold:
@@ -329,8 +320,7 @@ func (h *Handler) tarballFromUpstream(w http.ResponseWriter, r *http.Request, re
 		}
 		ok, err := h.ingest(ctx, req.Caller, e.Repo.Package(model.FormatNpm, name.Scope, name.Name), name, version)
 		if errors.Is(err, errUpstreamUnavailable) {
-			upstreamFailure(w, e.ExternalConnection, err)
-			return
+			err = &endpoint.UpstreamError{Connection: e.ExternalConnection, Err: err}
 		}
 		if err != nil {
 			h.fail(w, r, err)

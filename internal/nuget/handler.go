@@ -442,10 +442,14 @@ func allow(w http.ResponseWriter, r *http.Request, methods ...string) bool {
 	return false
 }
 
-// fail answers err: a refusal 400 with its message, anything else by
-// the endpoint's mapping (internal errors logged, not shown).
+// fail answers err: a failure of the public feed 502 naming the
+// connection, a refusal 400 with its message, anything else by the
+// endpoint's mapping (internal errors logged, not shown).
 func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	if upstreamFailure(w, err) {
+	if errors.Is(err, errUpstreamUnavailable) {
+		// A public nupkg the feed served refused on reading is the feed's
+		// failure, not the client's.
+		endpoint.Error(w, r, h.log, &endpoint.UpstreamError{Connection: nugetConnection, Err: err})
 		return
 	}
 	if isRefusal(err) {

@@ -2,10 +2,8 @@ package nuget
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"strings"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
@@ -177,14 +175,4 @@ func (h *Handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 // publicHasVersion is the service's ExternalLookup for public:nuget-org.
 func (h *Handler) publicHasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
 	return h.public.hasVersion(ctx, k, version)
-}
-
-// upstreamFailure answers a failure of the public feed: 502, naming the
-// connection and what went wrong.
-func upstreamFailure(w http.ResponseWriter, err error) bool {
-	if !errors.Is(err, errUpstreamUnavailable) {
-		return false
-	}
-	endpoint.Errorf(w, http.StatusBadGateway, fmt.Sprintf("External connection %s could not be read: %v", nugetConnection, err))
-	return true
 }

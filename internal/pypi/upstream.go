@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -170,9 +169,7 @@ func (h *handler) resolvedProject(w http.ResponseWriter, r *http.Request, req *e
 // else as the endpoint maps it.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.Is(err, publiccache.ErrUnavailable) {
-		h.log.Warn("pypi external connection", "connection", pypiConnection, "path", r.URL.Path, "err", err)
-		endpoint.Errorf(w, http.StatusBadGateway, fmt.Sprintf("External connection %s could not be read: %v", pypiConnection, err))
-		return
+		err = &endpoint.UpstreamError{Connection: pypiConnection, Err: err}
 	}
 	endpoint.Error(w, r, h.log, err)
 }

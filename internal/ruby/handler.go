@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -123,25 +122,10 @@ func textResponse(w http.ResponseWriter, r *http.Request, status int, body strin
 	}
 }
 
-// fail answers a service error with the status endpoint.Status maps it
-// to and its message as text; internal errors are logged, not shown.
+// fail answers a service error as endpoint.ErrorBody does, its message
+// as text.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) {
-	st := endpoint.Status(err)
-	msg := model.AsError(err).Message
-	var ue *endpoint.UnreachableError
-	var re *registryError
-	switch {
-	case errors.As(err, &re):
-		st, msg = http.StatusBadGateway, re.Error()
-	case errors.As(err, &ue):
-		msg = ue.Error()
-	case st == http.StatusInternalServerError:
-		h.log.ErrorContext(r.Context(), "repository endpoint error", "method", r.Method, "path", r.URL.Path, "err", err)
-	}
-	if e := model.AsError(err); e.Kind == model.KindThrottling && e.RetryAfter > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
-	}
-	textError(w, st, msg)
+	endpoint.ErrorBody(w, r, h.log, err, textError)
 }
 
 // gemName unescapes and checks a gem name from a path.
@@ -294,7 +278,7 @@ func (h *handler) lookup(ctx context.Context, req *endpoint.Request, escaped str
 		// pinned in a Gemfile.lock) makes Wharf ask the registry now.
 		g, err := h.public.gem(ctx, name, full)
 		if err != nil {
-			return nil, "", "", &registryError{conn: rubyGemsConnection, err: err}
+			return nil, "", "", &endpoint.UpstreamError{Connection: rubyGemsConnection, Err: err}
 		}
 		if g == nil {
 			continue

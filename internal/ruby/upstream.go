@@ -42,19 +42,6 @@ const maxPublicInfo = 16 << 20
 // published checksum (a 502).
 var errUpstream = errors.New("public registry failure")
 
-// registryError is a read that needed the public registry and could not
-// use it; the handler answers it 502.
-type registryError struct {
-	conn string
-	err  error
-}
-
-func (e *registryError) Error() string {
-	return fmt.Sprintf("External connection %s could not be read: %v", e.conn, e.err)
-}
-
-func (e *registryError) Unwrap() error { return e.err }
-
 // publicGem is one line of a public info file: one .gem of a version.
 type publicGem struct {
 	full     string // FULL_NAME: NAME-VERSION[-PLATFORM]
@@ -335,7 +322,7 @@ func (h *handler) resolvedIndex(ctx context.Context, req *endpoint.Request, ref 
 	}
 	if len(merged.Versions) == 0 && pub == nil {
 		if pubErr != nil {
-			return nil, &registryError{conn: conn, err: pubErr}
+			return nil, &endpoint.UpstreamError{Connection: conn, Err: pubErr}
 		}
 		return nil, model.NotFound(model.ResourcePackage, ref.Package, "Gem %s was not found in repository %s or its upstreams.", ref.Package, ref.Repository)
 	}
@@ -447,7 +434,7 @@ func (h *handler) ingest(ctx context.Context, c service.Caller, ref service.Pack
 		return err == nil, err
 	})
 	if errors.Is(err, errUpstream) {
-		return false, &registryError{conn: rubyGemsConnection, err: err}
+		return false, &endpoint.UpstreamError{Connection: rubyGemsConnection, Err: err}
 	}
 	return ok, err
 }
