@@ -10,9 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"time"
 
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/semver"
@@ -167,7 +165,7 @@ func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, 
 	if base == "" {
 		base = DefaultCratesIOURL
 	}
-	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(cratesIOConnection, nil)}}
+	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: publiccache.NewClient(cratesIOConnection)}
 	fetch := publiccache.HTTP(p.client, p.docURL, http.Header{"Accept": {"text/plain, application/json"}, "Cargo-Protocol": {"version=1"}}, maxPublicIndex)
 	docs, err := publiccache.New(opts, fetch, decodePublicDoc)
 	if err != nil {

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 )
@@ -64,7 +63,7 @@ func newPublicRepo(conn, base string, opts publiccache.Options) (*publicRepo, er
 		opts.MemoryBytes = publiccache.DefaultMemoryBytes / int64(len(connections))
 	}
 	p := &publicRepo{conn: conn, base: strings.TrimSuffix(base, "/"),
-		client: &http.Client{Timeout: 10 * time.Minute, Transport: metrics.Upstream(conn, nil)}}
+		client: publiccache.NewClient(conn)}
 	fetch := publiccache.HTTP(p.client, p.metadataURL, nil, maxDocument)
 	docs, err := publiccache.New(opts, fetch, decodePublicMetadata)
 	if err != nil {
@@ -227,6 +226,8 @@ func checkDigest(f *publiccache.File, algo, want string) error {
 // checksum reads the first of publicChecksums the repository has for
 // the file at fileURL.
 func (p *publicRepo) checksum(ctx context.Context, fileURL string) (string, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, publiccache.DefaultFetchTimeout)
+	defer cancel()
 	for _, algo := range publicChecksums {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, fileURL+"."+algo, nil)
 		if err != nil {

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -53,7 +52,7 @@ func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, 
 	if base == "" {
 		base = DefaultNpmjsURL
 	}
-	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(npmjsConnection, nil)}}
+	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: publiccache.NewClient(npmjsConnection)}
 	fetch := publiccache.HTTP(p.client, p.packumentURL, http.Header{"Accept": {"application/json"}}, maxPublicPackument)
 	docs, err := publiccache.New(opts, fetch, decodePublicDoc)
 	if err != nil {

@@ -13,7 +13,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 )
@@ -97,7 +96,7 @@ type publicFeed struct {
 }
 
 func newPublicFeed(index string, opts publiccache.Options) (*publicFeed, error) {
-	p := &publicFeed{index: index, client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(nugetConnection, nil)}}
+	p := &publicFeed{index: index, client: publiccache.NewClient(nugetConnection)}
 	docs, err := publiccache.New(opts, p.fetch, decodeFeedDoc)
 	if err != nil {
 		return nil, fmt.Errorf("%s cache: %w", nugetConnection, err)

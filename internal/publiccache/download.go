@@ -14,6 +14,9 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/wharf-dev/wharf/internal/metrics"
 )
 
 // File is an artifact downloaded from a public registry into a temporary
@@ -33,6 +36,25 @@ func (f *File) Close() error {
 	return err
 }
 
+// NewClient returns the HTTP client a connection reaches its registry
+// with: its requests counted in the upstream metrics under connection,
+// with bounds on connecting and on waiting for a response's headers but
+// none on the whole exchange, which would cut a large artifact on a slow
+// link. A document's fetch is bounded by Options.FetchTimeout, a
+// download by DownloadIdle without progress.
+func NewClient(connection string) *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.ResponseHeaderTimeout = time.Minute
+	return &http.Client{Transport: metrics.Upstream(connection, t)}
+}
+
+// DownloadIdle is how long a download may go without receiving a byte
+// before it is abandoned as stalled.
+var DownloadIdle = time.Minute
+
+// errStalled ends a download that stopped making progress.
+var errStalled = errors.New("no data received for a while: stalled")
+
 // Download fetches rawURL into a temporary file in dir (the system's when
 // empty), refusing more than maxBytes. rawURL must lie under base: an
 // index must not make the server fetch arbitrary URLs. Every failure of
@@ -43,6 +65,10 @@ func Download(ctx context.Context, client *http.Client, base, rawURL, dir string
 	if !strings.HasPrefix(rawURL, prefix) {
 		return nil, fmt.Errorf("%w: file URL %q is outside %s", ErrUnavailable, rawURL, base)
 	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	idle := time.AfterFunc(DownloadIdle, func() { cancel(errStalled) })
+	defer idle.Stop()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, rawURL, nil)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrUnavailable, err)
@@ -79,7 +105,11 @@ func Download(ctx context.Context, client *http.Client, base, rawURL, dir string
 	}
 	f := &File{File: tmp}
 	h5, h1, h256, h512 := md5.New(), sha1.New(), sha256.New(), sha512.New()
-	n, err := io.Copy(io.MultiWriter(tmp, h5, h1, h256, h512), io.LimitReader(resp.Body, maxBytes+1))
+	body := &progressReader{r: resp.Body, idle: idle}
+	n, err := io.Copy(io.MultiWriter(tmp, h5, h1, h256, h512), io.LimitReader(body, maxBytes+1))
+	if err != nil && context.Cause(ctx) == errStalled {
+		err = errStalled
+	}
 	if err == nil && n > maxBytes {
 		err = fmt.Errorf("larger than %d bytes", maxBytes)
 	}
@@ -98,6 +128,20 @@ func Download(ctx context.Context, client *http.Client, base, rawURL, dir string
 	f.MD5, f.SHA1 = hex.EncodeToString(h5.Sum(nil)), hex.EncodeToString(h1.Sum(nil))
 	f.SHA256, f.SHA512 = hex.EncodeToString(h256.Sum(nil)), hex.EncodeToString(h512.Sum(nil))
 	return f, nil
+}
+
+// progressReader restarts the idle timer with every byte received.
+type progressReader struct {
+	r    io.Reader
+	idle *time.Timer
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.idle.Reset(DownloadIdle)
+	}
+	return n, err
 }
 
 // Group runs one call per key at a time; callers arriving while it runs

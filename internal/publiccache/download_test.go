@@ -14,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 )
 
 func TestDownload(t *testing.T) {
@@ -129,4 +130,33 @@ func (g *Group[T]) waiting(key string) int {
 		return c.waiters
 	}
 	return 0
+}
+
+// A download is bounded by its progress, not its length: one that keeps
+// receiving bytes outlasts DownloadIdle, one that stops is abandoned.
+func TestDownloadIdle(t *testing.T) {
+	defer func(d time.Duration) { DownloadIdle = d }(DownloadIdle)
+	DownloadIdle = 200 * time.Millisecond
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "10")
+		for i := 0; i < 10; i++ {
+			w.Write([]byte("x"))
+			w.(http.Flusher).Flush()
+			if r.URL.Path == "/files/stalls" && i == 4 {
+				<-r.Context().Done()
+				return
+			}
+			time.Sleep(DownloadIdle / 2) // 10 bytes over 2.5 idle periods
+		}
+	}))
+	defer srv.Close()
+	f, err := Download(context.Background(), NewClient("public:test"), srv.URL, srv.URL+"/files/slow", t.TempDir(), 1<<20)
+	if err != nil {
+		t.Fatalf("a slow download that keeps coming: %v", err)
+	}
+	f.Close()
+	_, err = Download(context.Background(), NewClient("public:test"), srv.URL, srv.URL+"/files/stalls", t.TempDir(), 1<<20)
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, errStalled) {
+		t.Fatalf("a stalled download: %v, want ErrUnavailable and stalled", err)
+	}
 }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 )
@@ -104,7 +103,7 @@ func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, 
 	// pip users know an index by its simple/ URL: take that too.
 	base = strings.TrimSuffix(strings.TrimSuffix(base, "/"), "/simple")
 	p := &publicRegistry{base: base,
-		client:    &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(pypiConnection, nil)},
+		client:    publiccache.NewClient(pypiConnection),
 		fileBases: fileBases(u)}
 	fetch := publiccache.HTTP(p.client, p.pageURL, http.Header{"Accept": {publicAccept}}, maxPublicPage)
 	docs, err := publiccache.New(opts, fetch, func(key string, body []byte) (*publicProject, error) {

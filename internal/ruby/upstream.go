@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/wharf-dev/wharf/internal/endpoint"
-	"github.com/wharf-dev/wharf/internal/metrics"
 	"github.com/wharf-dev/wharf/internal/model"
 	"github.com/wharf-dev/wharf/internal/publiccache"
 	"github.com/wharf-dev/wharf/internal/service"
@@ -161,7 +160,7 @@ type publicRegistry struct {
 }
 
 func newPublicRegistry(base string, opts publiccache.Options) (*publicRegistry, error) {
-	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: &http.Client{Timeout: 60 * time.Second, Transport: metrics.Upstream(rubyGemsConnection, nil)}}
+	p := &publicRegistry{base: strings.TrimSuffix(base, "/"), client: publiccache.NewClient(rubyGemsConnection)}
 	fetch := publiccache.HTTP(p.client, p.infoURL, http.Header{"Accept": {"text/plain"}}, maxPublicInfo)
 	docs, err := publiccache.New(opts, fetch, parsePublicInfo)
 	if err != nil {
