@@ -187,12 +187,8 @@ func (p *publicRegistry) docURL(key string) string {
 // index returns a crate's public index file, nil when the registry does
 // not have the crate. refetch asks the registry now (a caller that found
 // the cached file lacks a version).
-func (p *publicRegistry) index(ctx context.Context, name string, refetch bool) (*publicDoc, error) {
-	get := p.docs.Get
-	if refetch {
-		get = p.docs.Refetch
-	}
-	d, err := get(ctx, model.NormalizeName(model.FormatCargo, name))
+func (p *publicRegistry) index(ctx context.Context, name string, need func(*publicDoc) bool) (*publicDoc, error) {
+	d, err := p.docs.Lookup(ctx, model.NormalizeName(model.FormatCargo, name), need)
 	if errors.Is(err, publiccache.ErrNotFound) {
 		return nil, nil
 	}
@@ -206,14 +202,8 @@ func (p *publicRegistry) index(ctx context.Context, name string, refetch bool) (
 // when the cached file lacks it (published since it was fetched); nil
 // when the registry does not have the version.
 func (p *publicRegistry) line(ctx context.Context, name, version string) (*publicLine, error) {
-	d, err := p.index(ctx, name, false)
+	d, err := p.index(ctx, name, func(d *publicDoc) bool { return d.lines[version] != nil })
 	if err != nil || d == nil {
-		return nil, err
-	}
-	if l := d.lines[version]; l != nil {
-		return l, nil
-	}
-	if d, err = p.index(ctx, name, true); err != nil || d == nil {
 		return nil, err
 	}
 	return d.lines[version], nil
@@ -225,7 +215,7 @@ func (p *publicRegistry) line(ctx context.Context, name, version string) (*publi
 // answers within ctx's deadline; the fetch goes on past it and fills the
 // cache for the next publish or read.
 func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	d, err := p.index(ctx, k.Name, false)
+	d, err := p.index(ctx, k.Name, nil)
 	if err != nil || d == nil {
 		return false, err
 	}

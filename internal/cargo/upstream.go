@@ -38,7 +38,7 @@ func (h *handler) resolvedIndex(w http.ResponseWriter, r *http.Request, req *end
 		if e.ExternalConnection != cratesIOConnection {
 			continue
 		}
-		d, err := h.public.index(ctx, ref.Package, false)
+		d, err := h.public.index(ctx, ref.Package, nil)
 		if err != nil {
 			h.log.Warn("cargo external connection", "connection", e.ExternalConnection, "crate", ref.Package, "err", err)
 			pubErr = err

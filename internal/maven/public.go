@@ -147,27 +147,14 @@ func (p *publicRepo) metadata(ctx context.Context, groupID, artifactID string, r
 // the artifact, asking again when the cached metadata lacks it (or a 404
 // is remembered): the
 // service asks before a publish, to refuse versions the connection
-// serves (409). It answers within ctx's deadline; the fetch goes on past
-// it and fills the cache.
+// serves (409). The cache answers within ctx's deadline while its fetch
+// goes on past it, filling the cache.
 func (p *publicRepo) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	type answer struct {
-		ok  bool
-		err error
+	m, err := p.metadata(ctx, k.Namespace, k.Name, false)
+	if err == nil && (m == nil || !m.has(version)) {
+		m, err = p.metadata(ctx, k.Namespace, k.Name, true)
 	}
-	ch := make(chan answer, 1)
-	go func() {
-		m, err := p.metadata(ctx, k.Namespace, k.Name, false)
-		if err == nil && (m == nil || !m.has(version)) {
-			m, err = p.metadata(ctx, k.Namespace, k.Name, true)
-		}
-		ch <- answer{err == nil && m != nil && m.has(version), err}
-	}()
-	select {
-	case a := <-ch:
-		return a.ok, a.err
-	case <-ctx.Done():
-		return false, ctx.Err()
-	}
+	return err == nil && m != nil && m.has(version), err
 }
 
 // fetchFile downloads a version's file into a temporary file in dir,

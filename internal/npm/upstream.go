@@ -79,14 +79,10 @@ func decodePublicDoc(_ string, body []byte) (*publicDoc, error) {
 }
 
 // packument returns the public document for a package, nil when the
-// registry does not have it. refetch asks the registry now (a caller
-// that found the cached document lacks a version).
-func (p *publicRegistry) packument(ctx context.Context, name pkgName, refetch bool) (*publicDoc, error) {
-	get := p.docs.Get
-	if refetch {
-		get = p.docs.Refetch
-	}
-	d, err := get(ctx, name.String())
+// registry does not have it. A need the cached document lacks (a
+// version) makes it ask the registry now (publiccache's Lookup).
+func (p *publicRegistry) packument(ctx context.Context, name pkgName, need func(*publicDoc) bool) (*publicDoc, error) {
+	d, err := p.docs.Lookup(ctx, name.String(), need)
 	switch {
 	case errors.Is(err, publiccache.ErrNotFound):
 		return nil, nil
@@ -103,14 +99,7 @@ func (p *publicRegistry) packument(ctx context.Context, name pkgName, refetch bo
 // The document is nil when the registry does not have the package, the
 // manifest nil when the package lacks the version.
 func (p *publicRegistry) versionOf(ctx context.Context, name pkgName, version string) (*publicDoc, json.RawMessage, error) {
-	d, err := p.packument(ctx, name, false)
-	if err != nil || d == nil {
-		return d, nil, err
-	}
-	if raw, ok := d.Versions[version]; ok {
-		return d, raw, nil
-	}
-	d, err = p.packument(ctx, name, true)
+	d, err := p.packument(ctx, name, func(d *publicDoc) bool { _, ok := d.Versions[version]; return ok })
 	if err != nil || d == nil {
 		return d, nil, err
 	}
@@ -122,7 +111,7 @@ func (p *publicRegistry) versionOf(ctx context.Context, name pkgName, version st
 // public:npmjs serves (a 409). It answers within ctx's deadline; the
 // fetch goes on past it and fills the cache for the next publish or read.
 func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name}, false)
+	d, err := p.packument(ctx, pkgName{Scope: k.Namespace, Name: k.Name}, nil)
 	if err != nil || d == nil {
 		return false, err
 	}
@@ -271,7 +260,7 @@ func (h *Handler) resolveView(ctx context.Context, req *endpoint.Request, name p
 		if e.ExternalConnection != npmjsConnection {
 			continue
 		}
-		d, err := h.public.packument(ctx, name, false)
+		d, err := h.public.packument(ctx, name, nil)
 		if err != nil {
 			h.log.Warn("npm external connection", "connection", e.ExternalConnection, "package", name.String(), "err", err)
 			pubErr = err

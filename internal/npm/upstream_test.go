@@ -60,6 +60,7 @@ type fakeRegistry struct {
 	tgzHits   atomic.Int64
 	tgzDelay  time.Duration
 	failNames map[string]bool
+	down      atomic.Bool // every packument request answered 503
 }
 
 func newFakeRegistry(t testing.TB) *fakeRegistry {
@@ -77,7 +78,7 @@ func newFakeRegistry(t testing.TB) *fakeRegistry {
 			return
 		}
 		f.docHits.Add(1)
-		if f.failNames[p] {
+		if f.failNames[p] || f.down.Load() {
 			http.Error(w, "down", http.StatusServiceUnavailable)
 			return
 		}
@@ -207,6 +208,18 @@ func TestPublicConnection(t *testing.T) {
 	if resp, _ := e.do(t, "GET", "pub-lib/-/pub-lib-9.9.9.tgz", nil); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("version the registry lacks: %d, want 404", resp.StatusCode)
 	}
+	// With the registry down, a version the cached packument lacks may
+	// have been published since: the registry's failure (502), not a 404;
+	// the cached packument is still served.
+	f.down.Store(true)
+	time.Sleep(publiccache.DefaultMinRefetch + 100*time.Millisecond)
+	if resp, b := e.do(t, "GET", "pub-lib/-/pub-lib-9.9.9.tgz", nil); resp.StatusCode != http.StatusBadGateway || !strings.Contains(string(b), "public:npmjs") {
+		t.Errorf("a version the cached packument lacks, registry down: %d %s, want 502", resp.StatusCode, b)
+	}
+	if resp, b := e.do(t, "GET", "pub-lib", nil); resp.StatusCode != http.StatusOK {
+		t.Errorf("the cached packument, registry down: %d %s", resp.StatusCode, b)
+	}
+	f.down.Store(false)
 	view, err = e.svc.ViewPackage(ctx, admin, ref("pub-lib"), service.ViewOptions{})
 	if err != nil || len(view.Versions) != 1 {
 		t.Errorf("failed fetches recorded versions: %v %d", err, len(view.Versions))

@@ -405,14 +405,11 @@ func publicErr(err error) error {
 // lowercase normalized version) makes it ask the feed again now; when
 // the feed cannot be asked, that is its failure, not a missing version.
 func (p *publicFeed) registration(ctx context.Context, idLower, want string) (*publicPackage, error) {
-	key := keyRegistration + idLower
-	d, err := p.docs.Get(ctx, key)
-	if err == nil && want != "" && d.pkg.byLower[want] == nil {
-		d, err = p.docs.Refetch(ctx, key)
-		if err == nil && d.pkg.byLower[want] == nil && p.docs.Failing(key) {
-			return nil, fmt.Errorf("%w: %s %s: the registration could not be read again", errUpstreamUnavailable, idLower, want)
-		}
+	var need func(*feedDoc) bool
+	if want != "" {
+		need = func(d *feedDoc) bool { return d.pkg.byLower[want] != nil }
 	}
+	d, err := p.docs.Lookup(ctx, keyRegistration+idLower, need)
 	if errors.Is(err, publiccache.ErrNotFound) {
 		return nil, nil
 	}

@@ -135,12 +135,8 @@ func (p *publicRegistry) pageURL(name string) string {
 // when the index does not have it. refetch asks the index now (a caller
 // that found the cached page lacks a file). A failure wraps
 // publiccache.ErrUnavailable.
-func (p *publicRegistry) project(ctx context.Context, name string, refetch bool) (*publicProject, error) {
-	get := p.docs.Get
-	if refetch {
-		get = p.docs.Refetch
-	}
-	d, err := get(ctx, name)
+func (p *publicRegistry) project(ctx context.Context, name string, need func(*publicProject) bool) (*publicProject, error) {
+	d, err := p.docs.Lookup(ctx, name, need)
 	if errors.Is(err, publiccache.ErrNotFound) {
 		return nil, nil
 	}
@@ -151,14 +147,8 @@ func (p *publicRegistry) project(ctx context.Context, name string, refetch bool)
 // page lacks it (released since it was fetched); nil when the index does
 // not list it.
 func (p *publicRegistry) fileOf(ctx context.Context, name, filename string) (*publicFile, error) {
-	d, err := p.project(ctx, name, false)
+	d, err := p.project(ctx, name, func(d *publicProject) bool { return d.file(filename) != nil })
 	if err != nil || d == nil {
-		return nil, err
-	}
-	if f := d.file(filename); f != nil {
-		return f, nil
-	}
-	if d, err = p.project(ctx, name, true); err != nil || d == nil {
 		return nil, err
 	}
 	return d.file(filename), nil
@@ -169,7 +159,7 @@ func (p *publicRegistry) fileOf(ctx context.Context, name, filename string) (*pu
 // serves (a 409). The cache answers within ctx's deadline while its
 // fetch goes on past it, filling the cache for the next publish or read.
 func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, version string) (bool, error) {
-	d, err := p.project(ctx, normalize(k.Name), false)
+	d, err := p.project(ctx, normalize(k.Name), nil)
 	if err != nil || d == nil {
 		return false, err
 	}

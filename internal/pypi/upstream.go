@@ -137,7 +137,7 @@ func (h *handler) resolvedProject(w http.ResponseWriter, r *http.Request, req *e
 	var pub *publicProject
 	var pubErr error
 	if connectionAt(chain) >= 0 {
-		pub, pubErr = h.public.project(ctx, ref.Package, false)
+		pub, pubErr = h.public.project(ctx, ref.Package, nil)
 		if pubErr != nil {
 			h.log.Warn("pypi external connection", "connection", pypiConnection, "package", ref.Package, "err", pubErr)
 		}

@@ -174,12 +174,8 @@ func (p *publicRegistry) infoURL(name string) string { return p.base + "/info/" 
 
 // info returns the registry's info file of a gem, nil when it does not
 // have the gem. refetch asks the registry now.
-func (p *publicRegistry) info(ctx context.Context, name string, refetch bool) (*publicInfo, error) {
-	get := p.docs.Get
-	if refetch {
-		get = p.docs.Refetch
-	}
-	d, err := get(ctx, name)
+func (p *publicRegistry) info(ctx context.Context, name string, need func(*publicInfo) bool) (*publicInfo, error) {
+	d, err := p.docs.Lookup(ctx, name, need)
 	switch {
 	case errors.Is(err, publiccache.ErrNotFound):
 		return nil, nil
@@ -195,14 +191,8 @@ func (p *publicRegistry) info(ctx context.Context, name string, refetch bool) (*
 // the cached file lacks it (released since it was fetched); nil when the
 // registry does not have it.
 func (p *publicRegistry) gem(ctx context.Context, name, full string) (*publicGem, error) {
-	d, err := p.info(ctx, name, false)
+	d, err := p.info(ctx, name, func(d *publicInfo) bool { return d.byFile[full] != nil })
 	if err != nil || d == nil {
-		return nil, err
-	}
-	if g := d.byFile[full]; g != nil {
-		return g, nil
-	}
-	if d, err = p.info(ctx, name, true); err != nil || d == nil {
 		return nil, err
 	}
 	return d.byFile[full], nil
@@ -219,7 +209,7 @@ func (p *publicRegistry) hasVersion(ctx context.Context, k model.PackageKey, ver
 	}
 	ch := make(chan answer, 1)
 	go func() {
-		d, err := p.info(context.WithoutCancel(ctx), k.Name, false)
+		d, err := p.info(context.WithoutCancel(ctx), k.Name, nil)
 		ch <- answer{d, err}
 	}()
 	select {
@@ -314,7 +304,7 @@ func (h *handler) resolvedIndex(ctx context.Context, req *endpoint.Request, ref 
 	var pub *publicInfo
 	var pubErr error
 	if conn != "" {
-		pub, pubErr = h.public.info(ctx, ref.Package, false)
+		pub, pubErr = h.public.info(ctx, ref.Package, nil)
 		if pubErr != nil {
 			h.log.WarnContext(ctx, "ruby external connection", "connection", conn, "gem", ref.Package, "err", pubErr)
 		}
