@@ -238,14 +238,9 @@ func assetName(crate, version string) string {
 func (h *handler) download(w http.ResponseWriter, r *http.Request, req *endpoint.Request, crate, version string) {
 	ref := req.Repo.Package(model.FormatCargo, "", crate)
 	asset := assetName(crate, version)
-	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, version, asset)
-	if errors.Is(err, model.ErrNotFound) {
-		if st, serr := h.svc.PackageState(r.Context(), req.Caller, ref); serr == nil && st.Sources {
-			if err = h.crateFromUpstream(r.Context(), req, ref, version, asset); err == nil {
-				ac, err = h.svc.OpenAsset(r.Context(), req.Caller, ref, version, asset)
-			}
-		}
-	}
+	ac, err := h.svc.OpenAssetThrough(r.Context(), req.Caller, ref, version, asset, func(ctx context.Context) error {
+		return h.crateFromUpstream(ctx, req, ref, version, asset)
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return

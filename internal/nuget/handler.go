@@ -254,14 +254,9 @@ func (h *Handler) flat(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 func (h *Handler) download(w http.ResponseWriter, r *http.Request, req *endpoint.Request, idLower, version string) {
 	ref := req.Repo.Package(model.FormatNuGet, "", idLower)
 	name := assetName(idLower, version)
-	ac, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, version, name)
-	if errors.Is(err, model.ErrNotFound) {
-		if st, serr := h.svc.PackageState(r.Context(), req.Caller, ref); serr == nil && st.Sources {
-			if err = h.fromUpstream(r.Context(), req, ref, version, name); err == nil {
-				ac, err = h.svc.OpenAsset(r.Context(), req.Caller, ref, version, name)
-			}
-		}
-	}
+	ac, err := h.svc.OpenAssetThrough(r.Context(), req.Caller, ref, version, name, func(ctx context.Context) error {
+		return h.fromUpstream(ctx, req, ref, version, name)
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -211,16 +211,11 @@ func (h *handler) file(w http.ResponseWriter, r *http.Request, req *endpoint.Req
 		segs[i] = u
 	}
 	ref := req.Repo.Package(model.FormatPyPI, "", segs[0])
-	a, err := h.svc.OpenAsset(r.Context(), req.Caller, ref, segs[1], segs[2])
-	if errors.Is(err, model.ErrNotFound) {
-		// Not here: the repository's upstreams may have it (retained here
-		// on the way), unless the package blocks upstream versions.
-		if st, serr := h.svc.PackageState(r.Context(), req.Caller, ref); serr == nil && st.Sources {
-			if err = h.fileFromUpstream(r.Context(), req, ref, segs[1], segs[2]); err == nil {
-				a, err = h.svc.OpenAsset(r.Context(), req.Caller, ref, segs[1], segs[2])
-			}
-		}
-	}
+	// Not here: the repository's upstreams may have it (retained here on
+	// the way), unless the package blocks upstream versions.
+	a, err := h.svc.OpenAssetThrough(r.Context(), req.Caller, ref, segs[1], segs[2], func(ctx context.Context) error {
+		return h.fileFromUpstream(ctx, req, ref, segs[1], segs[2])
+	})
 	if err != nil {
 		h.fail(w, r, err)
 		return

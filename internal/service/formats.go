@@ -180,6 +180,24 @@ func (s *Service) ListPackageKeys(ctx context.Context, c Caller, ref RepoRef, f 
 	return out, err
 }
 
+// OpenAssetThrough is OpenAsset for a read that resolves through
+// upstreams: an asset the repository lacks is first filled by fill (which
+// finds it along the resolution and retains it here), when the package
+// takes versions from upstream at all (PackageState's Sources).
+func (s *Service) OpenAssetThrough(ctx context.Context, c Caller, ref PackageRef, version, asset string, fill func(context.Context) error) (*AssetContent, error) {
+	ac, err := s.OpenAsset(ctx, c, ref, version, asset)
+	if !errors.Is(err, model.ErrNotFound) {
+		return ac, err
+	}
+	if st, serr := s.PackageState(ctx, c, ref); serr != nil || !st.Sources {
+		return nil, err
+	}
+	if err := fill(ctx); err != nil {
+		return nil, err
+	}
+	return s.OpenAsset(ctx, c, ref, version, asset)
+}
+
 // OpenAsset opens an asset of a downloadable version for a package
 // manager. Archived, Disposed, Unfinished and missing versions read as not
 // found. The caller must close the body.
